@@ -1,0 +1,97 @@
+//! ANCOVA: primary-visit value ~ arm + baseline, by ordinary least squares,
+//! with a t-test on the arm coefficient (N - 3 degrees of freedom).
+//!
+//! Closed form with a common within-arm slope, so no matrix is built:
+//! `beta = Sxy / Sxx` (pooled within arms), the arm effect is
+//! `(ybar1 - ybar0) - beta (xbar1 - xbar0)`, and its variance is
+//! `s^2 (1/n1 + 1/n0 + (xbar1 - xbar0)^2 / Sxx)`. When the baseline does not
+//! vary within arms the covariate is aliased (as R's `lm` reports it) and the
+//! model falls back to the difference in means with N - 2 degrees of freedom.
+
+use statrs::distribution::StudentsT;
+
+use super::{Alternative, AnalysisFailure, TestResult, t_p_value_with};
+
+/// Summary of one arm for ANCOVA: size, means and centred sums of squares.
+#[derive(Debug, Clone, Copy)]
+struct ArmMoments {
+    n: f64,
+    mean_x: f64,
+    mean_y: f64,
+    sxx: f64,
+    sxy: f64,
+    syy: f64,
+}
+
+fn moments(x: &[f64], y: &[f64]) -> ArmMoments {
+    let n = x.len() as f64;
+    let mean_x = x.iter().sum::<f64>() / n;
+    let mean_y = y.iter().sum::<f64>() / n;
+    let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
+    for (&xi, &yi) in x.iter().zip(y) {
+        let (dx, dy) = (xi - mean_x, yi - mean_y);
+        sxx += dx * dx;
+        sxy += dx * dy;
+        syy += dy * dy;
+    }
+    ArmMoments {
+        n,
+        mean_x,
+        mean_y,
+        sxx,
+        sxy,
+        syy,
+    }
+}
+
+/// ANCOVA estimate of the arm-1 minus arm-0 difference in `y` adjusted for `x`.
+///
+/// `t_dist` may carry the Student t with `N - 3` degrees of freedom, built once
+/// per sample size; pass `None` to build it here.
+///
+/// # Errors
+/// [`AnalysisFailure::TooFewPatients`] if an arm has fewer than 2 patients,
+/// [`AnalysisFailure::ZeroVariance`] if the model fits the data exactly.
+pub fn ancova(
+    baseline1: &[f64],
+    y1: &[f64],
+    baseline0: &[f64],
+    y0: &[f64],
+    alternative: Alternative,
+    t_dist: Option<&StudentsT>,
+) -> Result<TestResult, AnalysisFailure> {
+    if baseline1.len() < 2 || baseline0.len() < 2 {
+        return Err(AnalysisFailure::TooFewPatients);
+    }
+    let a = moments(baseline1, y1);
+    let b = moments(baseline0, y0);
+    let sxx = a.sxx + b.sxx;
+    let sxy = a.sxy + b.sxy;
+    let syy = a.syy + b.syy;
+    let n = a.n + b.n;
+    let raw_diff = a.mean_y - b.mean_y;
+    let dx = a.mean_x - b.mean_x;
+    // Relative test: a baseline that is constant within arms leaves only rounding noise.
+    let aliased = sxx <= 1e-12 * (1.0 + a.mean_x.abs() + b.mean_x.abs()).powi(2);
+    let (estimate, sse, df, leverage) = if aliased {
+        (raw_diff, syy, n - 2.0, 1.0 / a.n + 1.0 / b.n)
+    } else {
+        let beta = sxy / sxx;
+        (
+            raw_diff - beta * dx,
+            (syy - sxy * beta).max(0.0),
+            n - 3.0,
+            1.0 / a.n + 1.0 / b.n + dx * dx / sxx,
+        )
+    };
+    let s2 = sse / df;
+    if s2.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return Err(AnalysisFailure::ZeroVariance);
+    }
+    let t = estimate / (s2 * leverage).sqrt();
+    let p_value = match t_dist {
+        Some(dist) if !aliased => t_p_value_with(dist, t, alternative),
+        _ => super::t_p_value(t, df, alternative),
+    };
+    Ok(TestResult { estimate, p_value })
+}

@@ -1,0 +1,60 @@
+//! Command-line definitions (clap derive). Values here are raw: `app` turns
+//! them into runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Monte Carlo simulator for controlled pediatric MSC trial protocols.
+///
+/// Write a scenario file (design, endpoint, population, effect with its
+/// source), then `trialsim run FILE` to see power, type I error and bias, each
+/// with its Monte Carlo error. A design aid, never medical advice.
+#[derive(Debug, Parser)]
+#[command(name = "trialsim", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate scenario files: a table on stdout; summary.csv, summary.json,
+    /// power.png and power.svg in OUT/<name>/.
+    Run(RunArgs),
+    /// Validate scenario files without simulating (exit code 2 on the first bad file).
+    Check {
+        /// Scenario files (TOML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Options of `trialsim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML); all are validated before any is run.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Simulated trials per sample size (overrides simulation.replicates).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub replicates: Option<u64>,
+    /// Random seed (overrides simulation.seed); the same seed gives the same
+    /// results on any number of threads.
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per CPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Folder that receives one subfolder per scenario name.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print the JSON summary on stdout instead of the table (an array when
+    /// several files are run).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar and no table (errors are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+}

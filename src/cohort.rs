@@ -1,0 +1,203 @@
+//! Patients and their endpoint values: one simulated trial's cohort.
+//!
+//! The data model, per patient (latent values, before the scale rounds and bounds them):
+//!
+//! * baseline `B = baseline_mean + baseline_sd * z_b`;
+//! * change by the primary visit under control,
+//!   `C0 = control_change_mean + change_sd * (rho * z_b + sqrt(1 - rho^2) * z_c)`,
+//!   so `rho = baseline_change_correlation` is the correlation of baseline and change;
+//! * under MSC the change is `C0 + effect`, the same patient's other potential outcome;
+//! * intermediate visits: the change follows a Brownian bridge from 0 at baseline
+//!   to its primary-visit value, drawn visit by visit. The whole path is then
+//!   Brownian motion with drift: at fraction `t = week / primary_week` the
+//!   mean change is `t` times the primary mean (MSC's effect accrues linearly),
+//!   its variance is `t * change_sd^2` and its correlation with baseline is
+//!   `sqrt(t) * rho`.
+//!
+//! Recorded values are `scale.observe(latent)`: rounded to the scale's step and
+//! kept within its bounds. Because each patient's values under both arms are
+//! known, a replicate also returns the sample-average true effect on the
+//! analysis scale, the target against which bias is measured.
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::analysis::{ArmView, EffectScale};
+use crate::scenario::{Population, Scale};
+
+/// The patient model for one pair of arm sizes; immutable, shared by all workers.
+#[derive(Debug, Clone)]
+pub struct CohortModel {
+    scale: Scale,
+    effect_scale: EffectScale,
+    baseline_mean: f64,
+    baseline_sd: f64,
+    change_mean: f64,
+    /// `change_sd * rho` and `change_sd * sqrt(1 - rho^2)`.
+    change_on_baseline: f64,
+    change_own: f64,
+    change_sd: f64,
+    /// Intermediate visits as fractions of the primary week (the primary, 1, excluded).
+    interim_fractions: Vec<f64>,
+    n_msc: usize,
+    n_control: usize,
+}
+
+/// One arm's values for one replicate, in buffers reused across replicates.
+#[derive(Debug, Clone, Default)]
+pub struct ArmData {
+    pub baseline: Vec<f64>,
+    pub primary: Vec<f64>,
+    pub change: Vec<f64>,
+    /// Intermediate visit values, patient-major: `interim[i * k + v]`.
+    pub interim: Vec<f64>,
+}
+
+impl ArmData {
+    fn with_capacity(n: usize, interim_visits: usize) -> ArmData {
+        ArmData {
+            baseline: Vec::with_capacity(n),
+            primary: Vec::with_capacity(n),
+            change: Vec::with_capacity(n),
+            interim: Vec::with_capacity(n * interim_visits),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.baseline.clear();
+        self.primary.clear();
+        self.change.clear();
+        self.interim.clear();
+    }
+
+    /// A borrowed view for the analyses.
+    pub fn view(&self) -> ArmView<'_> {
+        ArmView {
+            baseline: &self.baseline,
+            primary: &self.primary,
+            change: &self.change,
+        }
+    }
+}
+
+/// Both arms of one simulated trial.
+#[derive(Debug, Clone, Default)]
+pub struct Cohort {
+    pub msc: ArmData,
+    pub control: ArmData,
+}
+
+impl CohortModel {
+    /// The model for `n_msc` and `n_control` patients.
+    pub fn new(
+        population: &Population,
+        scale: Scale,
+        effect_scale: EffectScale,
+        visits_weeks: &[f64],
+        n_msc: usize,
+        n_control: usize,
+    ) -> CohortModel {
+        let rho = population.baseline_change_correlation;
+        let primary = *visits_weeks.last().expect("validated: at least one visit");
+        CohortModel {
+            scale,
+            effect_scale,
+            baseline_mean: population.baseline_mean,
+            baseline_sd: population.baseline_sd,
+            change_mean: population.control_change_mean,
+            change_on_baseline: population.change_sd * rho,
+            change_own: population.change_sd * (1.0 - rho * rho).max(0.0).sqrt(),
+            change_sd: population.change_sd,
+            interim_fractions: visits_weeks[..visits_weeks.len() - 1]
+                .iter()
+                .map(|w| w / primary)
+                .collect(),
+            n_msc,
+            n_control,
+        }
+    }
+
+    /// Buffers sized for this model.
+    pub fn new_cohort(&self) -> Cohort {
+        let k = self.interim_fractions.len();
+        Cohort {
+            msc: ArmData::with_capacity(self.n_msc, k),
+            control: ArmData::with_capacity(self.n_control, k),
+        }
+    }
+
+    /// Standard normals drawn per patient: baseline, change, one per interim visit.
+    pub fn normals_per_patient(&self) -> usize {
+        2 + self.interim_fractions.len()
+    }
+
+    /// Total patients per trial.
+    pub fn patients(&self) -> usize {
+        self.n_msc + self.n_control
+    }
+
+    /// Simulates both arms with MSC effect `effect` into `cohort` (no allocation
+    /// once the buffers have grown) and returns the sample-average true effect
+    /// of MSC over all patients on the analysis scale.
+    pub fn simulate<R: Rng + ?Sized>(&self, effect: f64, rng: &mut R, cohort: &mut Cohort) -> f64 {
+        cohort.msc.clear();
+        cohort.control.clear();
+        let mut truth = 0.0;
+        for _ in 0..self.n_msc {
+            truth += self.patient(effect, true, rng, &mut cohort.msc);
+        }
+        for _ in 0..self.n_control {
+            truth += self.patient(effect, false, rng, &mut cohort.control);
+        }
+        truth / self.patients() as f64
+    }
+
+    /// One patient; returns their own effect of MSC on the analysis scale.
+    #[inline]
+    fn patient<R: Rng + ?Sized>(
+        &self,
+        effect: f64,
+        on_msc: bool,
+        rng: &mut R,
+        arm: &mut ArmData,
+    ) -> f64 {
+        let z_baseline: f64 = StandardNormal.sample(rng);
+        let z_change: f64 = StandardNormal.sample(rng);
+        let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
+        let change_control =
+            self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;
+        let change = if on_msc {
+            change_control + effect
+        } else {
+            change_control
+        };
+
+        // Brownian bridge from (0, 0) to (1, change), visit by visit.
+        let (mut t_prev, mut c_prev) = (0.0, 0.0);
+        for &t in &self.interim_fractions {
+            let gap = 1.0 - t_prev;
+            let mean = c_prev + (t - t_prev) / gap * (change - c_prev);
+            let sd = self.change_sd * ((t - t_prev) * (1.0 - t) / gap).sqrt();
+            let z: f64 = StandardNormal.sample(rng);
+            let c = mean + sd * z;
+            arm.interim.push(self.scale.observe(baseline + c));
+            (t_prev, c_prev) = (t, c);
+        }
+
+        let observed_baseline = self.scale.observe(baseline);
+        let primary = self.scale.observe(baseline + change);
+        arm.baseline.push(observed_baseline);
+        arm.primary.push(primary);
+        arm.change.push(primary - observed_baseline);
+
+        let with_msc = self.scale.observe(baseline + change_control + effect) - observed_baseline;
+        let without = self.scale.observe(baseline + change_control) - observed_baseline;
+        match self.effect_scale {
+            EffectScale::Change => with_msc - without,
+            EffectScale::Responder { threshold } => {
+                f64::from(u8::from(EffectScale::responds(threshold, with_msc)))
+                    - f64::from(u8::from(EffectScale::responds(threshold, without)))
+            }
+        }
+    }
+}

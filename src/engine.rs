@@ -1,0 +1,199 @@
+//! The Monte Carlo engine: rayon over fixed batches of replicates.
+//!
+//! Replicate `r` of the cell with arm sizes `(n_msc, n_control)` draws from its
+//! own ChaCha8 stream: key from `(seed, n_msc, n_control)`, stream number `r`,
+//! so streams never overlap. Replicates are grouped in fixed batches of
+//! [`BATCH`]; each batch is summarised by whichever thread runs it, and batch
+//! summaries are merged in batch order. The result is therefore bit-identical
+//! for any thread count, and memory does not grow with the replicate count.
+
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use crate::analysis::{Analyzer, Scratch};
+use crate::cohort::{Cohort, CohortModel};
+use crate::scenario::Scenario;
+use crate::summary::Summary;
+
+/// Replicates per batch: the unit of parallel work and of merging.
+pub const BATCH: u64 = 256;
+
+/// The random stream of one replicate.
+pub fn replicate_rng(seed: u64, n_msc: usize, n_control: usize, replicate: u64) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&(n_msc as u64).to_le_bytes());
+    key[16..24].copy_from_slice(&(n_control as u64).to_le_bytes());
+    key[24..].copy_from_slice(b"trialsim");
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(replicate);
+    rng
+}
+
+/// One sample-size cell, prepared: the patient model and the analysis.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Control-arm size as written in `design.n_per_arm`.
+    pub n_per_arm: usize,
+    pub n_msc: usize,
+    pub n_control: usize,
+    pub model: CohortModel,
+    pub analyzer: Analyzer,
+    effect_mean: f64,
+    effect_sd: f64,
+}
+
+impl Cell {
+    /// Prepares the cell for control-arm size `n` of `scenario`.
+    pub fn new(scenario: &Scenario, n: usize) -> Cell {
+        let design = &scenario.design;
+        let (n_msc, n_control) = design.arm_sizes(n);
+        let analyzer = Analyzer::new(
+            design.analysis,
+            design.sided,
+            design.alpha,
+            n_msc,
+            n_control,
+            scenario.endpoint.responder_threshold,
+        );
+        let model = CohortModel::new(
+            &scenario.population,
+            scenario.endpoint.scale,
+            analyzer.effect_scale(),
+            &design.visits_weeks,
+            n_msc,
+            n_control,
+        );
+        Cell {
+            n_per_arm: n,
+            n_msc,
+            n_control,
+            model,
+            analyzer,
+            effect_mean: scenario.effect.mean,
+            effect_sd: scenario.effect.sd,
+        }
+    }
+
+    /// Simulates and analyses replicate `replicate`, folding it into `summary`.
+    #[inline]
+    pub fn replicate(
+        &self,
+        seed: u64,
+        replicate: u64,
+        work: &mut Workspace,
+        summary: &mut Summary,
+    ) {
+        let mut rng = replicate_rng(seed, self.n_msc, self.n_control, replicate);
+        let effect = if self.effect_sd > 0.0 {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            self.effect_mean + self.effect_sd * z
+        } else {
+            self.effect_mean
+        };
+        let truth = self.model.simulate(effect, &mut rng, &mut work.cohort);
+        summary.replicates += 1;
+        summary.truth.push(truth);
+        match self.analyzer.analyse(
+            work.cohort.msc.view(),
+            work.cohort.control.view(),
+            &mut work.scratch,
+        ) {
+            Ok(result) => {
+                if self.analyzer.rejects(result.p_value) {
+                    summary.rejections += 1;
+                }
+                summary.estimate.push(result.estimate);
+                summary.error.push(result.estimate - truth);
+            }
+            Err(_) => summary.failures += 1,
+        }
+    }
+
+    /// Summary of batch `batch` of a run of `replicates` replicates.
+    pub fn batch(&self, seed: u64, batch: u64, replicates: u64, work: &mut Workspace) -> Summary {
+        let mut summary = Summary::default();
+        let end = ((batch + 1) * BATCH).min(replicates);
+        for r in batch * BATCH..end {
+            self.replicate(seed, r, work, &mut summary);
+        }
+        summary
+    }
+
+    /// Fresh per-worker buffers for this cell.
+    pub fn workspace(&self) -> Workspace {
+        Workspace {
+            cohort: self.model.new_cohort(),
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+/// Per-worker buffers, reused for every replicate the worker runs.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub cohort: Cohort,
+    pub scratch: Scratch,
+}
+
+/// Runs `replicates` replicates of `cell` on the current rayon pool; calls
+/// `progress` with the number of replicates finished after each window of batches.
+pub fn run_cell(
+    cell: &Cell,
+    seed: u64,
+    replicates: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Summary {
+    let batches = replicates.div_ceil(BATCH);
+    let window = (rayon::current_num_threads() as u64 * 8).max(8);
+    let mut total = Summary::default();
+    let mut start = 0;
+    while start < batches {
+        let end = (start + window).min(batches);
+        let parts: Vec<Summary> = (start..end)
+            .into_par_iter()
+            .map_init(
+                || cell.workspace(),
+                |work, b| cell.batch(seed, b, replicates, work),
+            )
+            .collect();
+        for part in &parts {
+            total.merge(part);
+        }
+        progress(parts.iter().map(|p| p.replicates).sum());
+        start = end;
+    }
+    total
+}
+
+/// The result of one cell: its summary and how long it took.
+#[derive(Debug, Clone)]
+pub struct CellRun {
+    pub cell: Cell,
+    pub summary: Summary,
+    pub seconds: f64,
+}
+
+/// Runs every sample size of `scenario` on the current rayon pool.
+pub fn run_scenario(scenario: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Vec<CellRun> {
+    let sim = &scenario.simulation;
+    scenario
+        .design
+        .n_per_arm
+        .iter()
+        .map(|&n| {
+            let cell = Cell::new(scenario, n);
+            let started = Instant::now();
+            let summary = run_cell(&cell, sim.seed, sim.replicates, progress);
+            CellRun {
+                cell,
+                summary,
+                seconds: started.elapsed().as_secs_f64(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,59 @@
+//! Output formats, one file each, all reading a [`RunReport`] and returning
+//! bytes, so they are tested without touching disk; [`write_outputs`] puts
+//! them on disk without ever leaving a half-written run behind.
+
+pub mod csv;
+pub mod json;
+pub mod table;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::plot;
+use crate::report::RunReport;
+
+/// Every file a run writes, as `(file name, bytes)`.
+///
+/// # Errors
+/// If a plot cannot be drawn or a record cannot be serialised.
+pub fn render_all(report: &RunReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    Ok(vec![
+        ("summary.csv", csv::to_bytes(report)?),
+        ("summary.json", json::to_bytes(report)?),
+        ("power.png", plot::power_png(report)?),
+        ("power.svg", plot::power_svg(report)?.into_bytes()),
+    ])
+}
+
+/// Writes `files` into `dir`, creating it. Each file goes to a hidden temporary
+/// name first and is renamed over the old one only once every file has been
+/// written, so a failure leaves the previous run's files intact.
+///
+/// # Errors
+/// If the folder cannot be created or a file cannot be written.
+pub fn write_outputs(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let pid = std::process::id();
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    let result = (|| -> Result<()> {
+        for (name, bytes) in files {
+            let tmp = dir.join(format!(".{name}.{pid}.tmp"));
+            fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+            staged.push((tmp, dir.join(name)));
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        for (tmp, _) in &staged {
+            let _ = fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    for (tmp, target) in &staged {
+        fs::rename(tmp, target)
+            .with_context(|| format!("cannot move {} to {}", tmp.display(), target.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! trialsim: Monte Carlo simulation of controlled pediatric MSC trial protocols.
+//!
+//! The pipeline: a [`scenario`] file is validated, each sample size becomes an
+//! [`engine::Cell`] (a [`cohort`] model plus an [`analysis`]), the engine runs
+//! replicates in parallel into streamed [`summary`] accumulators, and
+//! [`report`] turns them into the records that [`export`] and [`plot`] write.
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod cohort;
+pub mod engine;
+pub mod export;
+pub mod plot;
+pub mod report;
+pub mod scenario;
+pub mod summary;

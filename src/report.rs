@@ -1,0 +1,122 @@
+//! The record types every output is derived from: one [`CellResult`] per
+//! sample size, inside one [`RunReport`]. CSV, JSON, the table and the plots
+//! all read these, so their columns cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::EffectScale;
+use crate::engine::CellRun;
+use crate::scenario::{AnalysisKind, EndpointKind, Scenario, Sided};
+use crate::summary::wilson_interval;
+
+/// Results for one sample size. Estimates are MSC minus control: on the
+/// endpoint scale (negative = improvement) for `welch_t`, `ancova` and
+/// `wilcoxon`; as a difference in responder proportions (positive = more MSC
+/// responders) for `fisher_responder`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellResult {
+    /// Control-arm size as written in `design.n_per_arm`.
+    pub n_per_arm: usize,
+    pub n_msc: usize,
+    pub n_control: usize,
+    pub replicates: u64,
+    pub rejections: u64,
+    /// Replicates whose analysis could not run (counted as not rejecting).
+    pub failures: u64,
+    /// Rejection rate: power, or assurance when `effect.sd > 0`, or type I
+    /// error when the effect is 0.
+    pub power: f64,
+    pub power_mc_se: f64,
+    pub power_ci_low: f64,
+    pub power_ci_high: f64,
+    pub mean_estimate: f64,
+    pub sd_estimate: f64,
+    /// Mean over replicates of the sample-average true MSC effect on the
+    /// analysis scale (equals `effect.mean` on the continuous endpoint).
+    pub true_effect: f64,
+    /// Mean of (estimate - that replicate's true effect).
+    pub bias: f64,
+    pub bias_mc_se: f64,
+    pub seconds: f64,
+}
+
+impl CellResult {
+    /// Reads the figures off a finished cell.
+    pub fn from_run(run: &CellRun) -> CellResult {
+        let s = &run.summary;
+        let power = s.rejections as f64 / s.replicates as f64;
+        let (power_ci_low, power_ci_high) = wilson_interval(s.rejections, s.replicates);
+        CellResult {
+            n_per_arm: run.cell.n_per_arm,
+            n_msc: run.cell.n_msc,
+            n_control: run.cell.n_control,
+            replicates: s.replicates,
+            rejections: s.rejections,
+            failures: s.failures,
+            power,
+            power_mc_se: (power * (1.0 - power) / s.replicates as f64).sqrt(),
+            power_ci_low,
+            power_ci_high,
+            mean_estimate: s.estimate.mean_or_nan(),
+            sd_estimate: s.estimate.sd(),
+            true_effect: s.truth.mean_or_nan(),
+            bias: s.error.mean_or_nan(),
+            bias_mc_se: s.error.se(),
+            seconds: run.seconds,
+        }
+    }
+}
+
+/// A whole run: the scenario's identity, the settings that produced it, and
+/// one result per sample size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub scenario: String,
+    pub description: String,
+    pub trialsim_version: String,
+    pub endpoint: EndpointKind,
+    pub analysis: AnalysisKind,
+    /// `change` (MSC - control on the endpoint scale) or `responder_difference`.
+    pub estimate_scale: String,
+    pub sided: Sided,
+    pub alpha: f64,
+    pub effect_mean: f64,
+    pub effect_sd: f64,
+    pub effect_source: String,
+    /// True when the effect is drawn per trial (`effect.sd > 0`): `power` is then assurance.
+    pub power_is_assurance: bool,
+    pub seed: u64,
+    pub replicates: u64,
+    pub threads: usize,
+    pub elapsed_s: f64,
+    pub results: Vec<CellResult>,
+}
+
+impl RunReport {
+    /// Builds the report of a finished run.
+    pub fn new(scenario: &Scenario, runs: &[CellRun], threads: usize, elapsed_s: f64) -> RunReport {
+        let estimate_scale = match runs.first().map(|r| r.cell.analyzer.effect_scale()) {
+            Some(EffectScale::Responder { .. }) => "responder_difference",
+            _ => "change",
+        };
+        RunReport {
+            scenario: scenario.name.clone(),
+            description: scenario.description.clone(),
+            trialsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            endpoint: scenario.endpoint.scale.kind,
+            analysis: scenario.design.analysis,
+            estimate_scale: estimate_scale.to_string(),
+            sided: scenario.design.sided,
+            alpha: scenario.design.alpha,
+            effect_mean: scenario.effect.mean,
+            effect_sd: scenario.effect.sd,
+            effect_source: scenario.effect.source.clone(),
+            power_is_assurance: scenario.effect.sd > 0.0,
+            seed: scenario.simulation.seed,
+            replicates: scenario.simulation.replicates,
+            threads,
+            elapsed_s,
+            results: runs.iter().map(CellResult::from_run).collect(),
+        }
+    }
+}

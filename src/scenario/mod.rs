@@ -1,0 +1,579 @@
+//! Scenario files: TOML in, a validated, typed [`Scenario`] out.
+//!
+//! Loading goes in two steps, as in ripgrep's low/high-level arguments: serde
+//! reads the file into [`raw`] structs that mirror it, then [`validate`] checks
+//! every value and fills the documented defaults. Every error names the file,
+//! the key and what is allowed, on one line.
+
+pub mod raw;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use raw::{AnalysisKind, EndpointKind, Sided};
+use raw::{RawScenario, SampleSizes};
+
+/// Default `design.visits_weeks`: one visit, 24 weeks after the first infusion,
+/// the primary time point of most adult MSC lupus studies (Wang D, Arthritis Res
+/// Ther 2014; Deng, Ann Rheum Dis 2017 used 6 months).
+pub const DEFAULT_VISITS_WEEKS: [f64; 1] = [24.0];
+/// Default `simulation.replicates`: gives a Monte Carlo SE of power at most 0.005.
+pub const DEFAULT_REPLICATES: u64 = 10_000;
+/// Default `simulation.seed`.
+pub const DEFAULT_SEED: u64 = 1;
+/// Largest arm we accept: far beyond any pediatric trial, small enough that the
+/// per-worker buffers and the exact Wilcoxon tables stay small.
+pub const MAX_ARM_SIZE: usize = 10_000;
+
+/// A bad scenario: which file, where in it, and what is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    pub location: Location,
+    pub message: String,
+}
+
+/// Where in the file a [`ScenarioError`] is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    /// A dotted key path such as `design.alpha`.
+    Key(String),
+    /// A line and column (1-based), for syntax errors.
+    Position { line: usize, column: usize },
+    /// The whole file (it could not be read).
+    File,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.display();
+        match &self.location {
+            Location::Key(key) => write!(f, "{file}: key `{key}`: {}", self.message),
+            Location::Position { line, column } => {
+                write!(f, "{file}: line {line}, column {column}: {}", self.message)
+            }
+            Location::File => write!(f, "{file}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// An endpoint scale: its bounds and the resolution it is recorded at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    pub kind: EndpointKind,
+    pub min: f64,
+    pub max: f64,
+    /// Values are rounded to a multiple of this; 0 means no rounding.
+    pub step: f64,
+}
+
+impl Scale {
+    /// The scale of an endpoint kind.
+    pub fn of(kind: EndpointKind) -> Scale {
+        let (min, max, step) = match kind {
+            EndpointKind::Continuous => (f64::NEG_INFINITY, f64::INFINITY, 0.0),
+            // SLEDAI-2K: integer score 0-105 (Gladman, J Rheumatol 2002).
+            EndpointKind::Sledai2k => (0.0, 105.0, 1.0),
+            // JADAS-27: 0-57 (Consolaro, Arthritis Rheum 2009); ESR part is continuous,
+            // so the total is kept to one decimal.
+            EndpointKind::Jadas27 => (0.0, 57.0, 0.1),
+            // Patient/parent global assessment: 0-10 numeric rating scale.
+            EndpointKind::Pga => (0.0, 10.0, 1.0),
+        };
+        Scale {
+            kind,
+            min,
+            max,
+            step,
+        }
+    }
+
+    /// The value a clinician would record for a latent value: rounded to the
+    /// scale's step and kept within its bounds.
+    #[inline]
+    pub fn observe(&self, latent: f64) -> f64 {
+        let rounded = if self.step > 0.0 {
+            (latent / self.step).round() * self.step
+        } else {
+            latent
+        };
+        rounded.clamp(self.min, self.max)
+    }
+
+    /// Width of the scale (infinite for the continuous endpoint).
+    pub fn range(&self) -> f64 {
+        self.max - self.min
+    }
+}
+
+/// `[design]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Control-arm sizes to simulate, in the order written.
+    pub n_per_arm: Vec<usize>,
+    /// MSC:control allocation ratio; the MSC arm has `round(allocation * n)`.
+    pub allocation: f64,
+    pub alpha: f64,
+    pub sided: Sided,
+    pub analysis: AnalysisKind,
+    /// Visit weeks after baseline, strictly increasing; the last is primary.
+    pub visits_weeks: Vec<f64>,
+}
+
+impl Design {
+    /// Arm sizes `(msc, control)` for a control-arm size `n`.
+    pub fn arm_sizes(&self, n: usize) -> (usize, usize) {
+        ((self.allocation * n as f64).round() as usize, n)
+    }
+}
+
+/// `[endpoint]`, validated. Lower is better on every scale (as on SLEDAI-2K,
+/// JADAS and PGA), so an improvement is a fall from baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub scale: Scale,
+    /// Improvement from baseline (in scale units) that makes a responder.
+    pub responder_threshold: Option<f64>,
+}
+
+/// `[population]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Population {
+    pub baseline_mean: f64,
+    pub baseline_sd: f64,
+    pub control_change_mean: f64,
+    pub change_sd: f64,
+    pub baseline_change_correlation: f64,
+}
+
+/// `[effect]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    /// MSC minus control difference in mean change at the primary visit.
+    pub mean: f64,
+    /// 0: fixed effect. Above 0: drawn per trial, so power becomes assurance.
+    pub sd: f64,
+    pub source: String,
+}
+
+/// `[simulation]`, validated (after command-line overrides).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    pub replicates: u64,
+    pub seed: u64,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub design: Design,
+    pub endpoint: Endpoint,
+    pub population: Population,
+    pub effect: Effect,
+    pub simulation: Simulation,
+}
+
+/// Reads and validates a scenario file.
+///
+/// # Errors
+/// A [`ScenarioError`] naming the file and the key (or line) for an unreadable
+/// file, a TOML syntax error, an unknown key, a wrong type or a bad value.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        location: Location::File,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Parses and validates scenario text; `path` is used in error messages only.
+///
+/// # Errors
+/// As [`load`].
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let syntax_error = |e: toml::de::Error| {
+        let location = match e.span() {
+            Some(span) => position(text, span.start),
+            None => Location::File,
+        };
+        ScenarioError {
+            file: path.to_path_buf(),
+            location,
+            message: format!("invalid TOML: {}", e.message().trim()),
+        }
+    };
+    let de = toml::Deserializer::parse(text).map_err(syntax_error)?;
+    let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.message().trim().to_string();
+        let location = if key == "." || key.is_empty() {
+            match inner.span() {
+                Some(span) => position(text, span.start),
+                None => Location::File,
+            }
+        } else {
+            Location::Key(key)
+        };
+        ScenarioError {
+            file: path.to_path_buf(),
+            location,
+            message,
+        }
+    })?;
+    validate(path, raw)
+}
+
+fn position(text: &str, offset: usize) -> Location {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Location::Position { line, column }
+}
+
+/// Checks every value of a raw scenario and fills defaults.
+///
+/// # Errors
+/// A [`ScenarioError`] for the first bad value, naming its key and what is allowed.
+pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+    let bad = |key: &str, message: String| ScenarioError {
+        file: path.to_path_buf(),
+        location: Location::Key(key.to_string()),
+        message,
+    };
+
+    let name = raw.name.trim().to_string();
+    let name_ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !name_ok {
+        return Err(bad(
+            "name",
+            format!(
+                "`{}` cannot name an output folder: use letters, digits, '-', '_' and '.', not starting with '.'",
+                raw.name
+            ),
+        ));
+    }
+
+    let d = raw.design;
+    let sizes = match d.n_per_arm {
+        SampleSizes::One(n) => vec![n],
+        SampleSizes::Many(v) => v,
+    };
+    if sizes.is_empty() {
+        return Err(bad(
+            "design.n_per_arm",
+            "the list is empty: give at least one sample size (an integer of at least 2)".into(),
+        ));
+    }
+    let mut n_per_arm = Vec::with_capacity(sizes.len());
+    for n in sizes {
+        if !(2..=MAX_ARM_SIZE as i64).contains(&n) {
+            return Err(bad(
+                "design.n_per_arm",
+                format!(
+                    "{n} is not allowed: each sample size must be an integer from 2 to {MAX_ARM_SIZE}"
+                ),
+            ));
+        }
+        n_per_arm.push(n as usize);
+    }
+    let allocation = d.allocation.unwrap_or(1.0);
+    if !(allocation.is_finite() && allocation > 0.0 && allocation <= 10.0) {
+        return Err(bad(
+            "design.allocation",
+            format!(
+                "{allocation} is not allowed: the MSC:control ratio must be above 0 and at most 10"
+            ),
+        ));
+    }
+    for &n in &n_per_arm {
+        let msc = (allocation * n as f64).round();
+        if msc < 2.0 {
+            return Err(bad(
+                "design.allocation",
+                format!(
+                    "with n_per_arm = {n} and allocation = {allocation} the MSC arm has {msc} patients; it needs at least 2"
+                ),
+            ));
+        }
+    }
+    let alpha = d.alpha.unwrap_or(0.05);
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(bad(
+            "design.alpha",
+            format!("{alpha} is not allowed: alpha must lie strictly between 0 and 1"),
+        ));
+    }
+    let visits_weeks = d
+        .visits_weeks
+        .unwrap_or_else(|| DEFAULT_VISITS_WEEKS.to_vec());
+    if visits_weeks.is_empty() {
+        return Err(bad(
+            "design.visits_weeks",
+            "the list is empty: give at least one visit week above 0 (the last is the primary visit)"
+                .into(),
+        ));
+    }
+    let mut previous = 0.0;
+    for &w in &visits_weeks {
+        if !(w.is_finite() && w > previous) {
+            return Err(bad(
+                "design.visits_weeks",
+                format!("{w} is not allowed: visit weeks must be above 0 and strictly increasing"),
+            ));
+        }
+        previous = w;
+    }
+
+    let scale = Scale::of(raw.endpoint.kind);
+    let responder_threshold = raw.endpoint.responder_threshold;
+    if let Some(t) = responder_threshold {
+        if !(t.is_finite() && t > 0.0 && t <= scale.range()) {
+            return Err(bad(
+                "endpoint.responder_threshold",
+                format!(
+                    "{t} is not allowed: the improvement that counts as a response must be above 0 and at most {} (the width of the {:?} scale)",
+                    scale.range(),
+                    scale.kind
+                ),
+            ));
+        }
+    }
+    if d.analysis == AnalysisKind::FisherResponder && responder_threshold.is_none() {
+        return Err(bad(
+            "endpoint.responder_threshold",
+            "missing: analysis = \"fisher_responder\" needs the improvement from baseline that counts as a response (e.g. 4 for an SRI-4-like SLEDAI-2K response)".into(),
+        ));
+    }
+
+    let p = raw.population;
+    finite(&bad, "population.baseline_mean", p.baseline_mean)?;
+    finite(
+        &bad,
+        "population.control_change_mean",
+        p.control_change_mean,
+    )?;
+    non_negative(&bad, "population.baseline_sd", p.baseline_sd)?;
+    non_negative(&bad, "population.change_sd", p.change_sd)?;
+    if scale.kind != EndpointKind::Continuous && !(scale.min..=scale.max).contains(&p.baseline_mean)
+    {
+        return Err(bad(
+            "population.baseline_mean",
+            format!(
+                "{} is outside the {:?} scale: it must lie from {} to {}",
+                p.baseline_mean, scale.kind, scale.min, scale.max
+            ),
+        ));
+    }
+    let rho = p.baseline_change_correlation.unwrap_or(0.0);
+    if !(-1.0..=1.0).contains(&rho) {
+        return Err(bad(
+            "population.baseline_change_correlation",
+            format!("{rho} is not allowed: a correlation must lie from -1 to 1"),
+        ));
+    }
+
+    let e = raw.effect;
+    finite(&bad, "effect.mean", e.mean)?;
+    let effect_sd = e.sd.unwrap_or(0.0);
+    non_negative(&bad, "effect.sd", effect_sd)?;
+    if e.source.trim().is_empty() {
+        return Err(bad(
+            "effect.source",
+            "is empty: cite where the effect size comes from (authors, journal, year), or say it is an assumption and why".into(),
+        ));
+    }
+
+    let replicates = raw
+        .simulation
+        .replicates
+        .unwrap_or(DEFAULT_REPLICATES as i64);
+    if replicates < 1 {
+        return Err(bad(
+            "simulation.replicates",
+            format!(
+                "{replicates} is not allowed: the number of simulated trials must be at least 1"
+            ),
+        ));
+    }
+
+    Ok(Scenario {
+        name,
+        description: raw.description.trim().to_string(),
+        design: Design {
+            n_per_arm,
+            allocation,
+            alpha,
+            sided: d.sided.unwrap_or(Sided::Two),
+            analysis: d.analysis,
+            visits_weeks,
+        },
+        endpoint: Endpoint {
+            scale,
+            responder_threshold,
+        },
+        population: Population {
+            baseline_mean: p.baseline_mean,
+            baseline_sd: p.baseline_sd,
+            control_change_mean: p.control_change_mean,
+            change_sd: p.change_sd,
+            baseline_change_correlation: rho,
+        },
+        effect: Effect {
+            mean: e.mean,
+            sd: effect_sd,
+            source: e.source.trim().to_string(),
+        },
+        simulation: Simulation {
+            replicates: replicates as u64,
+            seed: raw.simulation.seed.unwrap_or(DEFAULT_SEED),
+        },
+    })
+}
+
+fn finite(
+    bad: &impl Fn(&str, String) -> ScenarioError,
+    key: &str,
+    value: f64,
+) -> Result<(), ScenarioError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(bad(
+            key,
+            format!("{value} is not allowed: give a finite number"),
+        ))
+    }
+}
+
+fn non_negative(
+    bad: &impl Fn(&str, String) -> ScenarioError,
+    key: &str,
+    value: f64,
+) -> Result<(), ScenarioError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(bad(
+            key,
+            format!("{value} is not allowed: a standard deviation must be 0 or more"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+[design]
+n_per_arm = [10, 20]
+analysis = "welch_t"
+[endpoint]
+kind = "continuous"
+[population]
+baseline_mean = 11
+baseline_sd = 4
+control_change_mean = -5
+change_sd = 6
+[effect]
+mean = -2.5
+source = "assumption"
+"#;
+
+    fn err(text: &str) -> String {
+        parse(Path::new("s.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn good_file_fills_defaults() {
+        let s = parse(Path::new("s.toml"), GOOD).unwrap();
+        assert_eq!(s.design.n_per_arm, vec![10, 20]);
+        assert_eq!(s.design.alpha, 0.05);
+        assert_eq!(s.design.sided, Sided::Two);
+        assert_eq!(s.design.visits_weeks, vec![24.0]);
+        assert_eq!(s.simulation.replicates, DEFAULT_REPLICATES);
+        assert_eq!(s.population.baseline_change_correlation, 0.0);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_path() {
+        let m = err(&GOOD.replace("analysis =", "alpah = 0.1\nanalysis ="));
+        assert!(m.starts_with("s.toml: key `design.alpah`"), "{m}");
+        assert!(m.contains("expected one of"), "{m}");
+    }
+
+    #[test]
+    fn wrong_type_names_key() {
+        let m = err(&GOOD.replace("baseline_sd = 4", "baseline_sd = \"four\""));
+        assert!(m.starts_with("s.toml: key `population.baseline_sd`"), "{m}");
+    }
+
+    #[test]
+    fn bad_enum_lists_allowed_values() {
+        let m = err(&GOOD.replace("\"welch_t\"", "\"t_test\""));
+        assert!(m.contains("design.analysis"), "{m}");
+        assert!(
+            m.contains("welch_t") && m.contains("fisher_responder"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn syntax_error_gives_line() {
+        let m = err("name = \n");
+        assert!(m.starts_with("s.toml: line 1"), "{m}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for (from, to, key) in [
+            (
+                "n_per_arm = [10, 20]",
+                "n_per_arm = [1, 20]",
+                "design.n_per_arm",
+            ),
+            ("n_per_arm = [10, 20]", "n_per_arm = []", "design.n_per_arm"),
+            ("analysis =", "alpha = 1.0\nanalysis =", "design.alpha"),
+            ("analysis =", "alpha = 0.0\nanalysis =", "design.alpha"),
+            (
+                "baseline_sd = 4",
+                "baseline_sd = -1",
+                "population.baseline_sd",
+            ),
+            ("change_sd = 6", "change_sd = -0.1", "population.change_sd"),
+            (
+                "change_sd = 6",
+                "change_sd = 6\nbaseline_change_correlation = 1.5",
+                "population.baseline_change_correlation",
+            ),
+            ("source = \"assumption\"", "source = \" \"", "effect.source"),
+            (
+                "analysis =",
+                "visits_weeks = [12, 8]\nanalysis =",
+                "design.visits_weeks",
+            ),
+            ("name = \"t\"", "name = \"../x\"", "name"),
+            (
+                "\"welch_t\"",
+                "\"fisher_responder\"",
+                "endpoint.responder_threshold",
+            ),
+        ] {
+            let m = err(&GOOD.replace(from, to));
+            assert!(m.contains(&format!("key `{key}`")), "{to}: {m}");
+        }
+        let m = err(&format!("{GOOD}[simulation]\nreplicates = 0\n"));
+        assert!(m.contains("key `simulation.replicates`"), "{m}");
+    }
+}

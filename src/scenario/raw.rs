@@ -1,0 +1,106 @@
+//! The scenario file exactly as written: serde structs that mirror the TOML.
+//!
+//! Nothing here is checked beyond its type; [`super::validate`] turns a
+//! [`RawScenario`] into a [`super::Scenario`] and says what is wrong with it.
+//! Every table rejects unknown keys, so a typo is an error, not a silent default.
+
+use serde::Deserialize;
+
+/// Top level of a scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub design: RawDesign,
+    pub endpoint: RawEndpoint,
+    pub population: RawPopulation,
+    pub effect: RawEffect,
+    #[serde(default)]
+    pub simulation: RawSimulation,
+}
+
+/// `[design]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDesign {
+    pub n_per_arm: SampleSizes,
+    pub allocation: Option<f64>,
+    pub alpha: Option<f64>,
+    pub sided: Option<Sided>,
+    pub analysis: AnalysisKind,
+    pub visits_weeks: Option<Vec<f64>>,
+}
+
+/// `n_per_arm = 20` or `n_per_arm = [10, 20, 30]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged, expecting = "an integer or a list of integers")]
+pub enum SampleSizes {
+    One(i64),
+    Many(Vec<i64>),
+}
+
+/// `design.sided`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sided {
+    Two,
+    One,
+}
+
+/// `design.analysis`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnalysisKind {
+    WelchT,
+    Ancova,
+    Wilcoxon,
+    FisherResponder,
+}
+
+/// `endpoint.kind`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointKind {
+    Continuous,
+    Sledai2k,
+    Jadas27,
+    Pga,
+}
+
+/// `[endpoint]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    pub kind: EndpointKind,
+    pub responder_threshold: Option<f64>,
+}
+
+/// `[population]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopulation {
+    pub baseline_mean: f64,
+    pub baseline_sd: f64,
+    pub control_change_mean: f64,
+    pub change_sd: f64,
+    pub baseline_change_correlation: Option<f64>,
+}
+
+/// `[effect]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEffect {
+    pub mean: f64,
+    pub sd: Option<f64>,
+    pub source: String,
+}
+
+/// `[simulation]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub replicates: Option<i64>,
+    pub seed: Option<u64>,
+}
