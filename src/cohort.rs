@@ -36,11 +36,19 @@ pub struct CohortModel {
     /// `change_sd * rho` and `change_sd * sqrt(1 - rho^2)`.
     change_on_baseline: f64,
     change_own: f64,
-    change_sd: f64,
-    /// Intermediate visits as fractions of the primary week (the primary, 1, excluded).
-    interim_fractions: Vec<f64>,
+    /// One Brownian-bridge step per intermediate visit (the primary excluded).
+    bridge: Vec<BridgeStep>,
     n_msc: usize,
     n_control: usize,
+}
+
+/// From the previous visit's change `c` to this one's, given the primary-visit
+/// change `end`: `c + weight * (end - c) + sd * z`. Precomputed per cell so the
+/// per-patient loop has no division or square root.
+#[derive(Debug, Clone, Copy)]
+struct BridgeStep {
+    weight: f64,
+    sd: f64,
 }
 
 /// One arm's values for one replicate, in buffers reused across replicates.
@@ -87,6 +95,27 @@ pub struct Cohort {
     pub control: ArmData,
 }
 
+/// Bridge steps for intermediate visits at `weeks` before the primary week:
+/// from fraction `s` to `t` of the way, the conditional mean moves
+/// `(t - s) / (1 - s)` of the remaining distance and the conditional SD is
+/// `change_sd * sqrt((t - s) (1 - t) / (1 - s))`.
+fn bridge_steps(weeks: &[f64], primary: f64, change_sd: f64) -> Vec<BridgeStep> {
+    let mut s = 0.0;
+    weeks
+        .iter()
+        .map(|w| {
+            let t = w / primary;
+            let gap = 1.0 - s;
+            let step = BridgeStep {
+                weight: (t - s) / gap,
+                sd: change_sd * ((t - s) * (1.0 - t) / gap).sqrt(),
+            };
+            s = t;
+            step
+        })
+        .collect()
+}
+
 impl CohortModel {
     /// The model for `n_msc` and `n_control` patients.
     pub fn new(
@@ -107,11 +136,11 @@ impl CohortModel {
             change_mean: population.control_change_mean,
             change_on_baseline: population.change_sd * rho,
             change_own: population.change_sd * (1.0 - rho * rho).max(0.0).sqrt(),
-            change_sd: population.change_sd,
-            interim_fractions: visits_weeks[..visits_weeks.len() - 1]
-                .iter()
-                .map(|w| w / primary)
-                .collect(),
+            bridge: bridge_steps(
+                &visits_weeks[..visits_weeks.len() - 1],
+                primary,
+                population.change_sd,
+            ),
             n_msc,
             n_control,
         }
@@ -119,7 +148,7 @@ impl CohortModel {
 
     /// Buffers sized for this model.
     pub fn new_cohort(&self) -> Cohort {
-        let k = self.interim_fractions.len();
+        let k = self.bridge.len();
         Cohort {
             msc: ArmData::with_capacity(self.n_msc, k),
             control: ArmData::with_capacity(self.n_control, k),
@@ -128,7 +157,7 @@ impl CohortModel {
 
     /// Standard normals drawn per patient: baseline, change, one per interim visit.
     pub fn normals_per_patient(&self) -> usize {
-        2 + self.interim_fractions.len()
+        2 + self.bridge.len()
     }
 
     /// Total patients per trial.
@@ -173,15 +202,11 @@ impl CohortModel {
         };
 
         // Brownian bridge from (0, 0) to (1, change), visit by visit.
-        let (mut t_prev, mut c_prev) = (0.0, 0.0);
-        for &t in &self.interim_fractions {
-            let gap = 1.0 - t_prev;
-            let mean = c_prev + (t - t_prev) / gap * (change - c_prev);
-            let sd = self.change_sd * ((t - t_prev) * (1.0 - t) / gap).sqrt();
+        let mut c = 0.0;
+        for step in &self.bridge {
             let z: f64 = StandardNormal.sample(rng);
-            let c = mean + sd * z;
+            c += step.weight * (change - c) + step.sd * z;
             arm.interim.push(self.scale.observe(baseline + c));
-            (t_prev, c_prev) = (t, c);
         }
 
         let observed_baseline = self.scale.observe(baseline);

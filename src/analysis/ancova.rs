@@ -95,3 +95,50 @@ pub fn ancova(
     };
     Ok(TestResult { estimate, p_value })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference: numpy least squares of y ~ 1 + arm + baseline, t on the arm
+    // coefficient with 10 df (scipy 1.17.1).
+    const B1: [f64; 6] = [10.0, 12.0, 9.0, 14.0, 11.0, 8.0];
+    const Y1: [f64; 6] = [6.0, 9.0, 5.0, 10.0, 8.0, 4.0];
+    const B0: [f64; 7] = [11.0, 13.0, 10.0, 9.0, 12.0, 15.0, 8.0];
+    const Y0: [f64; 7] = [9.0, 12.0, 9.0, 7.0, 11.0, 13.0, 8.0];
+
+    #[test]
+    fn matches_least_squares() {
+        let r = ancova(&B1, &Y1, &B0, &Y0, Alternative::TwoSided, None).unwrap();
+        assert!(
+            (r.estimate - -2.405_891_980_360_065_6).abs() < 1e-12,
+            "{}",
+            r.estimate
+        );
+        assert!(
+            (r.p_value - 8.518_151_446_358_244e-5).abs() < 1e-12,
+            "{}",
+            r.p_value
+        );
+        let t10 = StudentsT::new(0.0, 1.0, 10.0).unwrap();
+        let less = ancova(&B1, &Y1, &B0, &Y0, Alternative::Less, Some(&t10)).unwrap();
+        assert!((less.p_value - 4.259_075_723_179_122e-5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn constant_baseline_falls_back_to_difference_in_means() {
+        let b = [5.0; 4];
+        let r = ancova(
+            &b,
+            &[1.0, 2.0, 3.0, 4.0],
+            &b,
+            &[3.0, 4.0, 5.0, 6.0],
+            Alternative::TwoSided,
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.estimate, -2.0);
+        // Pooled t with 6 df: t = -2 / sqrt(5/3 * 0.5) = -2.191; p = 0.0710 (R t.test var.equal).
+        assert!((r.p_value - 0.071_0).abs() < 1e-3, "{}", r.p_value);
+    }
+}

@@ -84,3 +84,82 @@ pub fn fisher_exact(
         p_value,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Table `[[r1, n1 - r1], [r0, n0 - r0]]` as scipy writes it.
+    fn p(table: [[usize; 2]; 2], alt: Alternative) -> f64 {
+        let [[a, b], [c, d]] = table;
+        let lf = LogFactorials::new(a + b + c + d);
+        fisher_exact(a, a + b, c, c + d, alt, &lf).unwrap().p_value
+    }
+
+    #[test]
+    fn lady_tasting_tea() {
+        // Fisher (1935): 3 of 4 cups right; one-sided 17/70, two-sided 34/70.
+        assert!((p([[3, 1], [1, 3]], Alternative::Greater) - 17.0 / 70.0).abs() < 1e-12);
+        assert!((p([[3, 1], [1, 3]], Alternative::TwoSided) - 34.0 / 70.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn matches_scipy() {
+        // scipy 1.17.1 stats.fisher_exact: (two-sided, greater, less).
+        let cases = [
+            (
+                [[7, 2], [3, 8]],
+                [
+                    0.069_778_518_694_927_35,
+                    0.034_889_259_347_463_675,
+                    0.997_261_252_679_209_3,
+                ],
+            ),
+            (
+                [[10, 20], [2, 28]],
+                [
+                    0.021_145_246_343_534_3,
+                    0.010_572_623_171_767_15,
+                    0.998_767_069_482_430_9,
+                ],
+            ),
+            (
+                [[0, 6], [5, 1]],
+                [0.015_151_515_151_515_15, 1.0, 0.007_575_757_575_757_575],
+            ),
+        ];
+        for (table, [two, greater, less]) in cases {
+            assert!(
+                (p(table, Alternative::TwoSided) - two).abs() < 1e-12,
+                "{table:?}"
+            );
+            assert!(
+                (p(table, Alternative::Greater) - greater).abs() < 1e-12,
+                "{table:?}"
+            );
+            assert!(
+                (p(table, Alternative::Less) - less).abs() < 1e-12,
+                "{table:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn estimate_is_risk_difference_and_degenerate_tables_give_one() {
+        let lf = LogFactorials::new(20);
+        let r = fisher_exact(6, 10, 3, 10, Alternative::TwoSided, &lf).unwrap();
+        assert!((r.estimate - 0.3).abs() < 1e-15);
+        assert_eq!(
+            fisher_exact(0, 10, 0, 10, Alternative::TwoSided, &lf)
+                .unwrap()
+                .p_value,
+            1.0
+        );
+        assert_eq!(
+            fisher_exact(10, 10, 10, 10, Alternative::TwoSided, &lf)
+                .unwrap()
+                .p_value,
+            1.0
+        );
+    }
+}

@@ -38,3 +38,41 @@ pub fn welch_t(
         p_value: t_p_value(t, df, alternative),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference: scipy 1.17.1, stats.ttest_ind(x, y, equal_var=False).
+    const X: [f64; 7] = [1.2, 3.4, 2.2, 5.1, 4.4, 2.9, 3.3];
+    const Y: [f64; 6] = [4.1, 5.5, 3.9, 6.2, 5.0, 4.8];
+
+    #[test]
+    fn matches_scipy() {
+        let two = welch_t(&X, &Y, Alternative::TwoSided).unwrap();
+        assert!(
+            (two.p_value - 0.017_695_290_923_688_53).abs() < 1e-12,
+            "{}",
+            two.p_value
+        );
+        let less = welch_t(&X, &Y, Alternative::Less).unwrap();
+        assert!((less.p_value - 0.008_847_645_461_844_265).abs() < 1e-12);
+        let greater = welch_t(&X, &Y, Alternative::Greater).unwrap();
+        assert!((greater.p_value - (1.0 - 0.008_847_645_461_844_265)).abs() < 1e-12);
+        let mx = X.iter().sum::<f64>() / 7.0;
+        let my = Y.iter().sum::<f64>() / 6.0;
+        assert!((two.estimate - (mx - my)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn constant_arms_fail_rather_than_divide_by_zero() {
+        assert_eq!(
+            welch_t(&[1.0, 1.0], &[2.0, 2.0], Alternative::TwoSided),
+            Err(AnalysisFailure::ZeroVariance)
+        );
+        assert_eq!(
+            welch_t(&[1.0], &[2.0, 3.0], Alternative::TwoSided),
+            Err(AnalysisFailure::TooFewPatients)
+        );
+    }
+}

@@ -171,3 +171,111 @@ fn hodges_lehmann(x: &[f64], y: &[f64], differences: &mut Vec<f64>) -> f64 {
         (lower + upper) / 2.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(x: &[f64], y: &[f64], alt: Alternative, exact: bool) -> TestResult {
+        let dist = ExactU::new(x.len(), y.len());
+        let mut scratch = WilcoxonScratch::default();
+        wilcoxon(x, y, alt, exact.then_some(&dist), &mut scratch).unwrap()
+    }
+
+    // References: scipy 1.17.1 stats.mannwhitneyu (method 'exact' or
+    // 'asymptotic' with continuity correction), which agree with R's wilcox.test.
+    #[test]
+    fn exact_small_samples_match_scipy() {
+        let a = [1.1, 2.5, 0.3, 4.2, 3.3];
+        let b = [2.0, 5.1, 6.3, 4.9, 3.8, 7.0];
+        let two = run(&a, &b, Alternative::TwoSided, true);
+        assert!(
+            (two.p_value - 0.051_948_051_948_051_95).abs() < 1e-12,
+            "{}",
+            two.p_value
+        );
+        assert!(
+            (run(&a, &b, Alternative::Less, true).p_value - 0.025_974_025_974_025_976).abs()
+                < 1e-12
+        );
+        assert!(
+            (run(&a, &b, Alternative::Greater, true).p_value - 0.984_848_484_848_484_9).abs()
+                < 1e-12
+        );
+        assert!((two.estimate - -2.65).abs() < 1e-12);
+    }
+
+    #[test]
+    #[allow(clippy::approx_constant)] // data, not 1/pi
+    fn exact_larger_samples_match_scipy() {
+        let a = [
+            0.346, 0.822, 0.33, -1.303, 0.905, 0.446, -0.537, 0.581, 0.365, 0.294, 0.028, 0.547,
+            -0.736, -0.163, -0.482, 0.599, 0.04, -0.292, -0.782, -0.257, 0.008, -0.276, 1.294,
+            1.007, -2.711, -1.889, -0.175, -0.422, 0.214, 0.217, 2.118, -1.112, -0.378, 2.043,
+            0.647, 0.663, -0.514, -1.648, 0.167, 0.109,
+        ];
+        let b = [
+            -0.727, -0.183, 0.428, -0.445, 0.402, 0.595, 0.536, -0.006, 1.094, 1.391, 0.821,
+            -0.318, 1.232, -0.001, 1.379, -0.572, 1.414, 0.48, -0.749, 0.186, 0.554, 0.773,
+            -0.4825, -0.607, 0.7, 0.033, 0.736, 1.26, -1.149, 0.754, 1.725, 0.202, -0.311, 1.252,
+            0.753, 1.396, 0.155, -0.982, 0.39, 0.054, 1.275, 0.694, -1.131, -0.695, 1.384,
+        ];
+        let two = run(&a, &b, Alternative::TwoSided, true);
+        assert!(
+            (two.p_value - 0.083_619_055_601_816_87).abs() < 1e-10,
+            "{}",
+            two.p_value
+        );
+        let less = run(&a, &b, Alternative::Less, true);
+        assert!((less.p_value - 0.041_809_527_800_908_436).abs() < 1e-10);
+        assert!((two.estimate - -0.358).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ties_use_corrected_normal_approximation() {
+        let c = [1.0, 2.0, 2.0, 3.0, 4.0, 4.0, 5.0];
+        let d = [3.0, 4.0, 4.0, 5.0, 6.0, 6.0, 7.0, 8.0];
+        // With ties the exact table is not used even when offered.
+        let two = run(&c, &d, Alternative::TwoSided, true);
+        assert!(
+            (two.p_value - 0.022_287_319_014_553_01).abs() < 1e-12,
+            "{}",
+            two.p_value
+        );
+        assert!(
+            (run(&c, &d, Alternative::Less, true).p_value - 0.011_143_659_507_276_506).abs()
+                < 1e-12
+        );
+        assert!(
+            (run(&c, &d, Alternative::Greater, true).p_value - 0.991_861_333_208_747_5).abs()
+                < 1e-12
+        );
+        assert_eq!(two.estimate, -2.0);
+    }
+
+    #[test]
+    fn exact_distribution_is_symmetric_and_sums_to_one() {
+        let d = ExactU::new(7, 9);
+        assert!((d.cdf(63) - 1.0).abs() < 1e-15);
+        for u in 0..=63 {
+            assert!((d.cdf(u) - d.sf(63 - u)).abs() < 1e-12);
+        }
+        // P(U = 0) = 1 / C(16, 7) = 1 / 11440.
+        assert!((d.cdf(0) - 1.0 / 11440.0).abs() < 1e-18);
+    }
+
+    #[test]
+    fn all_tied_fails() {
+        let mut s = WilcoxonScratch::default();
+        assert_eq!(
+            wilcoxon(
+                &[1.0, 1.0],
+                &[1.0, 1.0, 1.0],
+                Alternative::TwoSided,
+                None,
+                &mut s
+            ),
+            Err(AnalysisFailure::ZeroVariance)
+        );
+    }
+}

@@ -35,7 +35,10 @@ pub struct RawDesign {
 
 /// `n_per_arm = 20` or `n_per_arm = [10, 20, 30]`.
 #[derive(Debug, Deserialize)]
-#[serde(untagged, expecting = "an integer or a list of integers")]
+#[serde(
+    untagged,
+    expecting = "expected an integer of at least 2, or a list of them"
+)]
 pub enum SampleSizes {
     One(i64),
     Many(Vec<i64>),

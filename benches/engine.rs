@@ -1,0 +1,92 @@
+//! Criterion benches on the reference workload
+//! (`scenarios/reference_sle_ancova_30.toml`: SLE, 30 per arm, 4 visits, ANCOVA).
+//!
+//! `cargo bench --bench engine` reports, as elements per second = trials per second:
+//! one analysis, one replicate, a whole cell of replicates on 1 and 2 threads,
+//! and the random-number-only baseline (the same count of standard normals
+//! from the same generator, with the same per-replicate stream set-up).
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rand_distr::{Distribution, StandardNormal};
+use trialsim::engine::{self, Cell};
+use trialsim::scenario;
+use trialsim::summary::Summary;
+
+const REFERENCE: &str = "scenarios/reference_sle_ancova_30.toml";
+const CELL_REPLICATES: u64 = 4096;
+
+fn reference_cell() -> Cell {
+    let s = scenario::load(Path::new(REFERENCE)).expect("reference scenario is valid");
+    Cell::new(&s, s.design.n_per_arm[0])
+}
+
+fn benches(c: &mut Criterion) {
+    let cell = reference_cell();
+    let normals = cell.model.patients() * cell.model.normals_per_patient();
+
+    let mut group = c.benchmark_group("reference");
+    group.throughput(Throughput::Elements(1));
+
+    let mut work = cell.workspace();
+    let mut summary = Summary::default();
+    cell.replicate(1, 0, &mut work, &mut summary);
+    group.bench_function("analysis_only", |b| {
+        let mut scratch = work.scratch.clone();
+        b.iter(|| {
+            black_box(cell.analyzer.analyse(
+                work.cohort.msc.view(),
+                work.cohort.control.view(),
+                &mut scratch,
+            ))
+        })
+    });
+
+    let mut r = 0u64;
+    group.bench_function("one_replicate", |b| {
+        b.iter(|| {
+            r += 1;
+            cell.replicate(1, r, &mut work, &mut summary);
+        })
+    });
+
+    group.bench_function("random_numbers_only", |b| {
+        b.iter(|| {
+            r += 1;
+            let mut rng = engine::replicate_rng(1, cell.n_msc, cell.n_control, r);
+            let mut acc = 0.0f64;
+            for _ in 0..normals {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                acc += z;
+            }
+            black_box(acc)
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("reference_cell");
+    group.throughput(Throughput::Elements(CELL_REPLICATES));
+    group.sample_size(20);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        group.bench_function(format!("{threads}_threads"), |b| {
+            b.iter(|| {
+                pool.install(|| black_box(engine::run_cell(&cell, 1, CELL_REPLICATES, &|_| {})))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = engine_benches;
+    // Criterion's own plots would need a system font; the figures are what matter.
+    config = Criterion::default().without_plots();
+    targets = benches
+}
+criterion_main!(engine_benches);

@@ -1,0 +1,299 @@
+//! The `trialsim` binary: outputs, exit codes, error messages, determinism.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const EXAMPLE: &str = "scenarios/sle_sledai_addon.toml";
+
+fn trialsim() -> Command {
+    Command::cargo_bin("trialsim").unwrap()
+}
+
+const GOOD: &str = r#"
+name = "cli_test"
+[design]
+n_per_arm = [8, 16]
+analysis = "welch_t"
+visits_weeks = [4, 12]
+[endpoint]
+kind = "sledai2k"
+[population]
+baseline_mean = 11
+baseline_sd = 4
+control_change_mean = -5
+change_sd = 6
+[effect]
+mean = -2.5
+source = "test"
+[simulation]
+replicates = 400
+seed = 3
+"#;
+
+fn json_run(file: &Path, threads: &str) -> Value {
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .args(["run", "--json", "--quiet", "--threads", threads, "--out"])
+        .arg(out.path())
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The JSON without the fields that describe the machine rather than the results.
+fn without_timing(mut v: Value) -> Value {
+    let top = v.as_object_mut().unwrap();
+    top.remove("threads");
+    top.remove("elapsed_s");
+    for r in top["results"].as_array_mut().unwrap() {
+        r.as_object_mut().unwrap().remove("seconds");
+    }
+    v
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let out = trialsim().args(["run", "--help"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--replicates",
+        "--seed",
+        "--threads",
+        "--out",
+        "--json",
+        "--quiet",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from help:\n{text}");
+    }
+    trialsim()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("run").and(predicate::str::contains("check")));
+}
+
+#[test]
+fn run_writes_table_csv_json_png_svg() {
+    let out = tempfile::tempdir().unwrap();
+    trialsim()
+        .args(["run", "--replicates", "300", "--out"])
+        .arg(out.path())
+        .arg(EXAMPLE)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "| n MSC:control | power ± MC SE |",
+        ));
+    let dir = out.path().join("sle_sledai_addon");
+    let csv = fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert!(
+        csv.starts_with(
+            "n_per_arm,n_msc,n_control,replicates,rejections,failures,power,power_mc_se"
+        )
+    );
+    assert_eq!(csv.lines().count(), 1 + 7);
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "scenario",
+        "seed",
+        "replicates",
+        "threads",
+        "elapsed_s",
+        "results",
+    ] {
+        assert!(json.get(key).is_some(), "JSON lacks {key}");
+    }
+    for key in [
+        "n_per_arm",
+        "power",
+        "power_mc_se",
+        "mean_estimate",
+        "true_effect",
+    ] {
+        assert!(json["results"][0].get(key).is_some(), "results lack {key}");
+    }
+    assert_eq!(json["replicates"], 300);
+    let png = fs::read(dir.join("power.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = fs::read_to_string(dir.join("power.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("power by sample size"));
+    // No temporary files left behind.
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), 4);
+}
+
+#[test]
+fn same_seed_same_results_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    // Several batches per cell, so the two runs really split the work differently.
+    fs::write(&file, GOOD.replace("replicates = 400", "replicates = 3000")).unwrap();
+    let one = without_timing(json_run(&file, "1"));
+    let two = without_timing(json_run(&file, "2"));
+    assert_eq!(one, two);
+    let other_seed = {
+        let f = dir.path().join("t.toml");
+        fs::write(
+            &f,
+            GOOD.replace("replicates = 400", "replicates = 3000")
+                .replace("seed = 3", "seed = 4"),
+        )
+        .unwrap();
+        without_timing(json_run(&f, "2"))
+    };
+    assert_ne!(
+        one["results"], other_seed["results"],
+        "the seed must matter"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_file_and_key() {
+    let cases = [
+        (
+            "name = \"cli_test\"",
+            "name = \"cli_test\"\n[design",
+            "line",
+        ),
+        (
+            "analysis = \"welch_t\"",
+            "analysis = \"welch_t\"\nalpah = 0.1",
+            "design.alpah",
+        ),
+        (
+            "baseline_sd = 4",
+            "baseline_sd = \"4\"",
+            "population.baseline_sd",
+        ),
+        (
+            "n_per_arm = [8, 16]",
+            "n_per_arm = [1, 16]",
+            "design.n_per_arm",
+        ),
+        (
+            "n_per_arm = [8, 16]",
+            "n_per_arm = \"eight\"",
+            "design.n_per_arm",
+        ),
+        (
+            "analysis = \"welch_t\"",
+            "analysis = \"welch_t\"\nalpha = 1.5",
+            "design.alpha",
+        ),
+        ("change_sd = 6", "change_sd = -6", "population.change_sd"),
+        (
+            "change_sd = 6",
+            "change_sd = 6\nbaseline_change_correlation = 2",
+            "population.baseline_change_correlation",
+        ),
+        (
+            "replicates = 400",
+            "replicates = 0",
+            "simulation.replicates",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // An earlier good run's output must survive the failed ones.
+    let good = dir.path().join("good.toml");
+    fs::write(&good, GOOD).unwrap();
+    trialsim()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&good)
+        .assert()
+        .success();
+    let before = fs::read(out.join("cli_test/summary.json")).unwrap();
+
+    for (from, to, key) in cases {
+        let file = dir.path().join("bad.toml");
+        fs::write(&file, GOOD.replace(from, to)).unwrap();
+        let output = trialsim()
+            .args(["run", "--quiet", "--out"])
+            .arg(&out)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{to}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{to}: {stderr}");
+        assert!(
+            stderr.contains("bad.toml") && stderr.contains(key),
+            "{to}: {stderr}"
+        );
+        trialsim().arg("check").arg(&file).assert().code(2);
+    }
+    assert_eq!(fs::read(out.join("cli_test/summary.json")).unwrap(), before);
+    let names: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec!["cli_test"], "nothing else is written on error");
+}
+
+#[test]
+fn one_bad_file_stops_the_run_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    let bad = dir.path().join("bad.toml");
+    fs::write(&good, GOOD).unwrap();
+    fs::write(
+        &bad,
+        GOOD.replace("alpha", "x")
+            .replace("analysis = \"welch_t\"", "analysis = \"welch\""),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    trialsim()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .args([&good, &bad])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("design.analysis").and(predicate::str::contains("welch_t")),
+        );
+    assert!(!out.exists());
+}
+
+#[test]
+fn zero_replicates_on_the_command_line_is_refused() {
+    trialsim()
+        .args(["run", "--replicates", "0", EXAMPLE])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--replicates"));
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    trialsim()
+        .args(["check", "scenarios/does_not_exist.toml"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("does_not_exist.toml")
+                .and(predicate::str::contains("cannot read")),
+        );
+}
+
+#[test]
+fn every_shipped_scenario_passes_check() {
+    let files: Vec<_> = fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    assert!(!files.is_empty());
+    trialsim().arg("check").args(&files).assert().success();
+}
