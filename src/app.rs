@@ -29,7 +29,7 @@ fn check(files: &[PathBuf]) -> Result<()> {
     for file in files {
         let s = scenario::load(file)?;
         println!(
-            "{}: ok ({}, {:?} on {:?}, n per arm {:?})",
+            "{}: ok ({}, {} on {}, n per arm {:?})",
             file.display(),
             s.name,
             s.design.analysis,

@@ -69,6 +69,7 @@ pub fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>> {
         let mut encoder = png::Encoder::new(&mut bytes, w, h);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Best);
         let mut writer = encoder.write_header().context("PNG header")?;
         writer.write_image_data(rgb).context("PNG data")?;
     }
@@ -106,9 +107,10 @@ fn draw_power<DB: DrawingBackend>(
         .build_cartesian_2d(x_range.clone(), 0.0..1.0)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .x_desc("patients per arm (control arm; MSC arm = allocation × n)")
         .y_desc(format!(
-            "{rate} ({:?}, alpha {}, {} replicates)",
+            "{rate} ({}, alpha {}, {} replicates)",
             report.analysis, report.alpha, report.replicates
         ))
         .axis_desc_style(("sans-serif", 16))

@@ -15,15 +15,12 @@ pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {:?} on {:?}, alpha {} ({}-sided), effect {}{}, {} replicates, seed {}",
+        "{}: {} on {}, alpha {} ({}-sided), effect {}{}, {} replicates, seed {}",
         report.scenario,
         report.analysis,
         report.endpoint,
         report.alpha,
-        match report.sided {
-            crate::scenario::Sided::Two => "two",
-            crate::scenario::Sided::One => "one",
-        },
+        report.sided,
         report.effect_mean,
         if report.effect_sd > 0.0 {
             format!(" (sd {})", report.effect_sd)

@@ -361,7 +361,7 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         return Err(bad(
             "endpoint.responder_threshold",
             format!(
-                "{t} is not allowed: the improvement that counts as a response must be above 0 and at most {} (the width of the {:?} scale)",
+                "{t} is not allowed: the improvement that counts as a response must be above 0 and at most {} (the width of the {} scale)",
                 scale.range(),
                 scale.kind
             ),
@@ -389,7 +389,7 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         return Err(bad(
             "population.baseline_mean",
             format!(
-                "{} is outside the {:?} scale: it must lie from {} to {}",
+                "{} is outside the {} scale: it must lie from {} to {}",
                 p.baseline_mean, scale.kind, scale.min, scale.max
             ),
         ));

@@ -107,3 +107,28 @@ pub struct RawSimulation {
     pub replicates: Option<i64>,
     pub seed: Option<u64>,
 }
+
+/// Displays each enum by the name a scenario file uses for it.
+macro_rules! display_as_written {
+    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self { $(Self::$variant => $name),+ })
+            }
+        }
+    };
+}
+
+display_as_written!(Sided { Two => "two", One => "one" });
+display_as_written!(AnalysisKind {
+    WelchT => "welch_t",
+    Ancova => "ancova",
+    Wilcoxon => "wilcoxon",
+    FisherResponder => "fisher_responder",
+});
+display_as_written!(EndpointKind {
+    Continuous => "continuous",
+    Sledai2k => "sledai2k",
+    Jadas27 => "jadas27",
+    Pga => "pga",
+});
