@@ -95,7 +95,7 @@ fn run_files(args: &RunArgs) -> Result<()> {
 /// appears once the run has taken a second (never when stderr is not a terminal
 /// or with `--quiet`).
 pub fn simulate(s: &Scenario, threads: usize, quiet: bool) -> RunReport {
-    let total = s.simulation.replicates * s.design.n_per_arm.len() as u64;
+    let total = engine::total_replicates(s);
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} trials, {per_sec}, eta {eta}")

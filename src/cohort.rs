@@ -14,16 +14,23 @@
 //!   its variance is `t * change_sd^2` and its correlation with baseline is
 //!   `sqrt(t) * rho`.
 //!
+//! With `enroll_above = c`, only patients whose recorded baseline exceeds `c`
+//! are enrolled: `z_b` is drawn from the standard normal truncated below, by
+//! inverting its upper tail, so selection costs no rejected draws.
+//!
 //! Recorded values are `scale.observe(latent)`: rounded to the scale's step and
-//! kept within its bounds. Because each patient's values under both arms are
+//! kept within its bounds; JADAS-27 is the sum of its four parts ([`jadas`]),
+//! which take four more normals per recorded value. Because each patient's values under both arms are
 //! known, a replicate also returns the sample-average true effect on the
 //! analysis scale, the target against which bias is measured.
 
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::{Distribution, Open01, StandardNormal};
+use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::analysis::{ArmView, EffectScale};
-use crate::scenario::{Population, Scale};
+use crate::jadas;
+use crate::scenario::{EndpointKind, Population, Scale, enrolment_share};
 
 /// The patient model for one pair of arm sizes; immutable, shared by all workers.
 #[derive(Debug, Clone)]
@@ -38,6 +45,8 @@ pub struct CohortModel {
     change_own: f64,
     /// One Brownian-bridge step per intermediate visit (the primary excluded).
     bridge: Vec<BridgeStep>,
+    /// With `enroll_above`: the probability that an unselected patient qualifies.
+    enrolment_share: Option<f64>,
     n_msc: usize,
     n_control: usize,
 }
@@ -123,6 +132,7 @@ impl CohortModel {
         scale: Scale,
         effect_scale: EffectScale,
         visits_weeks: &[f64],
+        enroll_above: Option<f64>,
         n_msc: usize,
         n_control: usize,
     ) -> CohortModel {
@@ -136,6 +146,9 @@ impl CohortModel {
             change_mean: population.control_change_mean,
             change_on_baseline: population.change_sd * rho,
             change_own: population.change_sd * (1.0 - rho * rho).max(0.0).sqrt(),
+            enrolment_share: enroll_above.map(|c| {
+                enrolment_share(&scale, population.baseline_mean, population.baseline_sd, c)
+            }),
             bridge: bridge_steps(
                 &visits_weeks[..visits_weeks.len() - 1],
                 primary,
@@ -155,9 +168,48 @@ impl CohortModel {
         }
     }
 
-    /// Standard normals drawn per patient: baseline, change, one per interim visit.
+    /// Random numbers drawn per patient: baseline, change, one per interim
+    /// visit, and four per recorded value on JADAS-27.
     pub fn normals_per_patient(&self) -> usize {
-        2 + self.bridge.len()
+        let values = 2 + self.bridge.len();
+        2 + self.bridge.len() + if self.has_parts() { 4 * values } else { 0 }
+    }
+
+    #[inline]
+    fn has_parts(&self) -> bool {
+        self.scale.kind == EndpointKind::Jadas27
+    }
+
+    /// Part-level scatter for one recorded value (none unless JADAS-27).
+    #[inline]
+    fn part_noise<R: Rng + ?Sized>(&self, rng: &mut R) -> [f64; 4] {
+        if self.has_parts() {
+            std::array::from_fn(|_| StandardNormal.sample(rng))
+        } else {
+            [0.0; 4]
+        }
+    }
+
+    /// The recorded value of a latent value.
+    #[inline]
+    fn record(&self, latent: f64, noise: &[f64; 4]) -> f64 {
+        if self.has_parts() {
+            jadas::total(latent, noise)
+        } else {
+            self.scale.observe(latent)
+        }
+    }
+
+    /// Standard-normal baseline deviate, truncated below when enrolment selects.
+    #[inline]
+    fn baseline_deviate<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self.enrolment_share {
+            None => StandardNormal.sample(rng),
+            Some(share) => {
+                let v: f64 = Open01.sample(rng);
+                -Normal::standard().inverse_cdf(share * v)
+            }
+        }
     }
 
     /// Total patients per trial.
@@ -190,7 +242,7 @@ impl CohortModel {
         rng: &mut R,
         arm: &mut ArmData,
     ) -> f64 {
-        let z_baseline: f64 = StandardNormal.sample(rng);
+        let z_baseline = self.baseline_deviate(rng);
         let z_change: f64 = StandardNormal.sample(rng);
         let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
         let change_control =
@@ -206,17 +258,19 @@ impl CohortModel {
         for step in &self.bridge {
             let z: f64 = StandardNormal.sample(rng);
             c += step.weight * (change - c) + step.sd * z;
-            arm.interim.push(self.scale.observe(baseline + c));
+            let noise = self.part_noise(rng);
+            arm.interim.push(self.record(baseline + c, &noise));
         }
 
-        let observed_baseline = self.scale.observe(baseline);
-        let primary = self.scale.observe(baseline + change);
+        let observed_baseline = self.record(baseline, &self.part_noise(rng));
+        let primary_noise = self.part_noise(rng);
+        let primary = self.record(baseline + change, &primary_noise);
         arm.baseline.push(observed_baseline);
         arm.primary.push(primary);
         arm.change.push(primary - observed_baseline);
 
-        let with_msc = self.scale.observe(baseline + change_control + effect) - observed_baseline;
-        let without = self.scale.observe(baseline + change_control) - observed_baseline;
+        let with_msc = self.record(baseline + change_control + effect, &primary_noise) - observed_baseline;
+        let without = self.record(baseline + change_control, &primary_noise) - observed_baseline;
         match self.effect_scale {
             EffectScale::Change => with_msc - without,
             EffectScale::Responder { threshold } => {

@@ -1,11 +1,12 @@
 //! The Monte Carlo engine: rayon over fixed batches of replicates.
 //!
 //! Replicate `r` of the cell with arm sizes `(n_msc, n_control)` draws from its
-//! own ChaCha8 stream: key from `(seed, n_msc, n_control)`, stream number `r`,
-//! so streams never overlap. Replicates are grouped in fixed batches of
-//! [`BATCH`]; each batch is summarised by whichever thread runs it, and batch
-//! summaries are merged in batch order. The result is therefore bit-identical
-//! for any thread count, and memory does not grow with the replicate count.
+//! own ChaCha8 stream: key from `(seed, n_msc, n_control)` and the effect mode,
+//! stream number `r`, so streams never overlap. Replicates are grouped in fixed
+//! batches of [`BATCH`]; each batch is summarised by whichever thread runs it,
+//! and batch summaries are merged in batch order. The result is therefore
+//! bit-identical for any thread count, and memory does not grow with the
+//! replicate count.
 
 use std::time::Instant;
 
@@ -22,13 +23,28 @@ use crate::summary::Summary;
 /// Replicates per batch: the unit of parallel work and of merging.
 pub const BATCH: u64 = 256;
 
-/// The random stream of one replicate.
+/// Which effect a run simulates: the assumed effect itself, or a draw from
+/// the prior per trial (assurance). The two use different streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EffectMode {
+    Fixed,
+    Prior,
+}
+
+/// The random stream of one replicate at the assumed effect.
 pub fn replicate_rng(seed: u64, n_msc: usize, n_control: usize, replicate: u64) -> ChaCha8Rng {
+    stream(seed, n_msc, n_control, replicate, EffectMode::Fixed)
+}
+
+fn stream(seed: u64, n_msc: usize, n_control: usize, replicate: u64, mode: EffectMode) -> ChaCha8Rng {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
     key[8..16].copy_from_slice(&(n_msc as u64).to_le_bytes());
     key[16..24].copy_from_slice(&(n_control as u64).to_le_bytes());
-    key[24..].copy_from_slice(b"trialsim");
+    key[24..].copy_from_slice(match mode {
+        EffectMode::Fixed => b"trialsim",
+        EffectMode::Prior => b"tsprior.",
+    });
     let mut rng = ChaCha8Rng::from_seed(key);
     rng.set_stream(replicate);
     rng
@@ -37,7 +53,7 @@ pub fn replicate_rng(seed: u64, n_msc: usize, n_control: usize, replicate: u64) 
 /// One sample-size cell, prepared: the patient model and the analysis.
 #[derive(Debug, Clone)]
 pub struct Cell {
-    /// Control-arm size as written in `design.n_per_arm`.
+    /// Control-arm size (single arm: series size) as written in `design.n_per_arm`.
     pub n_per_arm: usize,
     pub n_msc: usize,
     pub n_control: usize,
@@ -45,6 +61,8 @@ pub struct Cell {
     pub analyzer: Analyzer,
     effect_mean: f64,
     effect_sd: f64,
+    /// Single arm: a series "succeeds" when its mean fall reaches this.
+    reported_improvement: Option<f64>,
 }
 
 impl Cell {
@@ -65,6 +83,7 @@ impl Cell {
             scenario.endpoint.scale,
             analyzer.effect_scale(),
             &design.visits_weeks,
+            design.enroll_above,
             n_msc,
             n_control,
         );
@@ -76,33 +95,59 @@ impl Cell {
             analyzer,
             effect_mean: scenario.effect.mean,
             effect_sd: scenario.effect.sd,
+            reported_improvement: design.reported_improvement,
         }
     }
 
-    /// Simulates and analyses replicate `replicate`, folding it into `summary`.
+    /// Whether runs count series reaching the reported improvement.
+    pub fn reports_success(&self) -> bool {
+        self.reported_improvement.is_some()
+    }
+
+    /// Whether the effect has a prior to average power over.
+    pub fn has_prior(&self) -> bool {
+        self.effect_sd > 0.0
+    }
+
+    /// Simulates and analyses replicate `replicate` at the assumed effect,
+    /// folding it into `summary`.
     #[inline]
-    pub fn replicate(
+    pub fn replicate(&self, seed: u64, replicate: u64, work: &mut Workspace, summary: &mut Summary) {
+        self.replicate_with(EffectMode::Fixed, seed, replicate, work, summary);
+    }
+
+    /// As [`Cell::replicate`], with the effect fixed or drawn from its prior.
+    #[inline]
+    pub fn replicate_with(
         &self,
+        mode: EffectMode,
         seed: u64,
         replicate: u64,
         work: &mut Workspace,
         summary: &mut Summary,
     ) {
-        let mut rng = replicate_rng(seed, self.n_msc, self.n_control, replicate);
-        let effect = if self.effect_sd > 0.0 {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            self.effect_mean + self.effect_sd * z
-        } else {
-            self.effect_mean
+        let mut rng = stream(seed, self.n_msc, self.n_control, replicate, mode);
+        let effect = match mode {
+            EffectMode::Fixed => self.effect_mean,
+            EffectMode::Prior => {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                self.effect_mean + self.effect_sd * z
+            }
         };
         let truth = self.model.simulate(effect, &mut rng, &mut work.cohort);
         summary.replicates += 1;
         summary.truth.push(truth);
-        match self.analyzer.analyse(
-            work.cohort.msc.view(),
-            work.cohort.control.view(),
-            &mut work.scratch,
-        ) {
+        if let Some(reported) = self.reported_improvement {
+            let change = &work.cohort.msc.change;
+            let mean_fall = -change.iter().sum::<f64>() / change.len() as f64;
+            if mean_fall >= reported - 1e-9 {
+                summary.successes += 1;
+            }
+        }
+        match self
+            .analyzer
+            .analyse(work.cohort.msc.view(), work.cohort.control.view(), &mut work.scratch)
+        {
             Ok(result) => {
                 if self.analyzer.rejects(result.p_value) {
                     summary.rejections += 1;
@@ -115,11 +160,11 @@ impl Cell {
     }
 
     /// Summary of batch `batch` of a run of `replicates` replicates.
-    pub fn batch(&self, seed: u64, batch: u64, replicates: u64, work: &mut Workspace) -> Summary {
+    pub fn batch(&self, mode: EffectMode, seed: u64, batch: u64, replicates: u64, work: &mut Workspace) -> Summary {
         let mut summary = Summary::default();
         let end = ((batch + 1) * BATCH).min(replicates);
         for r in batch * BATCH..end {
-            self.replicate(seed, r, work, &mut summary);
+            self.replicate_with(mode, seed, r, work, &mut summary);
         }
         summary
     }
@@ -140,10 +185,17 @@ pub struct Workspace {
     pub scratch: Scratch,
 }
 
-/// Runs `replicates` replicates of `cell` on the current rayon pool; calls
-/// `progress` with the number of replicates finished after each window of batches.
-pub fn run_cell(
+/// Runs `replicates` replicates of `cell` at the assumed effect on the current
+/// rayon pool; calls `progress` with the number of replicates finished after
+/// each window of batches.
+pub fn run_cell(cell: &Cell, seed: u64, replicates: u64, progress: &(dyn Fn(u64) + Sync)) -> Summary {
+    run_cell_with(cell, EffectMode::Fixed, seed, replicates, progress)
+}
+
+/// As [`run_cell`], with the effect fixed or drawn from its prior.
+pub fn run_cell_with(
     cell: &Cell,
+    mode: EffectMode,
     seed: u64,
     replicates: u64,
     progress: &(dyn Fn(u64) + Sync),
@@ -156,10 +208,7 @@ pub fn run_cell(
         let end = (start + window).min(batches);
         let parts: Vec<Summary> = (start..end)
             .into_par_iter()
-            .map_init(
-                || cell.workspace(),
-                |work, b| cell.batch(seed, b, replicates, work),
-            )
+            .map_init(|| cell.workspace(), |work, b| cell.batch(mode, seed, b, replicates, work))
             .collect();
         for part in &parts {
             total.merge(part);
@@ -170,12 +219,21 @@ pub fn run_cell(
     total
 }
 
-/// The result of one cell: its summary and how long it took.
+/// The result of one cell: its summary at the assumed effect, the summary
+/// over the effect prior (when the effect has one), and how long both took.
 #[derive(Debug, Clone)]
 pub struct CellRun {
     pub cell: Cell,
     pub summary: Summary,
+    pub prior: Option<Summary>,
     pub seconds: f64,
+}
+
+/// Replicates a scenario runs in all: per sample size, and once more when the
+/// effect has a prior (for assurance).
+pub fn total_replicates(scenario: &Scenario) -> u64 {
+    let passes = if scenario.effect.sd > 0.0 { 2 } else { 1 };
+    scenario.simulation.replicates * scenario.design.n_per_arm.len() as u64 * passes
 }
 
 /// Runs every sample size of `scenario` on the current rayon pool.
@@ -189,9 +247,13 @@ pub fn run_scenario(scenario: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Vec
             let cell = Cell::new(scenario, n);
             let started = Instant::now();
             let summary = run_cell(&cell, sim.seed, sim.replicates, progress);
+            let prior = cell
+                .has_prior()
+                .then(|| run_cell_with(&cell, EffectMode::Prior, sim.seed, sim.replicates, progress));
             CellRun {
                 cell,
                 summary,
+                prior,
                 seconds: started.elapsed().as_secs_f64(),
             }
         })

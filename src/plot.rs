@@ -85,8 +85,8 @@ fn draw_power<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     register_fonts();
     root.fill(&WHITE)?;
-    let rate = if report.power_is_assurance {
-        "assurance"
+    let rate = if report.design == crate::scenario::DesignKind::SingleArm {
+        "pre/post rejection"
     } else {
         "power"
     };
@@ -154,6 +154,19 @@ fn draw_power<DB: DrawingBackend>(
             .iter()
             .map(|r| Circle::new((r.n_per_arm as f64, r.power), 4, BLUE.filled())),
     )?;
+    let assurance: Vec<(f64, f64)> = report
+        .results
+        .iter()
+        .filter_map(|r| r.assurance.map(|a| (r.n_per_arm as f64, a)))
+        .collect();
+    if !assurance.is_empty() {
+        let purple = RGBColor(128, 0, 160);
+        chart
+            .draw_series(LineSeries::new(assurance.clone(), purple.stroke_width(2)))?
+            .label(format!("assurance (effect ~ Normal({}, {}))", report.effect_mean, report.effect_sd))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], purple.stroke_width(2)));
+        chart.draw_series(assurance.iter().map(|&p| TriangleMarker::new(p, 5, purple.filled())))?;
+    }
     for (level, colour) in [(0.8, RED), (0.9, GREEN)] {
         chart
             .draw_series(DashedLineSeries::new(

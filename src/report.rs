@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::EffectScale;
 use crate::engine::CellRun;
-use crate::scenario::{AnalysisKind, EndpointKind, Scenario, Sided};
-use crate::summary::wilson_interval;
+use crate::evidence;
+use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
+use crate::summary::{Summary, wilson_interval};
 
 /// Results for one sample size. Estimates are MSC minus control: on the
 /// endpoint scale (negative = improvement) for `welch_t`, `ancova` and
@@ -23,8 +24,8 @@ pub struct CellResult {
     pub rejections: u64,
     /// Replicates whose analysis could not run (counted as not rejecting).
     pub failures: u64,
-    /// Rejection rate: power, or assurance when `effect.sd > 0`, or type I
-    /// error when the effect is 0.
+    /// Rejection rate at the assumed effect (`effect.mean`): power, or the
+    /// type I error when the effect is 0.
     pub power: f64,
     pub power_mc_se: f64,
     pub power_ci_low: f64,
@@ -37,15 +38,33 @@ pub struct CellResult {
     /// Mean of (estimate - that replicate's true effect).
     pub bias: f64,
     pub bias_mc_se: f64,
+    /// Rejection rate with the effect drawn per trial from Normal(mean, sd):
+    /// power averaged over the prior. Empty when `effect.sd` is 0.
+    pub assurance: Option<f64>,
+    pub assurance_mc_se: Option<f64>,
+    /// Single arm: probability that the series' mean fall reaches
+    /// `design.reported_improvement`. Empty otherwise.
+    pub success_probability: Option<f64>,
+    pub success_probability_mc_se: Option<f64>,
     pub seconds: f64,
+}
+
+fn rate(k: u64, n: u64) -> (f64, f64) {
+    let p = k as f64 / n as f64;
+    (p, (p * (1.0 - p) / n as f64).sqrt())
 }
 
 impl CellResult {
     /// Reads the figures off a finished cell.
     pub fn from_run(run: &CellRun) -> CellResult {
         let s = &run.summary;
-        let power = s.rejections as f64 / s.replicates as f64;
+        let (power, power_mc_se) = rate(s.rejections, s.replicates);
         let (power_ci_low, power_ci_high) = wilson_interval(s.rejections, s.replicates);
+        let assurance = run.prior.as_ref().map(|p: &Summary| rate(p.rejections, p.replicates));
+        let success = run
+            .cell
+            .reports_success()
+            .then(|| rate(s.successes, s.replicates));
         CellResult {
             n_per_arm: run.cell.n_per_arm,
             n_msc: run.cell.n_msc,
@@ -54,7 +73,7 @@ impl CellResult {
             rejections: s.rejections,
             failures: s.failures,
             power,
-            power_mc_se: (power * (1.0 - power) / s.replicates as f64).sqrt(),
+            power_mc_se,
             power_ci_low,
             power_ci_high,
             mean_estimate: s.estimate.mean_or_nan(),
@@ -62,6 +81,10 @@ impl CellResult {
             true_effect: s.truth.mean_or_nan(),
             bias: s.error.mean_or_nan(),
             bias_mc_se: s.error.se(),
+            assurance: assurance.map(|a| a.0),
+            assurance_mc_se: assurance.map(|a| a.1),
+            success_probability: success.map(|a| a.0),
+            success_probability_mc_se: success.map(|a| a.1),
             seconds: run.seconds,
         }
     }
@@ -74,6 +97,8 @@ pub struct RunReport {
     pub scenario: String,
     pub description: String,
     pub trialsim_version: String,
+    pub design: DesignKind,
+    pub disease: Option<Disease>,
     pub endpoint: EndpointKind,
     pub analysis: AnalysisKind,
     /// `change` (MSC - control on the endpoint scale) or `responder_difference`.
@@ -83,13 +108,24 @@ pub struct RunReport {
     pub effect_mean: f64,
     pub effect_sd: f64,
     pub effect_source: String,
-    /// True when the effect is drawn per trial (`effect.sd > 0`): `power` is then assurance.
-    pub power_is_assurance: bool,
+    pub enroll_above: Option<f64>,
+    pub reported_improvement: Option<f64>,
+    /// Evidence-table rows this run's defaults came from.
+    pub evidence_used: Vec<EvidenceRef>,
+    /// Caveats (e.g. MCTD has no MSC data of its own).
+    pub notes: Vec<String>,
     pub seed: u64,
     pub replicates: u64,
     pub threads: usize,
     pub elapsed_s: f64,
     pub results: Vec<CellResult>,
+}
+
+/// An evidence row a run used: its id and citation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub id: String,
+    pub citation: String,
 }
 
 impl RunReport {
@@ -103,6 +139,8 @@ impl RunReport {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
             trialsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            design: scenario.design.kind,
+            disease: scenario.disease,
             endpoint: scenario.endpoint.scale.kind,
             analysis: scenario.design.analysis,
             estimate_scale: estimate_scale.to_string(),
@@ -111,7 +149,17 @@ impl RunReport {
             effect_mean: scenario.effect.mean,
             effect_sd: scenario.effect.sd,
             effect_source: scenario.effect.source.clone(),
-            power_is_assurance: scenario.effect.sd > 0.0,
+            enroll_above: scenario.design.enroll_above,
+            reported_improvement: scenario.design.reported_improvement,
+            evidence_used: scenario
+                .evidence
+                .iter()
+                .map(|id| EvidenceRef {
+                    id: id.clone(),
+                    citation: evidence::row(id).map_or_else(String::new, |r| r.citation.clone()),
+                })
+                .collect(),
+            notes: scenario.notes.clone(),
             seed: scenario.simulation.seed,
             replicates: scenario.simulation.replicates,
             threads,

@@ -74,6 +74,8 @@ pub struct Summary {
     pub rejections: u64,
     /// Replicates whose analysis failed (counted as not rejecting).
     pub failures: u64,
+    /// Single arm: series whose mean fall reached the reported improvement.
+    pub successes: u64,
     /// Effect estimates of the analyses that ran.
     pub estimate: Welford,
     /// Sample-average true MSC effect, every replicate.
@@ -88,6 +90,7 @@ impl Summary {
         self.replicates += other.replicates;
         self.rejections += other.rejections;
         self.failures += other.failures;
+        self.successes += other.successes;
         self.estimate.merge(&other.estimate);
         self.truth.merge(&other.truth);
         self.error.merge(&other.error);

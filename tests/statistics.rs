@@ -216,8 +216,25 @@ fn assurance_with_effect_sd_averages_power_over_the_prior() {
     s.effect.sd = 2.0;
     let cell = &run(&s)[0];
     let expected_sd = (4.0f64 + 2.0 * 36.0 / 30.0).sqrt();
-    let est = &cell.summary.estimate;
+    let prior = cell.prior.expect("a prior run when effect.sd > 0");
+    let est = &prior.estimate;
     assert!((est.mean - -2.5).abs() < 4.0 * est.se(), "{}", est.mean);
     // SE of a sample SD is about sd / sqrt(2 (R - 1)).
     assert!((est.sd() - expected_sd).abs() < 4.0 * expected_sd / (2.0 * r as f64).sqrt());
+    // Power at the prior mean is the noncentral-t value; assurance is its
+    // average over the prior, E[power(delta)], by quadrature over the prior.
+    let fixed = rate(cell);
+    let exact = t_test_power(30, 2.5 / 6.0, 0.05);
+    assert!((fixed - exact).abs() < 4.0 * se(exact, r), "{fixed} vs {exact}");
+    let normal = Normal::standard();
+    let (mut assurance, steps) = (0.0, 2000);
+    for i in 0..steps {
+        let lo = -8.0 + 16.0 * i as f64 / steps as f64;
+        let hi = lo + 16.0 / steps as f64;
+        let mid = (lo + hi) / 2.0;
+        let delta = -2.5 + 2.0 * mid;
+        assurance += (normal.cdf(hi) - normal.cdf(lo)) * t_test_power(30, delta.abs() / 6.0, 0.05);
+    }
+    let got = prior.rejections as f64 / prior.replicates as f64;
+    assert!((got - assurance).abs() < 4.0 * se(assurance, r), "assurance {got} vs {assurance}");
 }

@@ -7,6 +7,7 @@
 
 pub mod ancova;
 pub mod fisher;
+pub mod paired;
 pub mod welch;
 pub mod wilcoxon;
 
@@ -182,6 +183,7 @@ impl Analyzer {
         let alt = self.alternative;
         match self.kind {
             AnalysisKind::WelchT => welch::welch_t(msc.change, control.change, alt),
+            AnalysisKind::PairedT => paired::paired_t(msc.change, alt),
             AnalysisKind::Ancova => ancova::ancova(
                 msc.baseline,
                 msc.primary,

@@ -4,56 +4,99 @@
 use std::fmt::Write;
 
 use crate::report::RunReport;
+use crate::scenario::DesignKind;
 
-/// The Markdown table of a report, with a heading line.
+/// The Markdown table of a report, with a heading line, its notes and the
+/// evidence rows it used.
 pub fn render(report: &RunReport) -> String {
-    let rate = if report.power_is_assurance {
-        "assurance"
-    } else {
-        "power"
-    };
+    let single = report.design == DesignKind::SingleArm;
+    let with_assurance = report.results.iter().any(|r| r.assurance.is_some());
+    let with_success = report.results.iter().any(|r| r.success_probability.is_some());
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {} on {}, alpha {} ({}-sided), effect {}{}, {} replicates, seed {}",
+        "{}: {} on {}{}{}, alpha {} ({}-sided), effect {}{}, {} replicates, seed {}",
         report.scenario,
         report.analysis,
         report.endpoint,
+        report.disease.map_or_else(String::new, |d| format!(" ({d})")),
+        if single { ", single arm" } else { "" },
         report.alpha,
         report.sided,
         report.effect_mean,
         if report.effect_sd > 0.0 {
-            format!(" (sd {})", report.effect_sd)
+            format!(" (prior sd {})", report.effect_sd)
         } else {
             String::new()
         },
         report.replicates,
         report.seed,
     );
+    if let Some(c) = report.enroll_above {
+        let _ = writeln!(out, "enrolled only when the baseline exceeds {c}");
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    if !report.evidence_used.is_empty() {
+        let ids: Vec<&str> = report.evidence_used.iter().map(|e| e.id.as_str()).collect();
+        let _ = writeln!(out, "evidence rows: {} (trialsim evidence)", ids.join(", "));
+    }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "| n MSC:control | {rate} ± MC SE | 95% CI | mean estimate (SD) | true effect | bias ± MC SE | failed | seconds |"
+
+    let mut header = vec![
+        if single { "n".to_string() } else { "n MSC:control".to_string() },
+        if single { "paired-t rejection ± MC SE".to_string() } else { "power ± MC SE".to_string() },
+        "95% CI".to_string(),
+    ];
+    if with_assurance {
+        header.push("assurance ± MC SE".into());
+    }
+    if with_success {
+        header.push(format!(
+            "P(mean fall ≥ {}) ± MC SE",
+            report.reported_improvement.unwrap_or(f64::NAN)
+        ));
+    }
+    header.extend(
+        [
+            if single { "apparent change (SD)" } else { "mean estimate (SD)" },
+            "true effect",
+            "bias ± MC SE",
+            "failed",
+            "seconds",
+        ]
+        .map(String::from),
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     for r in &report.results {
-        let _ = writeln!(
-            out,
-            "| {}:{} | {:.3} ± {:.3} | {:.3}–{:.3} | {:.3} ({:.3}) | {:.3} | {:+.3} ± {:.3} | {} | {:.2} |",
-            r.n_msc,
-            r.n_control,
-            r.power,
-            r.power_mc_se,
-            r.power_ci_low,
-            r.power_ci_high,
-            r.mean_estimate,
-            r.sd_estimate,
-            r.true_effect,
-            r.bias,
-            r.bias_mc_se,
-            r.failures,
-            r.seconds,
-        );
+        let mut cells = vec![
+            if single { r.n_msc.to_string() } else { format!("{}:{}", r.n_msc, r.n_control) },
+            format!("{:.3} ± {:.3}", r.power, r.power_mc_se),
+            format!("{:.3}–{:.3}", r.power_ci_low, r.power_ci_high),
+        ];
+        if with_assurance {
+            cells.push(pair(r.assurance, r.assurance_mc_se));
+        }
+        if with_success {
+            cells.push(pair(r.success_probability, r.success_probability_mc_se));
+        }
+        cells.extend([
+            format!("{:.3} ({:.3})", r.mean_estimate, r.sd_estimate),
+            format!("{:.3}", r.true_effect),
+            format!("{:+.3} ± {:.3}", r.bias, r.bias_mc_se),
+            r.failures.to_string(),
+            format!("{:.2}", r.seconds),
+        ]);
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     out
+}
+
+fn pair(value: Option<f64>, se: Option<f64>) -> String {
+    match (value, se) {
+        (Some(v), Some(s)) => format!("{v:.3} ± {s:.3}"),
+        _ => "–".into(),
+    }
 }

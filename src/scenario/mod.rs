@@ -5,12 +5,13 @@
 //! every value and fills the documented defaults. Every error names the file,
 //! the key and what is allowed, on one line.
 
+pub mod preset;
 pub mod raw;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use raw::{AnalysisKind, EndpointKind, Sided};
+pub use raw::{AnalysisKind, DesignKind, Disease, EndpointKind, Sided};
 use raw::{RawScenario, SampleSizes};
 
 /// Default `design.visits_weeks`: one visit, 24 weeks after the first infusion,
@@ -102,6 +103,17 @@ impl Scale {
         }
     }
 
+    /// The lowest latent value whose recorded value exceeds `c`: the next
+    /// recordable value above `c`, less half a step (for the continuous scale, `c`).
+    pub fn enrolment_cut(&self, c: f64) -> f64 {
+        if self.step > 0.0 {
+            let next = ((c / self.step + 1e-9).floor() + 1.0) * self.step;
+            next - self.step / 2.0
+        } else {
+            c
+        }
+    }
+
     /// Width of the scale (infinite for the continuous endpoint).
     pub fn range(&self) -> f64 {
         self.max - self.min
@@ -122,7 +134,8 @@ fn round_ties_even_fast(x: f64) -> f64 {
 /// `[design]`, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
-    /// Control-arm sizes to simulate, in the order written.
+    pub kind: DesignKind,
+    /// Control-arm sizes (single arm: series sizes) to simulate, in the order written.
     pub n_per_arm: Vec<usize>,
     /// MSC:control allocation ratio; the MSC arm has `round(allocation * n)`.
     pub allocation: f64,
@@ -131,12 +144,20 @@ pub struct Design {
     pub analysis: AnalysisKind,
     /// Visit weeks after baseline, strictly increasing; the last is primary.
     pub visits_weeks: Vec<f64>,
+    /// Patients are enrolled only when their measured baseline exceeds this.
+    pub enroll_above: Option<f64>,
+    /// Single arm: the mean improvement a case series reported.
+    pub reported_improvement: Option<f64>,
 }
 
 impl Design {
-    /// Arm sizes `(msc, control)` for a control-arm size `n`.
+    /// Arm sizes `(msc, control)` for a control-arm size `n`; a single-arm
+    /// series of `n` has no control arm.
     pub fn arm_sizes(&self, n: usize) -> (usize, usize) {
-        ((self.allocation * n as f64).round() as usize, n)
+        match self.kind {
+            DesignKind::SingleArm => (n, 0),
+            DesignKind::Parallel => ((self.allocation * n as f64).round() as usize, n),
+        }
     }
 }
 
@@ -181,11 +202,16 @@ pub struct Simulation {
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    pub disease: Option<Disease>,
     pub design: Design,
     pub endpoint: Endpoint,
     pub population: Population,
     pub effect: Effect,
     pub simulation: Simulation,
+    /// Evidence-table rows the scenario's defaults came from.
+    pub evidence: Vec<String>,
+    /// Caveats printed with every run (e.g. MCTD's missing data).
+    pub notes: Vec<String>,
 }
 
 /// Reads and validates a scenario file.
@@ -255,16 +281,19 @@ fn position(text: &str, offset: usize) -> Location {
     Location::Position { line, column }
 }
 
-/// Checks every value of a raw scenario and fills defaults.
+/// Checks every value of a raw scenario and fills defaults: the documented
+/// constants, then the disease preset, then (for the effect) an evidence row.
 ///
 /// # Errors
-/// A [`ScenarioError`] for the first bad value, naming its key and what is allowed.
+/// A [`ScenarioError`] for the first bad or missing value, naming its key and what is allowed.
 pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError> {
     let bad = |key: &str, message: String| ScenarioError {
         file: path.to_path_buf(),
         location: Location::Key(key.to_string()),
         message,
     };
+    let mut evidence_used: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
 
     let name = raw.name.trim().to_string();
     let name_ok = !name.is_empty()
@@ -282,7 +311,42 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         ));
     }
 
+    // Disease preset and endpoint scale first: other checks depend on the scale.
+    let disease = raw.population.disease;
+    let preset = disease.map(preset::preset);
+    let kind = match (raw.endpoint.kind, &preset) {
+        (Some(k), _) => k,
+        (None, Some(p)) => p.endpoint,
+        (None, None) => {
+            return Err(bad(
+                "endpoint.kind",
+                "missing: set it (continuous, sledai2k, jadas27, pga), or set population.disease (sle, mctd, jia) to use that disease's scale".into(),
+            ));
+        }
+    };
+    let scale = Scale::of(kind);
+    // A preset's numbers are on its own scale; they apply only there.
+    let preset_here = preset.as_ref().filter(|p| p.endpoint == kind);
+    if let Some(p) = preset_here {
+        evidence_used.extend(p.rows.iter().map(|r| r.to_string()));
+        notes.extend(p.note.map(str::to_string));
+    }
+    let from_preset = |key: &str, user: Option<f64>, pick: fn(&preset::Preset) -> f64| {
+        user.or_else(|| preset_here.map(pick)).ok_or_else(|| {
+            let hint = match &preset {
+                Some(p) => format!(
+                    "the {} preset describes {}, not {}, so set it yourself",
+                    p.disease, p.endpoint, kind
+                ),
+                None => "set it, or set population.disease (sle, mctd, jia) to use a preset".into(),
+            };
+            bad(key, format!("missing: {hint}"))
+        })
+    };
+
     let d = raw.design;
+    let design_kind = d.kind.unwrap_or(DesignKind::Parallel);
+    let single_arm = design_kind == DesignKind::SingleArm;
     let sizes = match d.n_per_arm {
         SampleSizes::One(n) => vec![n],
         SampleSizes::Many(v) => v,
@@ -298,20 +362,22 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         if !(2..=MAX_ARM_SIZE as i64).contains(&n) {
             return Err(bad(
                 "design.n_per_arm",
-                format!(
-                    "{n} is not allowed: each sample size must be an integer from 2 to {MAX_ARM_SIZE}"
-                ),
+                format!("{n} is not allowed: each sample size must be an integer from 2 to {MAX_ARM_SIZE}"),
             ));
         }
         n_per_arm.push(n as usize);
+    }
+    if single_arm && d.allocation.is_some() {
+        return Err(bad(
+            "design.allocation",
+            "has no meaning when design.kind = \"single_arm\" (every patient gets MSC): remove it".into(),
+        ));
     }
     let allocation = d.allocation.unwrap_or(1.0);
     if !(allocation.is_finite() && allocation > 0.0 && allocation <= 10.0) {
         return Err(bad(
             "design.allocation",
-            format!(
-                "{allocation} is not allowed: the MSC:control ratio must be above 0 and at most 10"
-            ),
+            format!("{allocation} is not allowed: the MSC:control ratio must be above 0 and at most 10"),
         ));
     }
     for &n in &n_per_arm {
@@ -325,6 +391,28 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
             ));
         }
     }
+    let analysis = match (design_kind, d.analysis) {
+        (DesignKind::SingleArm, None | Some(AnalysisKind::PairedT)) => AnalysisKind::PairedT,
+        (DesignKind::SingleArm, Some(other)) => {
+            return Err(bad(
+                "design.analysis",
+                format!("`{other}` compares two arms; a single-arm design is analysed with \"paired_t\" (before/after on the same patients)"),
+            ));
+        }
+        (DesignKind::Parallel, Some(AnalysisKind::PairedT)) => {
+            return Err(bad(
+                "design.analysis",
+                "\"paired_t\" is for design.kind = \"single_arm\"; a parallel design takes welch_t, ancova, wilcoxon or fisher_responder".into(),
+            ));
+        }
+        (DesignKind::Parallel, Some(a)) => a,
+        (DesignKind::Parallel, None) => {
+            return Err(bad(
+                "design.analysis",
+                "missing: choose welch_t, ancova, wilcoxon or fisher_responder".into(),
+            ));
+        }
+    };
     let alpha = d.alpha.unwrap_or(0.05);
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(bad(
@@ -353,8 +441,10 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         previous = w;
     }
 
-    let scale = Scale::of(raw.endpoint.kind);
-    let responder_threshold = raw.endpoint.responder_threshold;
+    let responder_threshold = raw
+        .endpoint
+        .responder_threshold
+        .or_else(|| preset_here.map(|p| p.responder_threshold));
     if let Some(t) = responder_threshold
         && !(t.is_finite() && t > 0.0 && t <= scale.range())
     {
@@ -367,8 +457,7 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
             ),
         ));
     }
-
-    if d.analysis == AnalysisKind::FisherResponder && responder_threshold.is_none() {
+    if analysis == AnalysisKind::FisherResponder && responder_threshold.is_none() {
         return Err(bad(
             "endpoint.responder_threshold",
             "missing: analysis = \"fisher_responder\" needs the improvement from baseline that counts as a response (e.g. 4 for an SRI-4-like SLEDAI-2K response)".into(),
@@ -376,25 +465,31 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
     }
 
     let p = raw.population;
-    finite(&bad, "population.baseline_mean", p.baseline_mean)?;
-    finite(
-        &bad,
+    let baseline_mean = from_preset("population.baseline_mean", p.baseline_mean, |p| p.baseline_mean)?;
+    let baseline_sd = from_preset("population.baseline_sd", p.baseline_sd, |p| p.baseline_sd)?;
+    let control_change_mean = from_preset(
         "population.control_change_mean",
         p.control_change_mean,
+        |p| p.control_change_mean,
     )?;
-    non_negative(&bad, "population.baseline_sd", p.baseline_sd)?;
-    non_negative(&bad, "population.change_sd", p.change_sd)?;
-    if scale.kind != EndpointKind::Continuous && !(scale.min..=scale.max).contains(&p.baseline_mean)
-    {
+    let change_sd = from_preset("population.change_sd", p.change_sd, |p| p.change_sd)?;
+    finite(&bad, "population.baseline_mean", baseline_mean)?;
+    finite(&bad, "population.control_change_mean", control_change_mean)?;
+    non_negative(&bad, "population.baseline_sd", baseline_sd)?;
+    non_negative(&bad, "population.change_sd", change_sd)?;
+    if scale.kind != EndpointKind::Continuous && !(scale.min..=scale.max).contains(&baseline_mean) {
         return Err(bad(
             "population.baseline_mean",
             format!(
-                "{} is outside the {} scale: it must lie from {} to {}",
-                p.baseline_mean, scale.kind, scale.min, scale.max
+                "{baseline_mean} is outside the {} scale: it must lie from {} to {}",
+                scale.kind, scale.min, scale.max
             ),
         ));
     }
-    let rho = p.baseline_change_correlation.unwrap_or(0.0);
+    let rho = p
+        .baseline_change_correlation
+        .or_else(|| preset_here.map(|p| p.baseline_change_correlation))
+        .unwrap_or(0.0);
     if !(-1.0..=1.0).contains(&rho) {
         return Err(bad(
             "population.baseline_change_correlation",
@@ -402,14 +497,89 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         ));
     }
 
+    if let Some(c) = d.enroll_above {
+        let (lo, hi) = (scale.min, scale.max);
+        if !(c.is_finite() && c >= lo && c < hi) {
+            return Err(bad(
+                "design.enroll_above",
+                format!(
+                    "{c} is outside the {} scale: patients are enrolled when their measured baseline exceeds it, so it must lie from {lo} up to (not including) {hi}",
+                    scale.kind
+                ),
+            ));
+        }
+        let share = enrolment_share(&scale, baseline_mean, baseline_sd, c);
+        if share < 1e-6 {
+            return Err(bad(
+                "design.enroll_above",
+                format!(
+                    "{c} is not allowed: almost no patient (share {share:.1e}) has a baseline above it with baseline_mean {baseline_mean} and baseline_sd {baseline_sd}"
+                ),
+            ));
+        }
+    }
+    if let Some(r) = d.reported_improvement {
+        if !single_arm {
+            return Err(bad(
+                "design.reported_improvement",
+                "is for design.kind = \"single_arm\": it is the improvement a case series reported".into(),
+            ));
+        }
+        if !(r.is_finite() && r > 0.0 && r <= scale.range()) {
+            return Err(bad(
+                "design.reported_improvement",
+                format!(
+                    "{r} is not allowed: the reported mean fall must be above 0 and at most {} (the width of the {} scale)",
+                    scale.range(),
+                    scale.kind
+                ),
+            ));
+        }
+    }
+
     let e = raw.effect;
-    finite(&bad, "effect.mean", e.mean)?;
-    let effect_sd = e.sd.unwrap_or(0.0);
+    let (effect_mean, default_sd, default_source) = match (e.mean, e.from.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "effect.from",
+                "set either effect.mean or effect.from (an evidence row id), not both".into(),
+            ));
+        }
+        (None, Some(id)) => {
+            let row = crate::evidence::row(id).ok_or_else(|| {
+                bad(
+                    "effect.from",
+                    format!("`{id}` is not an evidence row id; `trialsim evidence` lists them"),
+                )
+            })?;
+            evidence_used.push(row.id.clone());
+            (row.value, 0.0, Some(format!("evidence row {}: {}", row.id, row.citation)))
+        }
+        (Some(m), None) => (m, 0.0, None),
+        (None, None) => match preset_here {
+            Some(p) => {
+                notes.push(format!(
+                    "effect: the {} prior Normal({}, {}); power is at the prior mean, assurance averages power over the prior",
+                    p.disease, p.prior_mean, p.prior_sd
+                ));
+                (p.prior_mean, p.prior_sd, Some(p.prior_source.clone()))
+            }
+            None => {
+                return Err(bad(
+                    "effect.mean",
+                    "missing: set effect.mean with effect.source, or effect.from = \"<evidence row id>\", or population.disease to use the disease's prior".into(),
+                ));
+            }
+        },
+    };
+    finite(&bad, "effect.mean", effect_mean)?;
+    let effect_sd = e.sd.unwrap_or(default_sd);
     non_negative(&bad, "effect.sd", effect_sd)?;
-    if e.source.trim().is_empty() {
+    let source = e.source.or(default_source).unwrap_or_default();
+    if source.trim().is_empty() {
         return Err(bad(
             "effect.source",
-            "is empty: cite where the effect size comes from (authors, journal, year), or say it is an assumption and why".into(),
+            "missing or empty: cite where the effect size comes from (authors, journal, year), or say it is an assumption and why".into(),
         ));
     }
 
@@ -420,44 +590,60 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
     if replicates < 1 {
         return Err(bad(
             "simulation.replicates",
-            format!(
-                "{replicates} is not allowed: the number of simulated trials must be at least 1"
-            ),
+            format!("{replicates} is not allowed: the number of simulated trials must be at least 1"),
         ));
     }
+    evidence_used.dedup();
 
     Ok(Scenario {
         name,
         description: raw.description.trim().to_string(),
+        disease,
         design: Design {
+            kind: design_kind,
             n_per_arm,
             allocation,
             alpha,
             sided: d.sided.unwrap_or(Sided::Two),
-            analysis: d.analysis,
+            analysis,
             visits_weeks,
+            enroll_above: d.enroll_above,
+            reported_improvement: d.reported_improvement,
         },
         endpoint: Endpoint {
             scale,
             responder_threshold,
         },
         population: Population {
-            baseline_mean: p.baseline_mean,
-            baseline_sd: p.baseline_sd,
-            control_change_mean: p.control_change_mean,
-            change_sd: p.change_sd,
+            baseline_mean,
+            baseline_sd,
+            control_change_mean,
+            change_sd,
             baseline_change_correlation: rho,
         },
         effect: Effect {
-            mean: e.mean,
+            mean: effect_mean,
             sd: effect_sd,
-            source: e.source.trim().to_string(),
+            source: source.trim().to_string(),
         },
         simulation: Simulation {
             replicates: replicates as u64,
             seed: raw.simulation.seed.unwrap_or(DEFAULT_SEED),
         },
+        evidence: evidence_used,
+        notes,
     })
+}
+
+/// Probability that a patient's measured baseline exceeds `c`: the latent
+/// baseline must reach the lowest recordable value above `c`, less half a step.
+pub fn enrolment_share(scale: &Scale, mean: f64, sd: f64, c: f64) -> f64 {
+    let cut = scale.enrolment_cut(c);
+    if sd == 0.0 {
+        return if mean >= cut { 1.0 } else { 0.0 };
+    }
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::new(mean, sd).expect("sd > 0").sf(cut)
 }
 
 fn finite(

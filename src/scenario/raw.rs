@@ -14,8 +14,10 @@ pub struct RawScenario {
     #[serde(default)]
     pub description: String,
     pub design: RawDesign,
+    #[serde(default)]
     pub endpoint: RawEndpoint,
     pub population: RawPopulation,
+    #[serde(default)]
     pub effect: RawEffect,
     #[serde(default)]
     pub simulation: RawSimulation,
@@ -25,12 +27,34 @@ pub struct RawScenario {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDesign {
+    pub kind: Option<DesignKind>,
     pub n_per_arm: SampleSizes,
     pub allocation: Option<f64>,
     pub alpha: Option<f64>,
     pub sided: Option<Sided>,
-    pub analysis: AnalysisKind,
+    pub analysis: Option<AnalysisKind>,
     pub visits_weeks: Option<Vec<f64>>,
+    pub enroll_above: Option<f64>,
+    pub reported_improvement: Option<f64>,
+}
+
+/// `design.kind`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DesignKind {
+    /// MSC vs control, randomised.
+    Parallel,
+    /// Every patient gets MSC; before/after on the same patients.
+    SingleArm,
+}
+
+/// `population.disease`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disease {
+    Sle,
+    Mctd,
+    Jia,
 }
 
 /// `n_per_arm = 20` or `n_per_arm = [10, 20, 30]`.
@@ -60,6 +84,8 @@ pub enum AnalysisKind {
     Ancova,
     Wilcoxon,
     FisherResponder,
+    /// One-sample t-test on change from baseline (single-arm designs).
+    PairedT,
 }
 
 /// `endpoint.kind`
@@ -73,10 +99,10 @@ pub enum EndpointKind {
 }
 
 /// `[endpoint]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEndpoint {
-    pub kind: EndpointKind,
+    pub kind: Option<EndpointKind>,
     pub responder_threshold: Option<f64>,
 }
 
@@ -84,20 +110,23 @@ pub struct RawEndpoint {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPopulation {
-    pub baseline_mean: f64,
-    pub baseline_sd: f64,
-    pub control_change_mean: f64,
-    pub change_sd: f64,
+    pub disease: Option<Disease>,
+    pub baseline_mean: Option<f64>,
+    pub baseline_sd: Option<f64>,
+    pub control_change_mean: Option<f64>,
+    pub change_sd: Option<f64>,
     pub baseline_change_correlation: Option<f64>,
 }
 
 /// `[effect]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEffect {
-    pub mean: f64,
+    pub mean: Option<f64>,
     pub sd: Option<f64>,
-    pub source: String,
+    pub source: Option<String>,
+    /// An evidence-table row id whose value becomes `mean`.
+    pub from: Option<String>,
 }
 
 /// `[simulation]`
@@ -125,7 +154,10 @@ display_as_written!(AnalysisKind {
     Ancova => "ancova",
     Wilcoxon => "wilcoxon",
     FisherResponder => "fisher_responder",
+    PairedT => "paired_t",
 });
+display_as_written!(DesignKind { Parallel => "parallel", SingleArm => "single_arm" });
+display_as_written!(Disease { Sle => "sle", Mctd => "mctd", Jia => "jia" });
 display_as_written!(EndpointKind {
     Continuous => "continuous",
     Sledai2k => "sledai2k",
