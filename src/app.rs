@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::engine;
+use crate::evidence;
 use crate::export;
 use crate::report::RunReport;
 use crate::scenario::{self, Scenario};
@@ -22,7 +23,21 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Check { files } => check(&files),
         Command::Run(args) => run_files(&args),
+        Command::Evidence { json } => print(json, evidence::rows(), export::table::evidence),
+        Command::Cases { json } => print(json, evidence::cases(), export::table::cases),
     }
+}
+
+fn print<T: serde::Serialize>(json: bool, items: &[T], table: fn(&[T]) -> String) -> Result<()> {
+    let text = if json {
+        let mut t = serde_json::to_string_pretty(items)?;
+        t.push('\n');
+        t
+    } else {
+        table(items)
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(())
 }
 
 fn check(files: &[PathBuf]) -> Result<()> {

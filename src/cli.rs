@@ -29,6 +29,19 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Print the evidence table: every default number with its citation and
+    /// confidence tag (C confirmed, P partly, M memory, D derived, A assumption).
+    Evidence {
+        /// JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the seed case series (Wong et al., Pediatr Rheumatol 2021) as data.
+    Cases {
+        /// JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Options of `trialsim run`.

@@ -47,6 +47,10 @@ pub struct CohortModel {
     bridge: Vec<BridgeStep>,
     /// With `enroll_above`: the probability that an unselected patient qualifies.
     enrolment_share: Option<f64>,
+    /// Stratum label of these patients, and the factor their recorded values
+    /// are multiplied by (1 / change SD in a pooled trial, else 1).
+    stratum: u8,
+    unit: f64,
     n_msc: usize,
     n_control: usize,
 }
@@ -68,6 +72,7 @@ pub struct ArmData {
     pub change: Vec<f64>,
     /// Intermediate visit values, patient-major: `interim[i * k + v]`.
     pub interim: Vec<f64>,
+    pub stratum: Vec<u8>,
 }
 
 impl ArmData {
@@ -77,6 +82,7 @@ impl ArmData {
             primary: Vec::with_capacity(n),
             change: Vec::with_capacity(n),
             interim: Vec::with_capacity(n * interim_visits),
+            stratum: Vec::with_capacity(n),
         }
     }
 
@@ -85,6 +91,7 @@ impl ArmData {
         self.primary.clear();
         self.change.clear();
         self.interim.clear();
+        self.stratum.clear();
     }
 
     /// A borrowed view for the analyses.
@@ -93,6 +100,7 @@ impl ArmData {
             baseline: &self.baseline,
             primary: &self.primary,
             change: &self.change,
+            stratum: &self.stratum,
         }
     }
 }
@@ -102,6 +110,14 @@ impl ArmData {
 pub struct Cohort {
     pub msc: ArmData,
     pub control: ArmData,
+}
+
+impl Cohort {
+    /// Empties both arms, keeping their buffers.
+    pub fn clear(&mut self) {
+        self.msc.clear();
+        self.control.clear();
+    }
 }
 
 /// Bridge steps for intermediate visits at `weeks` before the primary week:
@@ -146,6 +162,8 @@ impl CohortModel {
             change_mean: population.control_change_mean,
             change_on_baseline: population.change_sd * rho,
             change_own: population.change_sd * (1.0 - rho * rho).max(0.0).sqrt(),
+            stratum: 0,
+            unit: 1.0,
             enrolment_share: enroll_above.map(|c| {
                 enrolment_share(&scale, population.baseline_mean, population.baseline_sd, c)
             }),
@@ -217,12 +235,30 @@ impl CohortModel {
         self.n_msc + self.n_control
     }
 
+    /// This model as stratum `stratum` of a pooled trial: its recorded values
+    /// are divided by its change SD, so strata share one unit.
+    pub fn as_stratum(mut self, stratum: u8, change_sd: f64) -> CohortModel {
+        self.stratum = stratum;
+        self.unit = 1.0 / change_sd;
+        self
+    }
+
     /// Simulates both arms with MSC effect `effect` into `cohort` (no allocation
     /// once the buffers have grown) and returns the sample-average true effect
     /// of MSC over all patients on the analysis scale.
     pub fn simulate<R: Rng + ?Sized>(&self, effect: f64, rng: &mut R, cohort: &mut Cohort) -> f64 {
-        cohort.msc.clear();
-        cohort.control.clear();
+        cohort.clear();
+        self.simulate_more(effect, rng, cohort) / self.patients() as f64
+    }
+
+    /// Appends this model's patients to `cohort` and returns the sum (not the
+    /// mean) of their own true effects.
+    pub fn simulate_more<R: Rng + ?Sized>(
+        &self,
+        effect: f64,
+        rng: &mut R,
+        cohort: &mut Cohort,
+    ) -> f64 {
         let mut truth = 0.0;
         for _ in 0..self.n_msc {
             truth += self.patient(effect, true, rng, &mut cohort.msc);
@@ -230,7 +266,7 @@ impl CohortModel {
         for _ in 0..self.n_control {
             truth += self.patient(effect, false, rng, &mut cohort.control);
         }
-        truth / self.patients() as f64
+        truth
     }
 
     /// One patient; returns their own effect of MSC on the analysis scale.
@@ -259,20 +295,23 @@ impl CohortModel {
             let z: f64 = StandardNormal.sample(rng);
             c += step.weight * (change - c) + step.sd * z;
             let noise = self.part_noise(rng);
-            arm.interim.push(self.record(baseline + c, &noise));
+            arm.interim
+                .push(self.record(baseline + c, &noise) * self.unit);
         }
 
         let observed_baseline = self.record(baseline, &self.part_noise(rng));
         let primary_noise = self.part_noise(rng);
         let primary = self.record(baseline + change, &primary_noise);
-        arm.baseline.push(observed_baseline);
-        arm.primary.push(primary);
-        arm.change.push(primary - observed_baseline);
+        arm.baseline.push(observed_baseline * self.unit);
+        arm.primary.push(primary * self.unit);
+        arm.change.push((primary - observed_baseline) * self.unit);
+        arm.stratum.push(self.stratum);
 
-        let with_msc = self.record(baseline + change_control + effect, &primary_noise) - observed_baseline;
+        let with_msc =
+            self.record(baseline + change_control + effect, &primary_noise) - observed_baseline;
         let without = self.record(baseline + change_control, &primary_noise) - observed_baseline;
         match self.effect_scale {
-            EffectScale::Change => with_msc - without,
+            EffectScale::Change => (with_msc - without) * self.unit,
             EffectScale::Responder { threshold } => {
                 f64::from(u8::from(EffectScale::responds(threshold, with_msc)))
                     - f64::from(u8::from(EffectScale::responds(threshold, without)))

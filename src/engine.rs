@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::analysis::{Analyzer, Scratch};
 use crate::cohort::{Cohort, CohortModel};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, stratum_sizes};
 use crate::summary::Summary;
 
 /// Replicates per batch: the unit of parallel work and of merging.
@@ -36,7 +36,13 @@ pub fn replicate_rng(seed: u64, n_msc: usize, n_control: usize, replicate: u64) 
     stream(seed, n_msc, n_control, replicate, EffectMode::Fixed)
 }
 
-fn stream(seed: u64, n_msc: usize, n_control: usize, replicate: u64, mode: EffectMode) -> ChaCha8Rng {
+fn stream(
+    seed: u64,
+    n_msc: usize,
+    n_control: usize,
+    replicate: u64,
+    mode: EffectMode,
+) -> ChaCha8Rng {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
     key[8..16].copy_from_slice(&(n_msc as u64).to_le_bytes());
@@ -63,6 +69,8 @@ pub struct Cell {
     effect_sd: f64,
     /// Single arm: a series "succeeds" when its mean fall reaches this.
     reported_improvement: Option<f64>,
+    /// Pooled trial: each stratum's model and MSC effect (its scale units).
+    strata: Vec<(CohortModel, f64)>,
 }
 
 impl Cell {
@@ -87,7 +95,27 @@ impl Cell {
             n_msc,
             n_control,
         );
+        let strata = scenario
+            .strata
+            .iter()
+            .zip(stratum_sizes(&scenario.strata, n.max(1)))
+            .enumerate()
+            .map(|(k, (st, size))| {
+                let m = CohortModel::new(
+                    &st.population,
+                    st.scale,
+                    analyzer.effect_scale(),
+                    &design.visits_weeks,
+                    design.enroll_above,
+                    size,
+                    size,
+                )
+                .as_stratum(k as u8, st.population.change_sd);
+                (m, st.effect)
+            })
+            .collect();
         Cell {
+            strata,
             n_per_arm: n,
             n_msc,
             n_control,
@@ -112,7 +140,13 @@ impl Cell {
     /// Simulates and analyses replicate `replicate` at the assumed effect,
     /// folding it into `summary`.
     #[inline]
-    pub fn replicate(&self, seed: u64, replicate: u64, work: &mut Workspace, summary: &mut Summary) {
+    pub fn replicate(
+        &self,
+        seed: u64,
+        replicate: u64,
+        work: &mut Workspace,
+        summary: &mut Summary,
+    ) {
         self.replicate_with(EffectMode::Fixed, seed, replicate, work, summary);
     }
 
@@ -134,7 +168,17 @@ impl Cell {
                 self.effect_mean + self.effect_sd * z
             }
         };
-        let truth = self.model.simulate(effect, &mut rng, &mut work.cohort);
+        let truth = if self.strata.is_empty() {
+            self.model.simulate(effect, &mut rng, &mut work.cohort)
+        } else {
+            work.cohort.clear();
+            let sum: f64 = self
+                .strata
+                .iter()
+                .map(|(m, e)| m.simulate_more(*e, &mut rng, &mut work.cohort))
+                .sum();
+            sum / (self.n_msc + self.n_control) as f64
+        };
         summary.replicates += 1;
         summary.truth.push(truth);
         if let Some(reported) = self.reported_improvement {
@@ -144,10 +188,11 @@ impl Cell {
                 summary.successes += 1;
             }
         }
-        match self
-            .analyzer
-            .analyse(work.cohort.msc.view(), work.cohort.control.view(), &mut work.scratch)
-        {
+        match self.analyzer.analyse(
+            work.cohort.msc.view(),
+            work.cohort.control.view(),
+            &mut work.scratch,
+        ) {
             Ok(result) => {
                 if self.analyzer.rejects(result.p_value) {
                     summary.rejections += 1;
@@ -160,7 +205,14 @@ impl Cell {
     }
 
     /// Summary of batch `batch` of a run of `replicates` replicates.
-    pub fn batch(&self, mode: EffectMode, seed: u64, batch: u64, replicates: u64, work: &mut Workspace) -> Summary {
+    pub fn batch(
+        &self,
+        mode: EffectMode,
+        seed: u64,
+        batch: u64,
+        replicates: u64,
+        work: &mut Workspace,
+    ) -> Summary {
         let mut summary = Summary::default();
         let end = ((batch + 1) * BATCH).min(replicates);
         for r in batch * BATCH..end {
@@ -188,7 +240,12 @@ pub struct Workspace {
 /// Runs `replicates` replicates of `cell` at the assumed effect on the current
 /// rayon pool; calls `progress` with the number of replicates finished after
 /// each window of batches.
-pub fn run_cell(cell: &Cell, seed: u64, replicates: u64, progress: &(dyn Fn(u64) + Sync)) -> Summary {
+pub fn run_cell(
+    cell: &Cell,
+    seed: u64,
+    replicates: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Summary {
     run_cell_with(cell, EffectMode::Fixed, seed, replicates, progress)
 }
 
@@ -208,7 +265,10 @@ pub fn run_cell_with(
         let end = (start + window).min(batches);
         let parts: Vec<Summary> = (start..end)
             .into_par_iter()
-            .map_init(|| cell.workspace(), |work, b| cell.batch(mode, seed, b, replicates, work))
+            .map_init(
+                || cell.workspace(),
+                |work, b| cell.batch(mode, seed, b, replicates, work),
+            )
             .collect();
         for part in &parts {
             total.merge(part);
@@ -247,9 +307,9 @@ pub fn run_scenario(scenario: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Vec
             let cell = Cell::new(scenario, n);
             let started = Instant::now();
             let summary = run_cell(&cell, sim.seed, sim.replicates, progress);
-            let prior = cell
-                .has_prior()
-                .then(|| run_cell_with(&cell, EffectMode::Prior, sim.seed, sim.replicates, progress));
+            let prior = cell.has_prior().then(|| {
+                run_cell_with(&cell, EffectMode::Prior, sim.seed, sim.replicates, progress)
+            });
             CellRun {
                 cell,
                 summary,

@@ -45,7 +45,13 @@ pub fn parts(latent: f64, z: &[f64; 4]) -> [f64; 4] {
     }
     if excess != 0.0 {
         // |excess| never exceeds the room left, because 0 <= total <= 57.
-        let room = |i: usize, p: &[f64; 4]| if excess > 0.0 { PART_MAX[i] - p[i] } else { p[i] };
+        let room = |i: usize, p: &[f64; 4]| {
+            if excess > 0.0 {
+                PART_MAX[i] - p[i]
+            } else {
+                p[i]
+            }
+        };
         let total_room: f64 = (0..4).map(|i| room(i, &p)).sum();
         if total_room > 0.0 {
             let q = p;

@@ -163,9 +163,18 @@ fn draw_power<DB: DrawingBackend>(
         let purple = RGBColor(128, 0, 160);
         chart
             .draw_series(LineSeries::new(assurance.clone(), purple.stroke_width(2)))?
-            .label(format!("assurance (effect ~ Normal({}, {}))", report.effect_mean, report.effect_sd))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], purple.stroke_width(2)));
-        chart.draw_series(assurance.iter().map(|&p| TriangleMarker::new(p, 5, purple.filled())))?;
+            .label(format!(
+                "assurance (effect ~ Normal({}, {}))",
+                report.effect_mean, report.effect_sd
+            ))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], purple.stroke_width(2))
+            });
+        chart.draw_series(
+            assurance
+                .iter()
+                .map(|&p| TriangleMarker::new(p, 5, purple.filled())),
+        )?;
     }
     for (level, colour) in [(0.8, RED), (0.9, GREEN)] {
         chart

@@ -60,7 +60,10 @@ impl CellResult {
         let s = &run.summary;
         let (power, power_mc_se) = rate(s.rejections, s.replicates);
         let (power_ci_low, power_ci_high) = wilson_interval(s.rejections, s.replicates);
-        let assurance = run.prior.as_ref().map(|p: &Summary| rate(p.rejections, p.replicates));
+        let assurance = run
+            .prior
+            .as_ref()
+            .map(|p: &Summary| rate(p.rejections, p.replicates));
         let success = run
             .cell
             .reports_success()

@@ -225,7 +225,10 @@ fn assurance_with_effect_sd_averages_power_over_the_prior() {
     // average over the prior, E[power(delta)], by quadrature over the prior.
     let fixed = rate(cell);
     let exact = t_test_power(30, 2.5 / 6.0, 0.05);
-    assert!((fixed - exact).abs() < 4.0 * se(exact, r), "{fixed} vs {exact}");
+    assert!(
+        (fixed - exact).abs() < 4.0 * se(exact, r),
+        "{fixed} vs {exact}"
+    );
     let normal = Normal::standard();
     let (mut assurance, steps) = (0.0, 2000);
     for i in 0..steps {
@@ -236,5 +239,8 @@ fn assurance_with_effect_sd_averages_power_over_the_prior() {
         assurance += (normal.cdf(hi) - normal.cdf(lo)) * t_test_power(30, delta.abs() / 6.0, 0.05);
     }
     let got = prior.rejections as f64 / prior.replicates as f64;
-    assert!((got - assurance).abs() < 4.0 * se(assurance, r), "assurance {got} vs {assurance}");
+    assert!(
+        (got - assurance).abs() < 4.0 * se(assurance, r),
+        "assurance {got} vs {assurance}"
+    );
 }

@@ -8,6 +8,7 @@
 pub mod ancova;
 pub mod fisher;
 pub mod paired;
+pub mod stratified;
 pub mod welch;
 pub mod wilcoxon;
 
@@ -74,6 +75,8 @@ pub struct ArmView<'a> {
     pub primary: &'a [f64],
     /// `primary - baseline`, per patient.
     pub change: &'a [f64],
+    /// Stratum of each patient (all 0 without strata).
+    pub stratum: &'a [u8],
 }
 
 /// The scale on which an analysis estimates the MSC effect.
@@ -184,6 +187,11 @@ impl Analyzer {
         match self.kind {
             AnalysisKind::WelchT => welch::welch_t(msc.change, control.change, alt),
             AnalysisKind::PairedT => paired::paired_t(msc.change, alt),
+            AnalysisKind::StratifiedAncova => stratified::stratified_ancova(
+                (msc.baseline, msc.primary, msc.stratum),
+                (control.baseline, control.primary, control.stratum),
+                alt,
+            ),
             AnalysisKind::Ancova => ancova::ancova(
                 msc.baseline,
                 msc.primary,

@@ -2,7 +2,7 @@
 //! a single-arm series. Its estimate is the apparent improvement, which mixes
 //! MSC's effect with placebo response and regression to the mean.
 
-use super::{AnalysisFailure, Alternative, TestResult, mean_var, t_p_value};
+use super::{Alternative, AnalysisFailure, TestResult, mean_var, t_p_value};
 
 /// One-sample t-test of `mean(change) = 0`, n - 1 degrees of freedom.
 ///

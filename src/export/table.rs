@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::evidence::{Case, Row};
 use crate::report::RunReport;
 use crate::scenario::DesignKind;
 
@@ -11,7 +12,10 @@ use crate::scenario::DesignKind;
 pub fn render(report: &RunReport) -> String {
     let single = report.design == DesignKind::SingleArm;
     let with_assurance = report.results.iter().any(|r| r.assurance.is_some());
-    let with_success = report.results.iter().any(|r| r.success_probability.is_some());
+    let with_success = report
+        .results
+        .iter()
+        .any(|r| r.success_probability.is_some());
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -19,7 +23,9 @@ pub fn render(report: &RunReport) -> String {
         report.scenario,
         report.analysis,
         report.endpoint,
-        report.disease.map_or_else(String::new, |d| format!(" ({d})")),
+        report
+            .disease
+            .map_or_else(String::new, |d| format!(" ({d})")),
         if single { ", single arm" } else { "" },
         report.alpha,
         report.sided,
@@ -45,8 +51,16 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out);
 
     let mut header = vec![
-        if single { "n".to_string() } else { "n MSC:control".to_string() },
-        if single { "paired-t rejection ± MC SE".to_string() } else { "power ± MC SE".to_string() },
+        if single {
+            "n".to_string()
+        } else {
+            "n MSC:control".to_string()
+        },
+        if single {
+            "paired-t rejection ± MC SE".to_string()
+        } else {
+            "power ± MC SE".to_string()
+        },
         "95% CI".to_string(),
     ];
     if with_assurance {
@@ -60,7 +74,11 @@ pub fn render(report: &RunReport) -> String {
     }
     header.extend(
         [
-            if single { "apparent change (SD)" } else { "mean estimate (SD)" },
+            if single {
+                "apparent change (SD)"
+            } else {
+                "mean estimate (SD)"
+            },
             "true effect",
             "bias ± MC SE",
             "failed",
@@ -72,7 +90,11 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     for r in &report.results {
         let mut cells = vec![
-            if single { r.n_msc.to_string() } else { format!("{}:{}", r.n_msc, r.n_control) },
+            if single {
+                r.n_msc.to_string()
+            } else {
+                format!("{}:{}", r.n_msc, r.n_control)
+            },
             format!("{:.3} ± {:.3}", r.power, r.power_mc_se),
             format!("{:.3}–{:.3}", r.power_ci_low, r.power_ci_high),
         ];
@@ -99,4 +121,67 @@ fn pair(value: Option<f64>, se: Option<f64>) -> String {
         (Some(v), Some(s)) => format!("{v:.3} ± {s:.3}"),
         _ => "–".into(),
     }
+}
+
+/// The evidence table as Markdown.
+pub fn evidence(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| id | quantity | value | uncertainty | n | population | follow-up | citation | tag |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:?} |",
+            r.id,
+            r.quantity,
+            r.value,
+            r.spread(),
+            r.n,
+            r.population,
+            r.follow_up,
+            r.citation,
+            r.confidence
+        );
+    }
+    out.push_str(
+        "\nTags: C confirmed, P partly confirmed, M from memory, D derived, A assumption.\n",
+    );
+    out
+}
+
+/// The seed case series as Markdown.
+pub fn cases(cases: &[Case]) -> String {
+    let mut out = String::from(
+        "Wong SC et al., Pediatr Rheumatol 2021: three children given MSC outside a trial.\n\n\
+         | case | diagnosis | age onset / MSC / follow-up | MSC source | dose per kg | route | PGA before -> after | activity before -> after | concomitant | adverse events |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for c in cases {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} / {} / {} | {} | {:.1e} ({}) | {} | {} -> {}{} | {} {} -> {} | {} | {} |",
+            c.id,
+            c.diagnosis,
+            c.age_onset_years,
+            c.age_msc_years,
+            c.age_follow_up_years,
+            c.msc_source,
+            c.dose_per_kg,
+            c.dose_note,
+            c.route,
+            c.pga_before,
+            c.pga_after,
+            if c.pga_note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.pga_note)
+            },
+            c.activity_scale,
+            c.activity_before,
+            c.activity_after,
+            c.concomitant,
+            c.adverse_events
+        );
+    }
+    out
 }

@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use raw::{AnalysisKind, DesignKind, Disease, EndpointKind, Sided};
-use raw::{RawScenario, SampleSizes};
+use raw::{RawPopulation, RawScenario, SampleSizes};
 
 /// Default `design.visits_weeks`: one visit, 24 weeks after the first infusion,
 /// the primary time point of most adult MSC lupus studies (Wang D, Arthritis Res
@@ -180,6 +180,35 @@ pub struct Population {
     pub baseline_change_correlation: f64,
 }
 
+impl Population {
+    /// Standard normal baseline and change: the scale of a stratified analysis.
+    pub fn standard() -> Population {
+        Population {
+            baseline_mean: 0.0,
+            baseline_sd: 1.0,
+            control_change_mean: 0.0,
+            change_sd: 1.0,
+            baseline_change_correlation: 0.0,
+        }
+    }
+}
+
+/// One stratum of a pooled trial: its own scale, population and MSC effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stratum {
+    pub name: String,
+    /// Share of each arm's patients.
+    pub share: f64,
+    pub scale: Scale,
+    pub population: Population,
+    /// MSC minus control difference in change, in the stratum's scale units.
+    pub effect: f64,
+    pub effect_source: String,
+}
+
+/// Most strata a scenario may have.
+pub const MAX_STRATA: usize = 8;
+
 /// `[effect]`, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effect {
@@ -208,6 +237,8 @@ pub struct Scenario {
     pub population: Population,
     pub effect: Effect,
     pub simulation: Simulation,
+    /// Strata of a pooled trial (empty otherwise); `population` then is unused.
+    pub strata: Vec<Stratum>,
     /// Evidence-table rows the scenario's defaults came from.
     pub evidence: Vec<String>,
     /// Caveats printed with every run (e.g. MCTD's missing data).
@@ -313,37 +344,32 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
 
     // Disease preset and endpoint scale first: other checks depend on the scale.
     let disease = raw.population.disease;
-    let preset = disease.map(preset::preset);
-    let kind = match (raw.endpoint.kind, &preset) {
-        (Some(k), _) => k,
-        (None, Some(p)) => p.endpoint,
-        (None, None) => {
-            return Err(bad(
-                "endpoint.kind",
-                "missing: set it (continuous, sledai2k, jadas27, pga), or set population.disease (sle, mctd, jia) to use that disease's scale".into(),
-            ));
-        }
+    let strata_given = !raw.stratum.is_empty();
+    let main = if strata_given {
+        None
+    } else {
+        Some(resolve_population(
+            &bad,
+            &|k: &str| {
+                if k == "kind" {
+                    "endpoint.kind".into()
+                } else {
+                    format!("population.{k}")
+                }
+            },
+            raw.endpoint.kind,
+            &raw.population,
+        )?)
     };
-    let scale = Scale::of(kind);
-    // A preset's numbers are on its own scale; they apply only there.
-    let preset_here = preset.as_ref().filter(|p| p.endpoint == kind);
+    let (scale, preset_here) = match &main {
+        Some(m) => (m.scale, m.preset.as_ref()),
+        // Strata carry their own scales; the pooled analysis works in SD units.
+        None => (Scale::of(EndpointKind::Continuous), None),
+    };
     if let Some(p) = preset_here {
         evidence_used.extend(p.rows.iter().map(|r| r.to_string()));
         notes.extend(p.note.map(str::to_string));
     }
-    let from_preset = |key: &str, user: Option<f64>, pick: fn(&preset::Preset) -> f64| {
-        user.or_else(|| preset_here.map(pick)).ok_or_else(|| {
-            let hint = match &preset {
-                Some(p) => format!(
-                    "the {} preset describes {}, not {}, so set it yourself",
-                    p.disease, p.endpoint, kind
-                ),
-                None => "set it, or set population.disease (sle, mctd, jia) to use a preset".into(),
-            };
-            bad(key, format!("missing: {hint}"))
-        })
-    };
-
     let d = raw.design;
     let design_kind = d.kind.unwrap_or(DesignKind::Parallel);
     let single_arm = design_kind == DesignKind::SingleArm;
@@ -362,7 +388,9 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         if !(2..=MAX_ARM_SIZE as i64).contains(&n) {
             return Err(bad(
                 "design.n_per_arm",
-                format!("{n} is not allowed: each sample size must be an integer from 2 to {MAX_ARM_SIZE}"),
+                format!(
+                    "{n} is not allowed: each sample size must be an integer from 2 to {MAX_ARM_SIZE}"
+                ),
             ));
         }
         n_per_arm.push(n as usize);
@@ -370,14 +398,17 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
     if single_arm && d.allocation.is_some() {
         return Err(bad(
             "design.allocation",
-            "has no meaning when design.kind = \"single_arm\" (every patient gets MSC): remove it".into(),
+            "has no meaning when design.kind = \"single_arm\" (every patient gets MSC): remove it"
+                .into(),
         ));
     }
     let allocation = d.allocation.unwrap_or(1.0);
     if !(allocation.is_finite() && allocation > 0.0 && allocation <= 10.0) {
         return Err(bad(
             "design.allocation",
-            format!("{allocation} is not allowed: the MSC:control ratio must be above 0 and at most 10"),
+            format!(
+                "{allocation} is not allowed: the MSC:control ratio must be above 0 and at most 10"
+            ),
         ));
     }
     for &n in &n_per_arm {
@@ -396,7 +427,9 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         (DesignKind::SingleArm, Some(other)) => {
             return Err(bad(
                 "design.analysis",
-                format!("`{other}` compares two arms; a single-arm design is analysed with \"paired_t\" (before/after on the same patients)"),
+                format!(
+                    "`{other}` compares two arms; a single-arm design is analysed with \"paired_t\" (before/after on the same patients)"
+                ),
             ));
         }
         (DesignKind::Parallel, Some(AnalysisKind::PairedT)) => {
@@ -464,39 +497,31 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         ));
     }
 
-    let p = raw.population;
-    let baseline_mean = from_preset("population.baseline_mean", p.baseline_mean, |p| p.baseline_mean)?;
-    let baseline_sd = from_preset("population.baseline_sd", p.baseline_sd, |p| p.baseline_sd)?;
-    let control_change_mean = from_preset(
-        "population.control_change_mean",
-        p.control_change_mean,
-        |p| p.control_change_mean,
+    let population = main
+        .as_ref()
+        .map_or_else(Population::standard, |m| m.population.clone());
+    let (baseline_mean, baseline_sd) = (population.baseline_mean, population.baseline_sd);
+    let strata = validate_strata(
+        &bad,
+        &raw.stratum,
+        analysis,
+        &n_per_arm,
+        &mut evidence_used,
+        &mut notes,
     )?;
-    let change_sd = from_preset("population.change_sd", p.change_sd, |p| p.change_sd)?;
-    finite(&bad, "population.baseline_mean", baseline_mean)?;
-    finite(&bad, "population.control_change_mean", control_change_mean)?;
-    non_negative(&bad, "population.baseline_sd", baseline_sd)?;
-    non_negative(&bad, "population.change_sd", change_sd)?;
-    if scale.kind != EndpointKind::Continuous && !(scale.min..=scale.max).contains(&baseline_mean) {
+    if strata_given && (raw.endpoint.kind.is_some() || raw.population != RawPopulation::default()) {
         return Err(bad(
-            "population.baseline_mean",
-            format!(
-                "{baseline_mean} is outside the {} scale: it must lie from {} to {}",
-                scale.kind, scale.min, scale.max
-            ),
-        ));
-    }
-    let rho = p
-        .baseline_change_correlation
-        .or_else(|| preset_here.map(|p| p.baseline_change_correlation))
-        .unwrap_or(0.0);
-    if !(-1.0..=1.0).contains(&rho) {
-        return Err(bad(
-            "population.baseline_change_correlation",
-            format!("{rho} is not allowed: a correlation must lie from -1 to 1"),
+            "stratum",
+            "a stratified scenario takes its endpoint and population from each [[stratum]]: remove [endpoint] kind and the [population] keys".into(),
         ));
     }
 
+    if strata_given && d.enroll_above.is_some() {
+        return Err(bad(
+            "design.enroll_above",
+            "is not supported with [[stratum]] tables, whose scales differ: remove it".into(),
+        ));
+    }
     if let Some(c) = d.enroll_above {
         let (lo, hi) = (scale.min, scale.max);
         if !(c.is_finite() && c >= lo && c < hi) {
@@ -522,7 +547,8 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         if !single_arm {
             return Err(bad(
                 "design.reported_improvement",
-                "is for design.kind = \"single_arm\": it is the improvement a case series reported".into(),
+                "is for design.kind = \"single_arm\": it is the improvement a case series reported"
+                    .into(),
             ));
         }
         if !(r.is_finite() && r > 0.0 && r <= scale.range()) {
@@ -538,7 +564,30 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
     }
 
     let e = raw.effect;
+    if strata_given && (e.mean.is_some() || e.from.is_some() || e.sd.is_some()) {
+        return Err(bad(
+            "effect",
+            "a stratified scenario sets the MSC effect per stratum (stratum effect and source): remove [effect]".into(),
+        ));
+    }
     let (effect_mean, default_sd, default_source) = match (e.mean, e.from.as_deref()) {
+        _ if strata_given => {
+            let total: f64 = strata
+                .iter()
+                .map(|s| s.share * s.effect / s.population.change_sd)
+                .sum();
+            (
+                total,
+                0.0,
+                Some(
+                    strata
+                        .iter()
+                        .map(|s| format!("{}: {}", s.name, s.effect_source))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            )
+        }
         (Some(_), Some(_)) => {
             return Err(bad(
                 "effect.from",
@@ -553,7 +602,11 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
                 )
             })?;
             evidence_used.push(row.id.clone());
-            (row.value, 0.0, Some(format!("evidence row {}: {}", row.id, row.citation)))
+            (
+                row.value,
+                0.0,
+                Some(format!("evidence row {}: {}", row.id, row.citation)),
+            )
         }
         (Some(m), None) => (m, 0.0, None),
         (None, None) => match preset_here {
@@ -590,7 +643,9 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
     if replicates < 1 {
         return Err(bad(
             "simulation.replicates",
-            format!("{replicates} is not allowed: the number of simulated trials must be at least 1"),
+            format!(
+                "{replicates} is not allowed: the number of simulated trials must be at least 1"
+            ),
         ));
     }
     evidence_used.dedup();
@@ -614,13 +669,8 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
             scale,
             responder_threshold,
         },
-        population: Population {
-            baseline_mean,
-            baseline_sd,
-            control_change_mean,
-            change_sd,
-            baseline_change_correlation: rho,
-        },
+        population,
+        strata,
         effect: Effect {
             mean: effect_mean,
             sd: effect_sd,
@@ -633,6 +683,205 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         evidence: evidence_used,
         notes,
     })
+}
+
+/// A population resolved from user values and, where they are missing, the
+/// disease preset on the same scale.
+struct Resolved {
+    scale: Scale,
+    population: Population,
+    preset: Option<preset::Preset>,
+}
+
+/// Resolves the endpoint scale and population; `key` names a field (`kind`,
+/// `baseline_mean`, ...) as the file spells it, for error messages.
+fn resolve_population(
+    bad: &impl Fn(&str, String) -> ScenarioError,
+    key: &dyn Fn(&str) -> String,
+    kind: Option<EndpointKind>,
+    p: &RawPopulation,
+) -> Result<Resolved, ScenarioError> {
+    let preset = p.disease.map(preset::preset);
+    let kind = match (kind, &preset) {
+        (Some(k), _) => k,
+        (None, Some(pr)) => pr.endpoint,
+        (None, None) => {
+            return Err(bad(
+                &key("kind"),
+                "missing: set it (continuous, sledai2k, jadas27, pga), or set the disease (sle, mctd, jia) to use that disease's scale".into(),
+            ));
+        }
+    };
+    let scale = Scale::of(kind);
+    // A preset's numbers are on its own scale; they apply only there.
+    let preset = preset.filter(|pr| pr.endpoint == kind);
+    let pick = |field: &str, user: Option<f64>, from: fn(&preset::Preset) -> f64| {
+        user.or_else(|| preset.as_ref().map(from)).ok_or_else(|| {
+            let hint = match p.disease {
+                Some(d) => format!(
+                    "the {d} preset describes {}, not {kind}, so set it yourself",
+                    preset::preset(d).endpoint
+                ),
+                None => "set it, or set the disease (sle, mctd, jia) to use a preset".into(),
+            };
+            bad(&key(field), format!("missing: {hint}"))
+        })
+    };
+    let baseline_mean = pick("baseline_mean", p.baseline_mean, |p| p.baseline_mean)?;
+    let baseline_sd = pick("baseline_sd", p.baseline_sd, |p| p.baseline_sd)?;
+    let control_change_mean = pick("control_change_mean", p.control_change_mean, |p| {
+        p.control_change_mean
+    })?;
+    let change_sd = pick("change_sd", p.change_sd, |p| p.change_sd)?;
+    finite(bad, &key("baseline_mean"), baseline_mean)?;
+    finite(bad, &key("control_change_mean"), control_change_mean)?;
+    non_negative(bad, &key("baseline_sd"), baseline_sd)?;
+    non_negative(bad, &key("change_sd"), change_sd)?;
+    if kind != EndpointKind::Continuous && !(scale.min..=scale.max).contains(&baseline_mean) {
+        return Err(bad(
+            &key("baseline_mean"),
+            format!(
+                "{baseline_mean} is outside the {kind} scale: it must lie from {} to {}",
+                scale.min, scale.max
+            ),
+        ));
+    }
+    let rho = p
+        .baseline_change_correlation
+        .or_else(|| preset.as_ref().map(|p| p.baseline_change_correlation))
+        .unwrap_or(0.0);
+    if !(-1.0..=1.0).contains(&rho) {
+        return Err(bad(
+            &key("baseline_change_correlation"),
+            format!("{rho} is not allowed: a correlation must lie from -1 to 1"),
+        ));
+    }
+    Ok(Resolved {
+        scale,
+        population: Population {
+            baseline_mean,
+            baseline_sd,
+            control_change_mean,
+            change_sd,
+            baseline_change_correlation: rho,
+        },
+        preset,
+    })
+}
+
+/// Checks the `[[stratum]]` tables of a pooled trial.
+fn validate_strata(
+    bad: &impl Fn(&str, String) -> ScenarioError,
+    raw: &[raw::RawStratum],
+    analysis: AnalysisKind,
+    n_per_arm: &[usize],
+    evidence_used: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Stratum>, ScenarioError> {
+    let stratified = analysis == AnalysisKind::StratifiedAncova;
+    if raw.is_empty() {
+        if stratified {
+            return Err(bad(
+                "design.analysis",
+                "\"stratified_ancova\" needs [[stratum]] tables (one per disease or subgroup)"
+                    .into(),
+            ));
+        }
+        return Ok(Vec::new());
+    }
+    if !stratified {
+        return Err(bad(
+            "design.analysis",
+            format!(
+                "`{analysis}` does not use strata: a scenario with [[stratum]] tables is analysed with \"stratified_ancova\""
+            ),
+        ));
+    }
+    if raw.len() > MAX_STRATA {
+        return Err(bad(
+            "stratum",
+            format!("{} strata: at most {MAX_STRATA} are allowed", raw.len()),
+        ));
+    }
+    let mut strata = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        let key = |k: &str| format!("stratum[{i}].{k}");
+        if !(r.share.is_finite() && r.share > 0.0 && r.share <= 1.0) {
+            return Err(bad(
+                &key("share"),
+                format!(
+                    "{} is not allowed: a stratum's share of patients must be above 0 and at most 1",
+                    r.share
+                ),
+            ));
+        }
+        let resolved = resolve_population(bad, &key, r.kind, &r.population())?;
+        if resolved.population.change_sd <= 0.0 {
+            return Err(bad(
+                &key("change_sd"),
+                "must be above 0: the pooled analysis measures effects in SDs of change".into(),
+            ));
+        }
+        if let Some(p) = &resolved.preset {
+            evidence_used.extend(p.rows.iter().map(|r| r.to_string()));
+            notes.extend(p.note.map(str::to_string));
+        }
+        let (effect, effect_source) = match (r.effect, &r.source, &resolved.preset) {
+            (Some(e), Some(src), _) if !src.trim().is_empty() => (e, src.trim().to_string()),
+            (Some(_), _, _) => return Err(bad(&key("source"), "missing: cite the stratum's effect (authors, journal, year) or say why it is assumed".into())),
+            (None, _, Some(p)) => (p.prior_mean, p.prior_source.clone()),
+            (None, _, None) => return Err(bad(&key("effect"), "missing: set the stratum's MSC effect (scale units) with its source, or its disease for the preset prior".into())),
+        };
+        finite(bad, &key("effect"), effect)?;
+        let name = r.name.clone().unwrap_or_else(|| match r.disease {
+            Some(d) => d.to_string(),
+            None => format!("stratum{i}"),
+        });
+        strata.push(Stratum {
+            name,
+            share: r.share,
+            scale: resolved.scale,
+            population: resolved.population,
+            effect,
+            effect_source,
+        });
+    }
+    let total: f64 = strata.iter().map(|s| s.share).sum();
+    if (total - 1.0).abs() > 1e-6 {
+        return Err(bad(
+            "stratum",
+            format!("the shares add up to {total}; they must add up to 1"),
+        ));
+    }
+    for &n in n_per_arm {
+        for (i, size) in stratum_sizes(&strata, n).into_iter().enumerate() {
+            if size < 2 {
+                return Err(bad(
+                    &format!("stratum[{i}].share"),
+                    format!(
+                        "with n_per_arm = {n} this stratum has {size} patients per arm; it needs at least 2"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(strata)
+}
+
+/// Patients per arm in each stratum for `n` per arm: shares rounded, the
+/// last stratum taking the remainder.
+pub fn stratum_sizes(strata: &[Stratum], n: usize) -> Vec<usize> {
+    if strata.is_empty() {
+        return Vec::new();
+    }
+    let mut sizes: Vec<usize> = strata
+        .iter()
+        .map(|s| (s.share * n as f64).round() as usize)
+        .collect();
+    let assigned: usize = sizes[..sizes.len() - 1].iter().sum();
+    let last = sizes.len() - 1;
+    sizes[last] = n.saturating_sub(assigned);
+    sizes
 }
 
 /// Probability that a patient's measured baseline exceeds `c`: the latent

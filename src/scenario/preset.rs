@@ -51,7 +51,11 @@ pub fn preset(disease: Disease) -> Preset {
                 threshold: "sle.sri4.definition",
                 prior: "sle.effect.prior",
             },
-            if disease == Disease::Mctd { &["mctd.proxy"][..] } else { &[][..] },
+            if disease == Disease::Mctd {
+                &["mctd.proxy"][..]
+            } else {
+                &[][..]
+            },
             (disease == Disease::Mctd).then_some(MCTD_NOTE),
         ),
         Disease::Jia => (
@@ -72,7 +76,14 @@ pub fn preset(disease: Disease) -> Preset {
     let baseline = get(ids.baseline);
     let change_sd = get(ids.change_sd);
     let prior = get(ids.prior);
-    let mut rows = vec![ids.baseline, ids.change, ids.change_sd, ids.correlation, ids.threshold, ids.prior];
+    let mut rows = vec![
+        ids.baseline,
+        ids.change,
+        ids.change_sd,
+        ids.correlation,
+        ids.threshold,
+        ids.prior,
+    ];
     rows.extend_from_slice(extra);
     rows.dedup();
     Preset {
@@ -82,12 +93,19 @@ pub fn preset(disease: Disease) -> Preset {
         baseline_sd: baseline.sd.expect("baseline rows carry an SD"),
         control_change_mean: get(ids.change).value,
         // The SD row is either an SD-of-change row (value) or a change row with an SD.
-        change_sd: if ids.change_sd == ids.change { change_sd.sd.expect("change row has an SD") } else { change_sd.value },
+        change_sd: if ids.change_sd == ids.change {
+            change_sd.sd.expect("change row has an SD")
+        } else {
+            change_sd.value
+        },
         baseline_change_correlation: get(ids.correlation).value,
         responder_threshold: get(ids.threshold).value,
         prior_mean: prior.value,
         prior_sd: prior.sd.expect("prior rows carry an SD"),
-        prior_source: format!("{} prior (evidence row {}): {}", disease, ids.prior, prior.citation),
+        prior_source: format!(
+            "{} prior (evidence row {}): {}",
+            disease, ids.prior, prior.citation
+        ),
         rows,
         note,
     }

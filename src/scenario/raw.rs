@@ -16,11 +16,47 @@ pub struct RawScenario {
     pub design: RawDesign,
     #[serde(default)]
     pub endpoint: RawEndpoint,
+    #[serde(default)]
     pub population: RawPopulation,
     #[serde(default)]
     pub effect: RawEffect,
     #[serde(default)]
     pub simulation: RawSimulation,
+    /// Strata of a pooled trial across diseases.
+    #[serde(default)]
+    pub stratum: Vec<RawStratum>,
+}
+
+/// `[[stratum]]`: one disease or subgroup of a pooled trial.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStratum {
+    pub name: Option<String>,
+    pub share: f64,
+    pub disease: Option<Disease>,
+    pub kind: Option<EndpointKind>,
+    pub baseline_mean: Option<f64>,
+    pub baseline_sd: Option<f64>,
+    pub control_change_mean: Option<f64>,
+    pub change_sd: Option<f64>,
+    pub baseline_change_correlation: Option<f64>,
+    /// MSC minus control difference in change, in this stratum's scale units.
+    pub effect: Option<f64>,
+    pub source: Option<String>,
+}
+
+impl RawStratum {
+    /// The population keys, as a `[population]` table would hold them.
+    pub fn population(&self) -> RawPopulation {
+        RawPopulation {
+            disease: self.disease,
+            baseline_mean: self.baseline_mean,
+            baseline_sd: self.baseline_sd,
+            control_change_mean: self.control_change_mean,
+            change_sd: self.change_sd,
+            baseline_change_correlation: self.baseline_change_correlation,
+        }
+    }
 }
 
 /// `[design]`
@@ -86,6 +122,8 @@ pub enum AnalysisKind {
     FisherResponder,
     /// One-sample t-test on change from baseline (single-arm designs).
     PairedT,
+    /// ANCOVA pooled over strata, in SD units of change (pooled trials).
+    StratifiedAncova,
 }
 
 /// `endpoint.kind`
@@ -107,7 +145,7 @@ pub struct RawEndpoint {
 }
 
 /// `[population]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPopulation {
     pub disease: Option<Disease>,
@@ -155,6 +193,7 @@ display_as_written!(AnalysisKind {
     Wilcoxon => "wilcoxon",
     FisherResponder => "fisher_responder",
     PairedT => "paired_t",
+    StratifiedAncova => "stratified_ancova",
 });
 display_as_written!(DesignKind { Parallel => "parallel", SingleArm => "single_arm" });
 display_as_written!(Disease { Sle => "sle", Mctd => "mctd", Jia => "jia" });
