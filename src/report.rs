@@ -113,6 +113,9 @@ pub struct RunReport {
     pub effect_source: String,
     pub enroll_above: Option<f64>,
     pub reported_improvement: Option<f64>,
+    /// Pooled trial: the strata (empty otherwise). Estimates are then in SD
+    /// units of each stratum's change.
+    pub strata: Vec<StratumInfo>,
     /// Evidence-table rows this run's defaults came from.
     pub evidence_used: Vec<EvidenceRef>,
     /// Caveats (e.g. MCTD has no MSC data of its own).
@@ -122,6 +125,18 @@ pub struct RunReport {
     pub threads: usize,
     pub elapsed_s: f64,
     pub results: Vec<CellResult>,
+}
+
+/// One stratum of a pooled trial, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StratumInfo {
+    pub name: String,
+    pub share: f64,
+    pub endpoint: EndpointKind,
+    /// MSC effect in the stratum's scale units, and in SD units of its change.
+    pub effect: f64,
+    pub effect_sd_units: f64,
+    pub source: String,
 }
 
 /// An evidence row a run used: its id and citation.
@@ -154,6 +169,18 @@ impl RunReport {
             effect_source: scenario.effect.source.clone(),
             enroll_above: scenario.design.enroll_above,
             reported_improvement: scenario.design.reported_improvement,
+            strata: scenario
+                .strata
+                .iter()
+                .map(|s| StratumInfo {
+                    name: s.name.clone(),
+                    share: s.share,
+                    endpoint: s.scale.kind,
+                    effect: s.effect,
+                    effect_sd_units: s.effect / s.population.change_sd,
+                    source: s.effect_source.clone(),
+                })
+                .collect(),
             evidence_used: scenario
                 .evidence
                 .iter()

@@ -297,3 +297,81 @@ fn every_shipped_scenario_passes_check() {
     assert!(!files.is_empty());
     trialsim().arg("check").args(&files).assert().success();
 }
+
+#[test]
+fn disease_and_evidence_errors_name_the_key_and_the_allowed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "name = \"d\"\n[design]\nn_per_arm = 10\nanalysis = \"ancova\"\n[population]\ndisease = \"sle\"\n";
+    let cases = [
+        (base.replace("\"sle\"", "\"lupus\""), "population.disease", "sle"),
+        (format!("{base}[effect]\nfrom = \"no.such.row\"\n"), "effect.from", "trialsim evidence"),
+        (base.replace("analysis = \"ancova\"", "analysis = \"ancova\"\nenroll_above = 200"), "design.enroll_above", "sledai2k"),
+        (base.replace("disease = \"sle\"", "disease = \"sle\"\nbaseline_mean = 120"), "population.baseline_mean", "0 to 105"),
+        (format!("{base}[endpoint]\nresponder_threshold = 300\n"), "endpoint.responder_threshold", "at most 105"),
+        (format!("{base}[endpoint]\nkind = \"pga\"\n"), "population.baseline_mean", "the sle preset describes sledai2k"),
+        ("name = \"d\"\n[design]\nn_per_arm = 10\nanalysis = \"ancova\"\n[population]\nbaseline_mean = 1\n".to_string(), "endpoint.kind", "sledai2k"),
+    ];
+    for (text, key, allowed) in cases {
+        let file = dir.path().join("d.toml");
+        fs::write(&file, &text).unwrap();
+        let output = trialsim().arg("check").arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("key `{key}`")) && stderr.contains(allowed),
+            "{text}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn evidence_and_cases_print_tables_and_json() {
+    trialsim()
+        .arg("evidence")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sle.effect.prior").and(predicate::str::contains("Zhou")));
+    let out = trialsim().args(["evidence", "--json"]).output().unwrap();
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["citation"].as_str().is_some_and(|c| !c.is_empty()))
+    );
+    let out = trialsim().args(["cases", "--json"]).output().unwrap();
+    let cases: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cases.as_array().unwrap().len(), 3);
+    assert_eq!(cases[1]["diagnosis"], "MCTD");
+    trialsim()
+        .arg("cases")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Wharton"));
+}
+
+#[test]
+fn runs_list_the_evidence_rows_they_used_and_mctd_says_it_has_no_data() {
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .args(["run", "--json", "--quiet", "--replicates", "200", "--out"])
+        .arg(out.path())
+        .arg("scenarios/mctd_sledai.toml")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = json["evidence_used"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"mctd.proxy") && ids.contains(&"sle.effect.prior"),
+        "{ids:?}"
+    );
+    assert!(json["notes"][0].as_str().unwrap().contains("no MSC data"));
+    assert!(json["results"][0]["assurance"].as_f64().is_some());
+}

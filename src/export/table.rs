@@ -22,14 +22,18 @@ pub fn render(report: &RunReport) -> String {
         "{}: {} on {}{}{}, alpha {} ({}-sided), effect {}{}, {} replicates, seed {}",
         report.scenario,
         report.analysis,
-        report.endpoint,
+        if report.strata.is_empty() {
+            report.endpoint.to_string()
+        } else {
+            "pooled strata".into()
+        },
         report
             .disease
             .map_or_else(String::new, |d| format!(" ({d})")),
         if single { ", single arm" } else { "" },
         report.alpha,
         report.sided,
-        report.effect_mean,
+        format_args!("{:.3}", report.effect_mean),
         if report.effect_sd > 0.0 {
             format!(" (prior sd {})", report.effect_sd)
         } else {
@@ -38,6 +42,23 @@ pub fn render(report: &RunReport) -> String {
         report.replicates,
         report.seed,
     );
+    for s in &report.strata {
+        let _ = writeln!(
+            out,
+            "stratum {}: {:.0}% of each arm, {}, MSC effect {} ({:.3} SD of change)",
+            s.name,
+            100.0 * s.share,
+            s.endpoint,
+            s.effect,
+            s.effect_sd_units
+        );
+    }
+    if !report.strata.is_empty() {
+        let _ = writeln!(
+            out,
+            "estimates and effects below are in SD units of each stratum's change"
+        );
+    }
     if let Some(c) = report.enroll_above {
         let _ = writeln!(out, "enrolled only when the baseline exceeds {c}");
     }

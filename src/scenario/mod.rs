@@ -648,7 +648,9 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
             ),
         ));
     }
-    evidence_used.dedup();
+    let mut seen = std::collections::HashSet::new();
+    evidence_used.retain(|id| seen.insert(id.clone()));
+    notes.dedup();
 
     Ok(Scenario {
         name,
