@@ -6,7 +6,10 @@
 //! * change by the primary visit under control,
 //!   `C0 = control_change_mean + change_sd * (rho * z_b + sqrt(1 - rho^2) * z_c)`,
 //!   so `rho = baseline_change_correlation` is the correlation of baseline and change;
-//! * under MSC the change is `C0 + effect`, the same patient's other potential outcome;
+//! * under MSC the change is `C0 + effect`, the same patient's other potential
+//!   outcome; with `effect.responder_share = p < 1`, MSC works in a random share
+//!   `p` of patients (one uniform draw each), who get `effect / p`, and not at
+//!   all in the rest, so the average effect is the same but heterogeneous;
 //! * intermediate visits: the change follows a Brownian bridge from 0 at baseline
 //!   to its primary-visit value, drawn visit by visit. The whole path is then
 //!   Brownian motion with drift: at fraction `t = week / primary_week` the
@@ -51,6 +54,8 @@ pub struct CohortModel {
     /// are multiplied by (1 / change SD in a pooled trial, else 1).
     stratum: u8,
     unit: f64,
+    /// With `effect.responder_share` below 1: the share of patients MSC works in.
+    responder_share: Option<f64>,
     n_msc: usize,
     n_control: usize,
 }
@@ -164,6 +169,7 @@ impl CohortModel {
             change_own: population.change_sd * (1.0 - rho * rho).max(0.0).sqrt(),
             stratum: 0,
             unit: 1.0,
+            responder_share: None,
             enrolment_share: enroll_above.map(|c| {
                 enrolment_share(&scale, population.baseline_mean, population.baseline_sd, c)
             }),
@@ -235,6 +241,13 @@ impl CohortModel {
         self.n_msc + self.n_control
     }
 
+    /// MSC works in only `share` of patients, each of them getting
+    /// `effect / share`, so the average effect is unchanged (1 = everyone alike).
+    pub fn with_responder_share(mut self, share: f64) -> CohortModel {
+        self.responder_share = (share < 1.0).then_some(share);
+        self
+    }
+
     /// This model as stratum `stratum` of a pooled trial: its recorded values
     /// are divided by its change SD, so strata share one unit.
     pub fn as_stratum(mut self, stratum: u8, change_sd: f64) -> CohortModel {
@@ -280,6 +293,14 @@ impl CohortModel {
     ) -> f64 {
         let z_baseline = self.baseline_deviate(rng);
         let z_change: f64 = StandardNormal.sample(rng);
+        // Heterogeneous effect: a responder gets effect / share, others nothing.
+        let effect = match self.responder_share {
+            Some(share) => {
+                let u: f64 = Open01.sample(rng);
+                if u < share { effect / share } else { 0.0 }
+            }
+            None => effect,
+        };
         let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
         let change_control =
             self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;

@@ -94,7 +94,8 @@ impl Cell {
             design.enroll_above,
             n_msc,
             n_control,
-        );
+        )
+        .with_responder_share(scenario.effect.responder_share);
         let strata = scenario
             .strata
             .iter()

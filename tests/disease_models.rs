@@ -203,3 +203,21 @@ seed = 8
     let err = &cell.summary.error;
     assert!(err.mean.abs() < 4.0 * err.se(), "bias {}", err.mean);
 }
+
+#[test]
+fn a_heterogeneous_effect_keeps_its_average() {
+    // MSC works in 30% of patients (effect -10 each): the sample-average true
+    // effect is -3 on average, and the Welch estimate is unbiased for it.
+    let r = 20_000;
+    let s = parse(&format!(
+        "name = \"t\"\n[design]\nn_per_arm = 20\nanalysis = \"welch_t\"\n[endpoint]\nkind = \"continuous\"\n[population]\nbaseline_mean = 10\nbaseline_sd = 3\ncontrol_change_mean = -2\nchange_sd = 4\n[effect]\nmean = -3\nresponder_share = 0.3\nsource = \"test\"\n[simulation]\nreplicates = {r}\n"
+    ));
+    let cell = &run(&s)[0];
+    let truth = &cell.summary.truth;
+    // Per trial the true effect is -10 times the responder share among 40 patients.
+    let truth_se = 10.0 * (0.3f64 * 0.7 / 40.0).sqrt() / (r as f64).sqrt();
+    assert!((truth.mean - -3.0).abs() < 4.0 * truth_se, "{}", truth.mean);
+    assert!((truth.sd() - 10.0 * (0.3f64 * 0.7 / 40.0).sqrt()).abs() < 0.05);
+    let err = &cell.summary.error;
+    assert!(err.mean.abs() < 4.0 * err.se(), "bias {}", err.mean);
+}

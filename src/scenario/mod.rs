@@ -214,8 +214,10 @@ pub const MAX_STRATA: usize = 8;
 pub struct Effect {
     /// MSC minus control difference in mean change at the primary visit.
     pub mean: f64,
-    /// 0: fixed effect. Above 0: drawn per trial, so power becomes assurance.
+    /// 0: fixed effect. Above 0: the prior SD, over which assurance averages.
     pub sd: f64,
+    /// Share of patients MSC works in; each of them gets `mean / share`.
+    pub responder_share: f64,
     pub source: String,
 }
 
@@ -628,6 +630,15 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
     finite(&bad, "effect.mean", effect_mean)?;
     let effect_sd = e.sd.unwrap_or(default_sd);
     non_negative(&bad, "effect.sd", effect_sd)?;
+    let responder_share = e.responder_share.unwrap_or(1.0);
+    if !(responder_share > 0.0 && responder_share <= 1.0) {
+        return Err(bad(
+            "effect.responder_share",
+            format!(
+                "{responder_share} is not allowed: the share of patients MSC works in must be above 0 and at most 1"
+            ),
+        ));
+    }
     let source = e.source.or(default_source).unwrap_or_default();
     if source.trim().is_empty() {
         return Err(bad(
@@ -676,6 +687,7 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         effect: Effect {
             mean: effect_mean,
             sd: effect_sd,
+            responder_share,
             source: source.trim().to_string(),
         },
         simulation: Simulation {

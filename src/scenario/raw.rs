@@ -165,6 +165,8 @@ pub struct RawEffect {
     pub source: Option<String>,
     /// An evidence-table row id whose value becomes `mean`.
     pub from: Option<String>,
+    /// Share of patients MSC works in (default 1: all alike).
+    pub responder_share: Option<f64>,
 }
 
 /// `[simulation]`
