@@ -113,7 +113,7 @@ pub fn simulate(s: &Scenario, threads: usize, quiet: bool) -> RunReport {
     let total = engine::total_replicates(s);
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} trials, {per_sec}, eta {eta}")
+        ProgressStyle::with_template("{msg} [{elapsed_precise}] {bar:40} {human_pos}/{human_len} trials, eta {eta}")
             .expect("valid template"),
     );
     bar.set_message(s.name.clone());
