@@ -113,8 +113,10 @@ pub fn simulate(s: &Scenario, threads: usize, quiet: bool) -> RunReport {
     let total = engine::total_replicates(s);
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{elapsed_precise}] {bar:40} {human_pos}/{human_len} trials, eta {eta}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{msg} [{elapsed_precise}] {bar:40} {human_pos}/{human_len} trials, eta {eta}",
+        )
+        .expect("valid template"),
     );
     bar.set_message(s.name.clone());
     let show = !quiet && std::io::stderr().is_terminal();

@@ -32,7 +32,9 @@ use rand_distr::{Distribution, Open01, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::analysis::{ArmView, EffectScale};
+use crate::intercurrent::{IntercurrentModel, MAX_VISITS, SharedDraws, World};
 use crate::jadas;
+use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{EndpointKind, Population, Scale, enrolment_share};
 
 /// The patient model for one pair of arm sizes; immutable, shared by all workers.
@@ -56,8 +58,24 @@ pub struct CohortModel {
     unit: f64,
     /// With `effect.responder_share` below 1: the share of patients MSC works in.
     responder_share: Option<f64>,
+    /// Flares and concomitant therapies, when the scenario has them.
+    intercurrent: Option<IntercurrentModel>,
     n_msc: usize,
     n_control: usize,
+}
+
+/// A patient's draws, shared by the core path and the intercurrent worlds.
+#[derive(Debug, Clone, Copy)]
+struct Draws {
+    baseline: f64,
+    observed_baseline: f64,
+    change_control: f64,
+    /// This patient's MSC effect (after `responder_share`).
+    effect: f64,
+    /// Latent change at each visit in the patient's own arm (the last is primary).
+    path: [f64; MAX_VISITS],
+    /// JADAS-27 part scatter at each visit.
+    noise: [[f64; 4]; MAX_VISITS],
 }
 
 /// From the previous visit's change `c` to this one's, given the primary-visit
@@ -78,6 +96,15 @@ pub struct ArmData {
     /// Intermediate visit values, patient-major: `interim[i * k + v]`.
     pub interim: Vec<f64>,
     pub stratum: Vec<u8>,
+    /// With intercurrent events: week of the first concomitant therapy
+    /// (infinite if none), whether a flare came by the primary visit, the
+    /// first flare's week, flares in follow-up, and which therapies started
+    /// (bit i for concomitant i).
+    pub event: Vec<f64>,
+    pub flared_by_primary: Vec<bool>,
+    pub first_flare: Vec<f64>,
+    pub flares: Vec<u16>,
+    pub concomitants: Vec<u32>,
 }
 
 impl ArmData {
@@ -88,6 +115,11 @@ impl ArmData {
             change: Vec::with_capacity(n),
             interim: Vec::with_capacity(n * interim_visits),
             stratum: Vec::with_capacity(n),
+            event: Vec::with_capacity(n),
+            flared_by_primary: Vec::with_capacity(n),
+            first_flare: Vec::with_capacity(n),
+            flares: Vec::with_capacity(n),
+            concomitants: Vec::with_capacity(n),
         }
     }
 
@@ -97,6 +129,11 @@ impl ArmData {
         self.change.clear();
         self.interim.clear();
         self.stratum.clear();
+        self.event.clear();
+        self.flared_by_primary.clear();
+        self.first_flare.clear();
+        self.flares.clear();
+        self.concomitants.clear();
     }
 
     /// A borrowed view for the analyses.
@@ -115,6 +152,9 @@ impl ArmData {
 pub struct Cohort {
     pub msc: ArmData,
     pub control: ArmData,
+    /// Sums over patients of each estimand's true effect, indexed by
+    /// [`Strategy::index`] (intercurrent events only).
+    pub strategy_truth: [f64; 4],
 }
 
 impl Cohort {
@@ -122,6 +162,7 @@ impl Cohort {
     pub fn clear(&mut self) {
         self.msc.clear();
         self.control.clear();
+        self.strategy_truth = [0.0; 4];
     }
 }
 
@@ -170,6 +211,7 @@ impl CohortModel {
             stratum: 0,
             unit: 1.0,
             responder_share: None,
+            intercurrent: None,
             enrolment_share: enroll_above.map(|c| {
                 enrolment_share(&scale, population.baseline_mean, population.baseline_sd, c)
             }),
@@ -189,6 +231,7 @@ impl CohortModel {
         Cohort {
             msc: ArmData::with_capacity(self.n_msc, k),
             control: ArmData::with_capacity(self.n_control, k),
+            strategy_truth: [0.0; 4],
         }
     }
 
@@ -272,25 +315,57 @@ impl CohortModel {
         rng: &mut R,
         cohort: &mut Cohort,
     ) -> f64 {
+        let hr = self
+            .intercurrent
+            .as_ref()
+            .map_or(1.0, |ic| ic.trial_hazard_ratio(rng));
         let mut truth = 0.0;
         for _ in 0..self.n_msc {
-            truth += self.patient(effect, true, rng, &mut cohort.msc);
+            truth += self.patient(
+                effect,
+                true,
+                rng,
+                &mut cohort.msc,
+                hr,
+                &mut cohort.strategy_truth,
+            );
         }
         for _ in 0..self.n_control {
-            truth += self.patient(effect, false, rng, &mut cohort.control);
+            truth += self.patient(
+                effect,
+                false,
+                rng,
+                &mut cohort.control,
+                hr,
+                &mut cohort.strategy_truth,
+            );
         }
         truth
     }
 
-    /// One patient; returns their own effect of MSC on the analysis scale.
+    /// This model with intercurrent events.
+    pub fn with_intercurrent(mut self, model: Option<IntercurrentModel>) -> CohortModel {
+        self.intercurrent = model;
+        self
+    }
+
+    /// The intercurrent-event model, if any.
+    pub fn intercurrent(&self) -> Option<&IntercurrentModel> {
+        self.intercurrent.as_ref()
+    }
+
+    /// The draws every patient makes, in the core engine's order: baseline,
+    /// change, the responder draw, then per intermediate visit a bridge step
+    /// and (JADAS-27) the part scatter, then the baseline's and the primary
+    /// visit's part scatter.
     #[inline]
-    fn patient<R: Rng + ?Sized>(
+    fn draw<R: Rng + ?Sized>(
         &self,
         effect: f64,
         on_msc: bool,
         rng: &mut R,
         arm: &mut ArmData,
-    ) -> f64 {
+    ) -> Draws {
         let z_baseline = self.baseline_deviate(rng);
         let z_change: f64 = StandardNormal.sample(rng);
         // Heterogeneous effect: a responder gets effect / share, others nothing.
@@ -309,28 +384,39 @@ impl CohortModel {
         } else {
             change_control
         };
-
         // Brownian bridge from (0, 0) to (1, change), visit by visit.
+        let mut path = [0.0; MAX_VISITS];
+        let mut noise = [[0.0; 4]; MAX_VISITS];
         let mut c = 0.0;
-        for step in &self.bridge {
+        for (k, step) in self.bridge.iter().enumerate() {
             let z: f64 = StandardNormal.sample(rng);
             c += step.weight * (change - c) + step.sd * z;
-            let noise = self.part_noise(rng);
-            arm.interim
-                .push(self.record(baseline + c, &noise) * self.unit);
+            noise[k] = self.part_noise(rng);
+            if self.intercurrent.is_none() {
+                arm.interim
+                    .push(self.record(baseline + c, &noise[k]) * self.unit);
+            }
+            path[k] = c;
         }
-
         let observed_baseline = self.record(baseline, &self.part_noise(rng));
         let primary_noise = self.part_noise(rng);
-        let primary = self.record(baseline + change, &primary_noise);
-        arm.baseline.push(observed_baseline * self.unit);
-        arm.primary.push(primary * self.unit);
-        arm.change.push((primary - observed_baseline) * self.unit);
-        arm.stratum.push(self.stratum);
+        let k = self.bridge.len();
+        path[k] = change;
+        noise[k] = primary_noise;
+        Draws {
+            baseline,
+            observed_baseline,
+            change_control,
+            effect,
+            path,
+            noise,
+        }
+    }
 
-        let with_msc =
-            self.record(baseline + change_control + effect, &primary_noise) - observed_baseline;
-        let without = self.record(baseline + change_control, &primary_noise) - observed_baseline;
+    /// The effect of MSC on one patient on the analysis scale, from their
+    /// recorded values under MSC and under control (baseline subtracted).
+    #[inline]
+    fn own_effect(&self, with_msc: f64, without: f64) -> f64 {
         match self.effect_scale {
             EffectScale::Change => (with_msc - without) * self.unit,
             EffectScale::Responder { threshold } => {
@@ -338,5 +424,133 @@ impl CohortModel {
                     - f64::from(u8::from(EffectScale::responds(threshold, without)))
             }
         }
+    }
+
+    /// One patient; returns their own effect of MSC on the analysis scale.
+    #[inline]
+    fn patient<R: Rng + ?Sized>(
+        &self,
+        effect: f64,
+        on_msc: bool,
+        rng: &mut R,
+        arm: &mut ArmData,
+        hr: f64,
+        strategy_truth: &mut [f64; 4],
+    ) -> f64 {
+        let d = self.draw(effect, on_msc, rng, arm);
+        if let Some(ic) = &self.intercurrent {
+            return self.patient_intercurrent(ic, &d, on_msc, rng, arm, hr, strategy_truth);
+        }
+        let k = self.bridge.len();
+        let primary = self.record(d.baseline + d.path[k], &d.noise[k]);
+        arm.baseline.push(d.observed_baseline * self.unit);
+        arm.primary.push(primary * self.unit);
+        arm.change.push((primary - d.observed_baseline) * self.unit);
+        arm.stratum.push(self.stratum);
+
+        let with_msc = self.record(d.baseline + d.change_control + d.effect, &d.noise[k])
+            - d.observed_baseline;
+        let without = self.record(d.baseline + d.change_control, &d.noise[k]) - d.observed_baseline;
+        self.own_effect(with_msc, without)
+    }
+
+    /// A patient with intercurrent events: the four worlds, the observed one
+    /// recorded in `arm`, the true effect of each estimand added to
+    /// `strategy_truth`; returns MSC's own effect (no concomitant therapy).
+    #[allow(clippy::too_many_arguments)]
+    fn patient_intercurrent<R: Rng + ?Sized>(
+        &self,
+        ic: &IntercurrentModel,
+        d: &Draws,
+        on_msc: bool,
+        rng: &mut R,
+        arm: &mut ArmData,
+        hr: f64,
+        strategy_truth: &mut [f64; 4],
+    ) -> f64 {
+        let k_primary = self.bridge.len();
+        let visits = ic.visits();
+        let primary_week = visits[k_primary];
+        // The other arm's path differs by the effect accrued by each visit;
+        // the primary visit uses the core engine's expressions exactly.
+        let path_of = |msc: bool, k: usize| -> f64 {
+            if k == k_primary {
+                if msc {
+                    d.change_control + d.effect
+                } else {
+                    d.change_control
+                }
+            } else if msc == on_msc {
+                d.path[k]
+            } else {
+                let t = visits[k] / primary_week;
+                if msc {
+                    d.path[k] + t * d.effect
+                } else {
+                    d.path[k] - t * d.effect
+                }
+            }
+        };
+        let mut shared = ic.shared_draws(rng);
+        let b = d.observed_baseline;
+        let mut run = |msc: bool, with: bool, shared: &mut SharedDraws| {
+            ic.world(msc, with, hr, b, shared, rng, &|k, extra| {
+                self.record(d.baseline + path_of(msc, k) + extra, &d.noise[k])
+            })
+        };
+        let own = run(on_msc, true, &mut shared);
+        let other = run(!on_msc, true, &mut shared);
+        let own_plain = run(on_msc, false, &mut shared);
+        let other_plain = run(!on_msc, false, &mut shared);
+        let (msc_c, ctl_c, msc_n, ctl_n) = if on_msc {
+            (&own, &other, &own_plain, &other_plain)
+        } else {
+            (&other, &own, &other_plain, &own_plain)
+        };
+
+        // The observed world.
+        let unit = self.unit;
+        for &v in &own.values[..k_primary] {
+            arm.interim.push(v * unit);
+        }
+        let primary = own.values[k_primary];
+        arm.baseline.push(b * unit);
+        arm.primary.push(primary * unit);
+        arm.change.push((primary - b) * unit);
+        arm.stratum.push(self.stratum);
+        arm.event.push(own.event);
+        arm.flared_by_primary.push(own.first_flare <= primary_week);
+        arm.first_flare.push(own.first_flare);
+        arm.flares.push(own.flares as u16);
+        let mut mask = 0u32;
+        for (i, &start) in own.conc_start[..ic.spec.concomitants.len()]
+            .iter()
+            .enumerate()
+        {
+            if start <= ic.spec.follow_up_weeks {
+                mask |= 1 << i;
+            }
+        }
+        arm.concomitants.push(mask);
+
+        // True effects of each estimand for this patient.
+        let g = |w: &World| w.values[k_primary] - b;
+        let wot = |w: &World| w.while_on_treatment(visits, b) - b;
+        let composite = |w: &World| -> f64 {
+            let ok = match self.effect_scale {
+                EffectScale::Responder { threshold } => EffectScale::responds(threshold, g(w)),
+                EffectScale::Change => true,
+            };
+            f64::from(u8::from(
+                ok && w.first_flare > primary_week && w.event > primary_week,
+            ))
+        };
+        let own_effect = self.own_effect(g(msc_n), g(ctl_n));
+        strategy_truth[Strategy::TreatmentPolicy.index()] += self.own_effect(g(msc_c), g(ctl_c));
+        strategy_truth[Strategy::Hypothetical.index()] += own_effect;
+        strategy_truth[Strategy::Composite.index()] += composite(msc_c) - composite(ctl_c);
+        strategy_truth[Strategy::WhileOnTreatment.index()] +=
+            self.own_effect(wot(msc_c), wot(ctl_c));
+        own_effect
     }
 }

@@ -12,6 +12,7 @@ pub mod cohort;
 pub mod engine;
 pub mod evidence;
 pub mod export;
+pub mod intercurrent;
 pub mod jadas;
 pub mod plot;
 pub mod report;

@@ -10,7 +10,7 @@
 
 use statrs::distribution::StudentsT;
 
-use super::{Alternative, AnalysisFailure, TestResult, t_p_value_with};
+use super::{Alternative, AnalysisFailure, Interval, TestResult, t_p_value_with};
 
 /// Summary of one arm for ANCOVA: size, means and centred sums of squares.
 #[derive(Debug, Clone, Copy)]
@@ -88,12 +88,17 @@ pub fn ancova(
     if s2.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return Err(AnalysisFailure::ZeroVariance);
     }
-    let t = estimate / (s2 * leverage).sqrt();
+    let se = (s2 * leverage).sqrt();
+    let t = estimate / se;
     let p_value = match t_dist {
         Some(dist) if !aliased => t_p_value_with(dist, t, alternative),
         _ => super::t_p_value(t, df, alternative),
     };
-    Ok(TestResult { estimate, p_value })
+    Ok(TestResult {
+        estimate,
+        p_value,
+        interval: Interval::T { se, df },
+    })
 }
 
 #[cfg(test)]

@@ -34,6 +34,34 @@ pub struct TestResult {
     /// MSC minus control, on the analysis scale.
     pub estimate: f64,
     pub p_value: f64,
+    /// The 95% two-sided confidence interval of the estimate.
+    pub interval: Interval,
+}
+
+/// A 95% confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Interval {
+    /// `estimate ± t(df, 0.975) · se`.
+    T { se: f64, df: f64 },
+    /// Explicit bounds (Wilcoxon's Hodges-Lehmann, Newcombe's for a risk difference).
+    Bounds(f64, f64),
+}
+
+impl TestResult {
+    /// Whether the 95% interval contains `theta`. `t_975` may carry the
+    /// critical value for the interval's df, saving a distribution call.
+    pub fn covers(&self, theta: f64, t_975: Option<(f64, f64)>) -> bool {
+        match self.interval {
+            Interval::T { se, df } => {
+                let t = (self.estimate - theta).abs() / se;
+                match t_975 {
+                    Some((d, crit)) if d == df => t <= crit,
+                    _ => t_p_value(t, df, Alternative::TwoSided) >= 0.05,
+                }
+            }
+            Interval::Bounds(lo, hi) => lo <= theta && theta <= hi,
+        }
+    }
 }
 
 /// Why an analysis gave no result. Counted and reported; a failed replicate

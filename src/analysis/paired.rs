@@ -2,7 +2,7 @@
 //! a single-arm series. Its estimate is the apparent improvement, which mixes
 //! MSC's effect with placebo response and regression to the mean.
 
-use super::{Alternative, AnalysisFailure, TestResult, mean_var, t_p_value};
+use super::{Alternative, AnalysisFailure, Interval, TestResult, mean_var, t_p_value};
 
 /// One-sample t-test of `mean(change) = 0`, n - 1 degrees of freedom.
 ///
@@ -30,5 +30,9 @@ pub fn paired_t(change: &[f64], alternative: Alternative) -> Result<TestResult, 
     Ok(TestResult {
         estimate: mean,
         p_value: t_p_value(t, n - 1.0, alternative),
+        interval: Interval::T {
+            se: (var / n).sqrt(),
+            df: n - 1.0,
+        },
     })
 }

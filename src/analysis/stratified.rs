@@ -8,7 +8,7 @@
 //! indicator, then regressing residual on residual: a handful of sums per
 //! stratum, no matrix.
 
-use super::{Alternative, AnalysisFailure, TestResult, t_p_value};
+use super::{Alternative, AnalysisFailure, Interval, TestResult, t_p_value};
 use crate::scenario::MAX_STRATA;
 
 /// Sums over one stratum (both arms); `a` is 1 for MSC, 0 for control.
@@ -92,6 +92,10 @@ pub fn stratified_ancova(
     Ok(TestResult {
         estimate,
         p_value: t_p_value(t, df, alternative),
+        interval: Interval::T {
+            se: (s2 / raa).sqrt(),
+            df,
+        },
     })
 }
 

@@ -1,6 +1,6 @@
 //! Welch's two-sample t-test (unequal variances, Satterthwaite degrees of freedom).
 
-use super::{Alternative, AnalysisFailure, TestResult, mean_var, t_p_value};
+use super::{Alternative, AnalysisFailure, Interval, TestResult, mean_var, t_p_value};
 
 /// Welch's t-test of `mean(x) - mean(y)`.
 ///
@@ -36,6 +36,7 @@ pub fn welch_t(
     Ok(TestResult {
         estimate,
         p_value: t_p_value(t, df, alternative),
+        interval: Interval::T { se: se2.sqrt(), df },
     })
 }
 

@@ -6,7 +6,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::{Alternative, AnalysisFailure, TestResult};
+use super::{Alternative, AnalysisFailure, Interval, TestResult};
 
 /// Arms smaller than this (both) get the exact test when there are no ties.
 pub const EXACT_BELOW: usize = 50;
@@ -149,9 +149,26 @@ pub fn wilcoxon(
         }
     };
 
+    let estimate = hodges_lehmann(x, y, &mut scratch.differences);
+    // 95% interval from the order statistics of the pairwise differences, with
+    // the normal approximation of U (tie-corrected): R's wilcox.test(conf.int =
+    // TRUE, exact = FALSE, correct = FALSE).
+    let mn = (m * n) as f64;
+    let var = mn / 12.0 * ((total + 1.0) - ties / (total * (total - 1.0)));
+    let k = (mn / 2.0 - crate::summary::Z_975 * var.sqrt()).floor();
+    let interval = if k < 0.0 {
+        Interval::Bounds(f64::NEG_INFINITY, f64::INFINITY)
+    } else {
+        let d = &mut scratch.differences;
+        let k = k as usize;
+        let lo = *d.select_nth_unstable_by(k, f64::total_cmp).1;
+        let hi = *d.select_nth_unstable_by(m * n - 1 - k, f64::total_cmp).1;
+        Interval::Bounds(lo, hi)
+    };
     Ok(TestResult {
-        estimate: hodges_lehmann(x, y, &mut scratch.differences),
+        estimate,
         p_value,
+        interval,
     })
 }
 

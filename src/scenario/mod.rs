@@ -5,6 +5,7 @@
 //! every value and fills the documented defaults. Every error names the file,
 //! the key and what is allowed, on one line.
 
+pub mod intercurrent;
 pub mod preset;
 pub mod raw;
 
@@ -245,6 +246,9 @@ pub struct Scenario {
     pub evidence: Vec<String>,
     /// Caveats printed with every run (e.g. MCTD's missing data).
     pub notes: Vec<String>,
+    /// Standard therapy, flares, concomitant therapies and the estimand
+    /// (`None`: the core engine's world, nothing happens between visits).
+    pub intercurrent: Option<intercurrent::Intercurrent>,
 }
 
 /// Reads and validates a scenario file.
@@ -465,6 +469,16 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
                 .into(),
         ));
     }
+    if visits_weeks.len() > crate::intercurrent::MAX_VISITS {
+        return Err(bad(
+            "design.visits_weeks",
+            format!(
+                "{} visits: at most {} are allowed",
+                visits_weeks.len(),
+                crate::intercurrent::MAX_VISITS
+            ),
+        ));
+    }
     let mut previous = 0.0;
     for &w in &visits_weeks {
         if !(w.is_finite() && w > previous) {
@@ -659,6 +673,20 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
             ),
         ));
     }
+    let intercurrent = intercurrent::validate(
+        &bad,
+        raw.standard_therapy,
+        raw.concomitant,
+        raw.estimand,
+        intercurrent::Context {
+            design: design_kind,
+            analysis,
+            visits_weeks: &visits_weeks,
+            follow_up_weeks: d.follow_up_weeks,
+            responder_threshold,
+            strata: strata_given,
+        },
+    )?;
     let mut seen = std::collections::HashSet::new();
     evidence_used.retain(|id| seen.insert(id.clone()));
     notes.dedup();
@@ -696,6 +724,7 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         },
         evidence: evidence_used,
         notes,
+        intercurrent,
     })
 }
 

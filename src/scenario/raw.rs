@@ -25,6 +25,10 @@ pub struct RawScenario {
     /// Strata of a pooled trial across diseases.
     #[serde(default)]
     pub stratum: Vec<RawStratum>,
+    pub standard_therapy: Option<super::intercurrent::RawStandardTherapy>,
+    #[serde(default)]
+    pub concomitant: Vec<super::intercurrent::RawConcomitant>,
+    pub estimand: Option<super::intercurrent::RawEstimand>,
 }
 
 /// `[[stratum]]`: one disease or subgroup of a pooled trial.
@@ -72,6 +76,7 @@ pub struct RawDesign {
     pub visits_weeks: Option<Vec<f64>>,
     pub enroll_above: Option<f64>,
     pub reported_improvement: Option<f64>,
+    pub follow_up_weeks: Option<f64>,
 }
 
 /// `design.kind`
