@@ -83,13 +83,12 @@ fn run_files(args: &RunArgs) -> Result<()> {
     for s in &scenarios {
         let report = pool.install(|| simulate(s, threads, args.quiet));
         let dir = args.out.join(&s.name);
-        export::write_outputs(&dir, &export::render_all(&report)?)?;
+        let files = export::render_all(&report)?;
+        export::write_outputs(&dir, &files)?;
         if !args.json && !args.quiet {
             println!("{}", export::table::render(&report));
-            println!(
-                "wrote {}/{{summary.csv, summary.json, power.png, power.svg}}\n",
-                dir.display()
-            );
+            let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+            println!("wrote {}/{{{}}}\n", dir.display(), names.join(", "));
         }
         reports.push(report);
     }

@@ -15,10 +15,13 @@ use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use crate::analysis::{Analyzer, Scratch};
+use crate::analysis::{AnalysisFailure, Analyzer, Scratch, TestResult};
 use crate::cohort::{Cohort, CohortModel};
+use crate::estimand::{self, EstimandScratch};
+use crate::intercurrent::IntercurrentModel;
+use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{Scenario, stratum_sizes};
-use crate::summary::Summary;
+use crate::summary::{ArmStats, Summary, Welford};
 
 /// Replicates per batch: the unit of parallel work and of merging.
 pub const BATCH: u64 = 256;
@@ -95,7 +98,13 @@ impl Cell {
             n_msc,
             n_control,
         )
-        .with_responder_share(scenario.effect.responder_share);
+        .with_responder_share(scenario.effect.responder_share)
+        .with_intercurrent(
+            scenario
+                .intercurrent
+                .as_ref()
+                .map(|ic| IntercurrentModel::new(ic, &design.visits_weeks)),
+        );
         let strata = scenario
             .strata
             .iter()
@@ -126,6 +135,17 @@ impl Cell {
             effect_sd: scenario.effect.sd,
             reported_improvement: design.reported_improvement,
         }
+    }
+
+    /// Names of the concomitant therapies, in file order.
+    pub fn concomitant_names(&self) -> Vec<String> {
+        self.model.intercurrent().map_or_else(Vec::new, |ic| {
+            ic.spec
+                .concomitants
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        })
     }
 
     /// Whether runs count series reaching the reported improvement.
@@ -189,17 +209,58 @@ impl Cell {
                 summary.successes += 1;
             }
         }
-        match self.analyzer.analyse(
-            work.cohort.msc.view(),
-            work.cohort.control.view(),
-            &mut work.scratch,
-        ) {
-            Ok(result) => {
-                if self.analyzer.rejects(result.p_value) {
+        let Some(ic) = self.model.intercurrent() else {
+            let estimand_truth = truth;
+            let result = self.analyzer.analyse(
+                work.cohort.msc.view(),
+                work.cohort.control.view(),
+                &mut work.scratch,
+            );
+            self.record(result, truth, estimand_truth, summary);
+            return;
+        };
+        let patients = (self.n_msc + self.n_control) as f64;
+        let chosen = ic.spec.strategy;
+        if summary.strategy_error.is_empty() {
+            summary.strategy_error = vec![Welford::default(); Strategy::ALL.len()];
+        }
+        for strategy in Strategy::ALL {
+            if strategy == Strategy::Composite && !self.analyzer.is_responder() {
+                continue;
+            }
+            let result = estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand)
+                .and_then(|(msc, control)| self.analyzer.analyse(msc, control, &mut work.scratch));
+            if let Ok(r) = &result {
+                summary.strategy_error[strategy.index()].push(r.estimate - truth);
+            }
+            if strategy == chosen {
+                let estimand_truth = work.cohort.strategy_truth[strategy.index()] / patients;
+                self.record(result, truth, estimand_truth, summary);
+            }
+        }
+        record_arms(ic, &work.cohort, summary);
+    }
+
+    /// Folds one analysis of the chosen estimand into `summary`.
+    #[inline]
+    fn record(
+        &self,
+        result: Result<TestResult, AnalysisFailure>,
+        truth: f64,
+        estimand_truth: f64,
+        summary: &mut Summary,
+    ) {
+        summary.estimand_truth.push(estimand_truth);
+        match result {
+            Ok(r) => {
+                if self.analyzer.rejects(r.p_value) {
                     summary.rejections += 1;
                 }
-                summary.estimate.push(result.estimate);
-                summary.error.push(result.estimate - truth);
+                if self.analyzer.covers(&r, estimand_truth) {
+                    summary.covered += 1;
+                }
+                summary.estimate.push(r.estimate);
+                summary.error.push(r.estimate - truth);
             }
             Err(_) => summary.failures += 1,
         }
@@ -227,6 +288,7 @@ impl Cell {
         Workspace {
             cohort: self.model.new_cohort(),
             scratch: Scratch::default(),
+            estimand: EstimandScratch::default(),
         }
     }
 }
@@ -236,6 +298,65 @@ impl Cell {
 pub struct Workspace {
     pub cohort: Cohort,
     pub scratch: Scratch,
+    pub estimand: EstimandScratch,
+}
+
+/// Folds one replicate's per-arm flare and therapy figures into `summary`.
+fn record_arms(ic: &IntercurrentModel, cohort: &Cohort, summary: &mut Summary) {
+    let follow_up = ic.spec.follow_up_weeks;
+    let weeks = follow_up.ceil() as usize + 1;
+    let therapies = ic.spec.concomitants.len();
+    let rescue_mask: u32 = (0..therapies)
+        .filter(|&i| ic.is_rescue(i))
+        .map(|i| 1 << i)
+        .sum();
+    if summary.arms.is_empty() {
+        summary.arms = vec![ArmStats::default(), ArmStats::default()];
+    }
+    for (stats, arm) in summary.arms.iter_mut().zip([&cohort.msc, &cohort.control]) {
+        let n = arm.primary.len();
+        if n == 0 {
+            continue;
+        }
+        let share = |count: usize| count as f64 / n as f64;
+        stats.patients += n as u64;
+        stats
+            .flare_by_primary
+            .push(share(arm.flared_by_primary.iter().filter(|&&f| f).count()));
+        stats.flare_in_follow_up.push(share(
+            arm.first_flare.iter().filter(|t| t.is_finite()).count(),
+        ));
+        stats
+            .flares_per_patient
+            .push(arm.flares.iter().map(|&f| f as f64).sum::<f64>() / n as f64);
+        stats.rescue.push(share(
+            arm.concomitants
+                .iter()
+                .filter(|&&m| m & rescue_mask != 0)
+                .count(),
+        ));
+        if stats.concomitant.len() < therapies {
+            stats.concomitant.resize(therapies, Welford::default());
+        }
+        for (i, w) in stats.concomitant.iter_mut().enumerate() {
+            w.push(share(
+                arm.concomitants
+                    .iter()
+                    .filter(|&&m| m & (1 << i) != 0)
+                    .count(),
+            ));
+        }
+        if stats.flared_by_week.len() < weeks {
+            stats.flared_by_week.resize(weeks, 0);
+        }
+        for &t in &arm.first_flare {
+            if t.is_finite() {
+                for count in &mut stats.flared_by_week[(t.ceil() as usize).min(weeks)..] {
+                    *count += 1;
+                }
+            }
+        }
+    }
 }
 
 /// Runs `replicates` replicates of `cell` at the assumed effect on the current

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod cohort;
 pub mod engine;
+pub mod estimand;
 pub mod evidence;
 pub mod export;
 pub mod intercurrent;

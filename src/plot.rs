@@ -33,15 +33,7 @@ pub fn register_fonts() {
 /// # Errors
 /// If drawing or PNG encoding fails.
 pub fn power_png(report: &RunReport) -> Result<Vec<u8>> {
-    let (w, h) = SIZE;
-    let mut rgb = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
-        draw_power(&root, report).map_err(|e| anyhow!("drawing power.png: {e}"))?;
-        root.present()
-            .map_err(|e| anyhow!("drawing power.png: {e}"))?;
-    }
-    encode_png(&rgb, SIZE)
+    render_png("power.png", &PowerPlot(report))
 }
 
 /// `power.svg`: SVG text of the power curve.
@@ -49,14 +41,7 @@ pub fn power_png(report: &RunReport) -> Result<Vec<u8>> {
 /// # Errors
 /// If drawing fails.
 pub fn power_svg(report: &RunReport) -> Result<String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw_power(&root, report).map_err(|e| anyhow!("drawing power.svg: {e}"))?;
-        root.present()
-            .map_err(|e| anyhow!("drawing power.svg: {e}"))?;
-    }
-    Ok(svg)
+    render_svg("power.svg", &PowerPlot(report))
 }
 
 /// Encodes an RGB buffer as PNG.
@@ -194,5 +179,228 @@ fn draw_power<DB: DrawingBackend>(
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", 14))
         .draw()?;
+    Ok(())
+}
+
+/// A plot that can be drawn on any plotters backend.
+trait Plot {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// Renders a plot to PNG bytes.
+fn render_png(name: &str, plot: &impl Plot) -> Result<Vec<u8>> {
+    let (w, h) = SIZE;
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        plot.draw(&root)
+            .map_err(|e| anyhow!("drawing {name}: {e}"))?;
+        root.present().map_err(|e| anyhow!("drawing {name}: {e}"))?;
+    }
+    encode_png(&rgb, SIZE)
+}
+
+/// Renders a plot to SVG text.
+fn render_svg(name: &str, plot: &impl Plot) -> Result<String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        plot.draw(&root)
+            .map_err(|e| anyhow!("drawing {name}: {e}"))?;
+        root.present().map_err(|e| anyhow!("drawing {name}: {e}"))?;
+    }
+    Ok(text)
+}
+
+struct PowerPlot<'a>(&'a RunReport);
+struct FlarePlot<'a>(&'a RunReport);
+struct BiasPlot<'a>(&'a RunReport);
+
+impl Plot for PowerPlot<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw_power(root, self.0)
+    }
+}
+
+impl Plot for FlarePlot<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw_flare(root, self.0)
+    }
+}
+
+impl Plot for BiasPlot<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw_estimand_bias(root, self.0)
+    }
+}
+
+/// `flare.png` and `flare.svg`: flare-free proportion by week, per arm, at
+/// the largest sample size. `None` without intercurrent events.
+///
+/// # Errors
+/// If drawing fails.
+pub fn flare_files(report: &RunReport) -> Result<Option<(Vec<u8>, String)>> {
+    if report
+        .results
+        .last()
+        .and_then(|r| r.flare_free.as_ref())
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let plot = FlarePlot(report);
+    Ok(Some((
+        render_png("flare.png", &plot)?,
+        render_svg("flare.svg", &plot)?,
+    )))
+}
+
+/// `estimand_bias.png` and `estimand_bias.svg`: bias against MSC's own
+/// effect under each estimand strategy, at the largest sample size.
+///
+/// # Errors
+/// If drawing fails.
+pub fn estimand_bias_files(report: &RunReport) -> Result<Option<(Vec<u8>, String)>> {
+    if report
+        .results
+        .last()
+        .and_then(|r| r.bias_by_estimand.as_ref())
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let plot = BiasPlot(report);
+    Ok(Some((
+        render_png("estimand_bias.png", &plot)?,
+        render_svg("estimand_bias.svg", &plot)?,
+    )))
+}
+
+fn draw_flare<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &RunReport,
+) -> DrawResult<DB> {
+    register_fonts();
+    root.fill(&WHITE)?;
+    let last = report.results.last().expect("checked by the caller");
+    let curves = last.flare_free.as_ref().expect("checked by the caller");
+    let weeks = curves.msc.len().saturating_sub(1).max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "{}: flare-free by week (n {}:{})",
+                report.scenario, last.n_msc, last.n_control
+            ),
+            ("sans-serif", 24, FontStyle::Bold),
+        )
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..weeks, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("weeks after the first MSC infusion")
+        .y_desc("share of patients without a flare")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    let orange = RGBColor(220, 110, 0);
+    for (name, curve, colour) in [
+        ("MSC", &curves.msc, BLUE),
+        ("control", &curves.control, orange),
+    ] {
+        if curve.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                curve.iter().enumerate().map(|(w, &p)| (w as f64, p)),
+                colour.stroke_width(2),
+            ))?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 14))
+        .draw()?;
+    Ok(())
+}
+
+fn draw_estimand_bias<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &RunReport,
+) -> DrawResult<DB> {
+    register_fonts();
+    root.fill(&WHITE)?;
+    let last = report.results.last().expect("checked by the caller");
+    let bias = last
+        .bias_by_estimand
+        .as_ref()
+        .expect("checked by the caller");
+    let se = last.bias_by_estimand_mc_se.clone().unwrap_or_default();
+    let bars: Vec<(&String, f64, f64)> = bias
+        .iter()
+        .map(|(k, &b)| (k, b, se.get(k).copied().unwrap_or(0.0)))
+        .collect();
+    let reach = bars
+        .iter()
+        .map(|(_, b, s)| b.abs() + 2.0 * s)
+        .fold(0.0f64, f64::max)
+        .max(1e-3)
+        * 1.2;
+    let n = bars.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "{}: bias by estimand strategy (n {}:{})",
+                report.scenario, last.n_msc, last.n_control
+            ),
+            ("sans-serif", 24, FontStyle::Bold),
+        )
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), -reach..reach)?;
+    let labels: Vec<String> = bars.iter().map(|(k, _, _)| k.to_string()).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(format!(
+            "mean estimate − MSC's own effect ({})",
+            report.estimate_scale
+        ))
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    chart.draw_series(bars.iter().enumerate().map(|(i, (_, b, _))| {
+        let x = i as f64;
+        Rectangle::new([(x - 0.3, 0.0), (x + 0.3, *b)], BLUE.mix(0.6).filled())
+    }))?;
+    chart.draw_series(bars.iter().enumerate().map(|(i, (_, b, s))| {
+        let x = i as f64;
+        PathElement::new(
+            vec![(x, b - 1.96 * s), (x, b + 1.96 * s)],
+            BLACK.stroke_width(2),
+        )
+    }))?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+        BLACK.stroke_width(1),
+    )))?;
     Ok(())
 }

@@ -8,7 +8,10 @@ use crate::analysis::EffectScale;
 use crate::engine::CellRun;
 use crate::evidence;
 use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
-use crate::summary::{Summary, wilson_interval};
+use std::collections::BTreeMap;
+
+use crate::scenario::intercurrent::Strategy;
+use crate::summary::{ArmStats, Summary, Welford, wilson_interval};
 
 /// Results for one sample size. Estimates are MSC minus control: on the
 /// endpoint scale (negative = improvement) for `welch_t`, `ancova` and
@@ -46,7 +49,65 @@ pub struct CellResult {
     /// `design.reported_improvement`. Empty otherwise.
     pub success_probability: Option<f64>,
     pub success_probability_mc_se: Option<f64>,
+    /// Mean true value of the chosen estimand (equals `true_effect` without
+    /// intercurrent events).
+    pub estimand_value: f64,
+    /// Share of replicates whose 95% interval contained the estimand's true value.
+    pub coverage: f64,
+    pub coverage_mc_se: f64,
+    /// Intercurrent events only: probability of at least one flare by the
+    /// primary visit, per arm.
+    pub flare_probability: Option<PerArm>,
+    pub flare_probability_mc_se: Option<PerArm>,
+    /// ... of at least one flare at any time in follow-up.
+    pub flare_probability_follow_up: Option<PerArm>,
+    pub flare_probability_follow_up_mc_se: Option<PerArm>,
+    pub flares_per_patient: Option<PerArm>,
+    pub flares_per_patient_mc_se: Option<PerArm>,
+    /// Probability of a flare-triggered (rescue) therapy in follow-up.
+    pub rescue_probability: Option<PerArm>,
+    pub rescue_probability_mc_se: Option<PerArm>,
+    /// Probability of each concomitant therapy in follow-up, by name.
+    pub concomitant_probability: Option<BTreeMap<String, PerArm>>,
+    /// Mean estimate minus MSC's own effect under each estimand strategy.
+    pub bias_by_estimand: Option<BTreeMap<String, f64>>,
+    pub bias_by_estimand_mc_se: Option<BTreeMap<String, f64>>,
+    /// Share of patients flare-free at each week 0, 1, ..., per arm.
+    pub flare_free: Option<FlareFree>,
     pub seconds: f64,
+}
+
+/// A figure for each arm (`control` is empty in a single-arm design).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PerArm {
+    pub msc: f64,
+    pub control: Option<f64>,
+}
+
+/// Flare-free proportions by week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlareFree {
+    pub msc: Vec<f64>,
+    pub control: Vec<f64>,
+}
+
+fn per_arm(arms: &[ArmStats], f: impl Fn(&ArmStats) -> f64) -> Option<PerArm> {
+    let msc = arms.first()?;
+    Some(PerArm {
+        msc: f(msc),
+        control: arms.get(1).filter(|a| a.patients > 0).map(&f),
+    })
+}
+
+fn by_strategy(errors: &[Welford], f: impl Fn(&Welford) -> f64) -> Option<BTreeMap<String, f64>> {
+    (!errors.is_empty()).then(|| {
+        Strategy::ALL
+            .iter()
+            .zip(errors)
+            .filter(|(_, w)| w.n > 0)
+            .map(|(s, w)| (s.name().to_string(), f(w)))
+            .collect()
+    })
 }
 
 fn rate(k: u64, n: u64) -> (f64, f64) {
@@ -88,6 +149,48 @@ impl CellResult {
             assurance_mc_se: assurance.map(|a| a.1),
             success_probability: success.map(|a| a.0),
             success_probability_mc_se: success.map(|a| a.1),
+            estimand_value: s.estimand_truth.mean_or_nan(),
+            coverage: rate(s.covered, s.replicates - s.failures).0,
+            coverage_mc_se: rate(s.covered, s.replicates - s.failures).1,
+            flare_probability: per_arm(&s.arms, |a| a.flare_by_primary.mean),
+            flare_probability_mc_se: per_arm(&s.arms, |a| a.flare_by_primary.se()),
+            flare_probability_follow_up: per_arm(&s.arms, |a| a.flare_in_follow_up.mean),
+            flare_probability_follow_up_mc_se: per_arm(&s.arms, |a| a.flare_in_follow_up.se()),
+            flares_per_patient: per_arm(&s.arms, |a| a.flares_per_patient.mean),
+            flares_per_patient_mc_se: per_arm(&s.arms, |a| a.flares_per_patient.se()),
+            rescue_probability: per_arm(&s.arms, |a| a.rescue.mean),
+            rescue_probability_mc_se: per_arm(&s.arms, |a| a.rescue.se()),
+            concomitant_probability: (!s.arms.is_empty()).then(|| {
+                run.cell
+                    .concomitant_names()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, name)| {
+                        per_arm(&s.arms, |a| {
+                            a.concomitant.get(i).map_or(f64::NAN, |w| w.mean)
+                        })
+                        .map(|p| (name.clone(), p))
+                    })
+                    .collect()
+            }),
+            bias_by_estimand: by_strategy(&s.strategy_error, |w| w.mean),
+            bias_by_estimand_mc_se: by_strategy(&s.strategy_error, Welford::se),
+            flare_free: (!s.arms.is_empty()).then(|| {
+                let curve = |a: &ArmStats| -> Vec<f64> {
+                    a.flared_by_week
+                        .iter()
+                        .map(|&k| 1.0 - k as f64 / a.patients.max(1) as f64)
+                        .collect()
+                };
+                FlareFree {
+                    msc: curve(&s.arms[0]),
+                    control: s
+                        .arms
+                        .get(1)
+                        .filter(|a| a.patients > 0)
+                        .map_or_else(Vec::new, curve),
+                }
+            }),
             seconds: run.seconds,
         }
     }
@@ -113,6 +216,10 @@ pub struct RunReport {
     pub effect_source: String,
     pub enroll_above: Option<f64>,
     pub reported_improvement: Option<f64>,
+    /// The estimand strategy (ICH E9(R1)); `treatment_policy` without intercurrent events.
+    pub estimand: String,
+    pub standard_therapy_policy: Option<String>,
+    pub follow_up_weeks: f64,
     /// Pooled trial: the strata (empty otherwise). Estimates are then in SD
     /// units of each stratum's change.
     pub strata: Vec<StratumInfo>,
@@ -169,6 +276,23 @@ impl RunReport {
             effect_source: scenario.effect.source.clone(),
             enroll_above: scenario.design.enroll_above,
             reported_improvement: scenario.design.reported_improvement,
+            estimand: scenario
+                .intercurrent
+                .as_ref()
+                .map_or(Strategy::TreatmentPolicy, |ic| ic.strategy)
+                .name()
+                .to_string(),
+            standard_therapy_policy: scenario.intercurrent.as_ref().map(|ic| {
+                match ic.therapy.policy {
+                    crate::scenario::intercurrent::Policy::Continue => "continue",
+                    crate::scenario::intercurrent::Policy::Withdraw => "withdraw",
+                }
+                .to_string()
+            }),
+            follow_up_weeks: scenario.intercurrent.as_ref().map_or(
+                *scenario.design.visits_weeks.last().expect("a visit"),
+                |ic| ic.follow_up_weeks,
+            ),
             strata: scenario
                 .strata
                 .iter()

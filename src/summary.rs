@@ -67,7 +67,7 @@ impl Welford {
 }
 
 /// Everything recorded about a set of replicates of one sample-size cell.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub replicates: u64,
     /// Replicates whose analysis rejected the null hypothesis.
@@ -76,12 +76,62 @@ pub struct Summary {
     pub failures: u64,
     /// Single arm: series whose mean fall reached the reported improvement.
     pub successes: u64,
+    /// Replicates whose 95% interval contained the estimand's true value.
+    pub covered: u64,
     /// Effect estimates of the analyses that ran.
     pub estimate: Welford,
-    /// Sample-average true MSC effect, every replicate.
+    /// Sample-average true MSC effect (no concomitant therapy), every replicate.
     pub truth: Welford,
-    /// Estimate minus that replicate's true effect, where the analysis ran.
+    /// Sample-average true value of the chosen estimand, every replicate.
+    pub estimand_truth: Welford,
+    /// Estimate minus that replicate's true MSC effect, where the analysis ran.
     pub error: Welford,
+    /// With intercurrent events: estimate minus MSC's own effect under each
+    /// strategy (indexed like `Strategy::ALL`; empty where not applicable).
+    pub strategy_error: Vec<Welford>,
+    /// With intercurrent events: `[msc, control]`.
+    pub arms: Vec<ArmStats>,
+}
+
+/// Per-arm intercurrent-event figures; each Welford is over replicates of the
+/// per-trial proportion (or mean), so its SE is right even when patients of
+/// one trial share a drawn hazard ratio.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArmStats {
+    pub flare_by_primary: Welford,
+    pub flare_in_follow_up: Welford,
+    pub flares_per_patient: Welford,
+    pub rescue: Welford,
+    /// One per concomitant therapy, in file order.
+    pub concomitant: Vec<Welford>,
+    /// Patients whose first flare came by week `w` (index), summed over replicates.
+    pub flared_by_week: Vec<u64>,
+    pub patients: u64,
+}
+
+impl ArmStats {
+    /// Folds `other` (later replicates) into `self`.
+    pub fn merge(&mut self, other: &ArmStats) {
+        self.flare_by_primary.merge(&other.flare_by_primary);
+        self.flare_in_follow_up.merge(&other.flare_in_follow_up);
+        self.flares_per_patient.merge(&other.flares_per_patient);
+        self.rescue.merge(&other.rescue);
+        merge_vec(&mut self.concomitant, &other.concomitant, |a, b| a.merge(b));
+        merge_vec(&mut self.flared_by_week, &other.flared_by_week, |a, b| {
+            *a += b
+        });
+        self.patients += other.patients;
+    }
+}
+
+/// Element-wise merge, adopting `other`'s length when `target` is empty.
+fn merge_vec<T: Clone + Default>(target: &mut Vec<T>, other: &[T], f: impl Fn(&mut T, &T)) {
+    if target.len() < other.len() {
+        target.resize(other.len(), T::default());
+    }
+    for (a, b) in target.iter_mut().zip(other) {
+        f(a, b);
+    }
 }
 
 impl Summary {
@@ -91,9 +141,15 @@ impl Summary {
         self.rejections += other.rejections;
         self.failures += other.failures;
         self.successes += other.successes;
+        self.covered += other.covered;
         self.estimate.merge(&other.estimate);
         self.truth.merge(&other.truth);
+        self.estimand_truth.merge(&other.estimand_truth);
         self.error.merge(&other.error);
+        merge_vec(&mut self.strategy_error, &other.strategy_error, |a, b| {
+            a.merge(b)
+        });
+        merge_vec(&mut self.arms, &other.arms, |a, b| a.merge(b));
     }
 }
 

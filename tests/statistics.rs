@@ -216,7 +216,7 @@ fn assurance_with_effect_sd_averages_power_over_the_prior() {
     s.effect.sd = 2.0;
     let cell = &run(&s)[0];
     let expected_sd = (4.0f64 + 2.0 * 36.0 / 30.0).sqrt();
-    let prior = cell.prior.expect("a prior run when effect.sd > 0");
+    let prior = cell.prior.as_ref().expect("a prior run when effect.sd > 0");
     let est = &prior.estimate;
     assert!((est.mean - -2.5).abs() < 4.0 * est.se(), "{}", est.mean);
     // SE of a sample SD is about sd / sqrt(2 (R - 1)).

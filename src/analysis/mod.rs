@@ -136,6 +136,8 @@ pub struct Analyzer {
     alpha: f64,
     scale: EffectScale,
     ancova_t: Option<StudentsT>,
+    /// `(df, t quantile 0.975)` for analyses whose df is fixed by the design.
+    t_975: Option<(f64, f64)>,
     exact_u: Option<ExactU>,
     log_factorials: Option<LogFactorials>,
 }
@@ -169,7 +171,17 @@ impl Analyzer {
             (Sided::One, EffectScale::Responder { .. }) => Alternative::Greater,
         };
         let total = n_msc + n_control;
+        let fixed_df = match kind {
+            AnalysisKind::Ancova if total > 3 => Some((total - 3) as f64),
+            AnalysisKind::PairedT if n_msc > 1 => Some((n_msc - 1) as f64),
+            _ => None,
+        };
+        let t_975 = fixed_df.map(|df| {
+            let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
+            (df, t.inverse_cdf(0.975))
+        });
         Analyzer {
+            t_975,
             kind,
             alternative,
             alpha,
@@ -193,6 +205,17 @@ impl Analyzer {
     /// The scale of the estimate.
     pub fn effect_scale(&self) -> EffectScale {
         self.scale
+    }
+
+    /// Whether the estimate is a difference in responder proportions.
+    pub fn is_responder(&self) -> bool {
+        matches!(self.scale, EffectScale::Responder { .. })
+    }
+
+    /// Whether a result's 95% interval contains `theta`.
+    #[inline]
+    pub fn covers(&self, result: &TestResult, theta: f64) -> bool {
+        result.covers(theta, self.t_975)
     }
 
     /// Whether a p-value rejects the null hypothesis.

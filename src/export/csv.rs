@@ -1,17 +1,74 @@
-//! `summary.csv`: one row per sample size, the columns of [`CellResult`].
+//! `summary.csv`: one row per sample size, the fields of [`CellResult`].
+//!
+//! The columns are derived from the JSON form of the record, so they cannot
+//! drift from it: nested objects become `parent_child` columns (for example
+//! `flare_probability_msc`), absent values empty cells, columns empty in every
+//! row are left out, and per-week curves (arrays) are left to the JSON.
 
 use anyhow::Result;
+use serde_json::{Map, Value};
 
-use crate::report::{CellResult, RunReport};
+use crate::report::RunReport;
+
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}_{k}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&key(k), v, out);
+            }
+        }
+        Value::Array(_) => {}
+        Value::Null => out.push((prefix.to_string(), String::new())),
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
 
 /// The CSV bytes of a report's results.
 ///
 /// # Errors
-/// If a record cannot be serialised (it always can; the signature is honest about `csv`).
+/// If a record cannot be serialised.
 pub fn to_bytes(report: &RunReport) -> Result<Vec<u8>> {
+    let mut rows: Vec<Vec<(String, String)>> = Vec::with_capacity(report.results.len());
+    for r in &report.results {
+        let mut row = Vec::new();
+        flatten("", &serde_json::to_value(r)?, &mut row);
+        rows.push(row);
+    }
+    // The header is the union of columns in first-seen order, less columns
+    // empty in every row (the intercurrent-event figures of a scenario
+    // without intercurrent events, say).
+    let mut header: Vec<String> = Vec::new();
+    for row in &rows {
+        for (k, _) in row {
+            if !header.contains(k) {
+                header.push(k.clone());
+            }
+        }
+    }
+    header.retain(|h| {
+        rows.iter()
+            .any(|r| r.iter().any(|(k, v)| k == h && !v.is_empty()))
+    });
     let mut writer = ::csv::Writer::from_writer(Vec::new());
-    for row in &report.results {
-        writer.serialize::<&CellResult>(row)?;
+    writer.write_record(&header)?;
+    for row in &rows {
+        let lookup: Map<String, Value> = row
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        writer.write_record(
+            header
+                .iter()
+                .map(|h| lookup.get(h).and_then(Value::as_str).unwrap_or("")),
+        )?;
     }
     Ok(writer.into_inner()?)
 }

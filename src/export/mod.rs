@@ -19,12 +19,21 @@ use crate::report::RunReport;
 /// # Errors
 /// If a plot cannot be drawn or a record cannot be serialised.
 pub fn render_all(report: &RunReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    Ok(vec![
+    let mut files = vec![
         ("summary.csv", csv::to_bytes(report)?),
         ("summary.json", json::to_bytes(report)?),
         ("power.png", plot::power_png(report)?),
         ("power.svg", plot::power_svg(report)?.into_bytes()),
-    ])
+    ];
+    if let Some((png, svg)) = plot::flare_files(report)? {
+        files.push(("flare.png", png));
+        files.push(("flare.svg", svg.into_bytes()));
+    }
+    if let Some((png, svg)) = plot::estimand_bias_files(report)? {
+        files.push(("estimand_bias.png", png));
+        files.push(("estimand_bias.svg", svg.into_bytes()));
+    }
+    Ok(files)
 }
 
 /// Writes `files` into `dir`, creating it. Each file goes to a hidden temporary

@@ -12,6 +12,7 @@ use crate::scenario::DesignKind;
 pub fn render(report: &RunReport) -> String {
     let single = report.design == DesignKind::SingleArm;
     let with_assurance = report.results.iter().any(|r| r.assurance.is_some());
+    let with_flares = report.results.iter().any(|r| r.flare_probability.is_some());
     let with_success = report
         .results
         .iter()
@@ -65,6 +66,13 @@ pub fn render(report: &RunReport) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }
+    if let Some(policy) = &report.standard_therapy_policy {
+        let _ = writeln!(
+            out,
+            "standard therapy: {policy}; estimand: {}; follow-up {} weeks",
+            report.estimand, report.follow_up_weeks
+        );
+    }
     if !report.evidence_used.is_empty() {
         let ids: Vec<&str> = report.evidence_used.iter().map(|e| e.id.as_str()).collect();
         let _ = writeln!(out, "evidence rows: {} (trialsim evidence)", ids.join(", "));
@@ -102,11 +110,21 @@ pub fn render(report: &RunReport) -> String {
             },
             "true effect",
             "bias ± MC SE",
-            "failed",
-            "seconds",
         ]
         .map(String::from),
     );
+    if with_flares {
+        header.extend(
+            [
+                "estimand value",
+                "CI coverage",
+                "flare by primary MSC / control",
+                "rescue MSC / control",
+            ]
+            .map(String::from),
+        );
+    }
+    header.extend(["failed", "seconds"].map(String::from));
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     for r in &report.results {
@@ -129,10 +147,44 @@ pub fn render(report: &RunReport) -> String {
             format!("{:.3} ({:.3})", r.mean_estimate, r.sd_estimate),
             format!("{:.3}", r.true_effect),
             format!("{:+.3} ± {:.3}", r.bias, r.bias_mc_se),
-            r.failures.to_string(),
-            format!("{:.2}", r.seconds),
         ]);
+        if with_flares {
+            let arms = |p: Option<crate::report::PerArm>| match p {
+                Some(p) => match p.control {
+                    Some(c) => format!("{:.3} / {c:.3}", p.msc),
+                    None => format!("{:.3}", p.msc),
+                },
+                None => "–".into(),
+            };
+            cells.extend([
+                format!("{:.3}", r.estimand_value),
+                format!("{:.3} ± {:.3}", r.coverage, r.coverage_mc_se),
+                arms(r.flare_probability),
+                arms(r.rescue_probability),
+            ]);
+        }
+        cells.extend([r.failures.to_string(), format!("{:.2}", r.seconds)]);
         let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    if let Some(last) = report.results.last()
+        && let (Some(bias), Some(se)) = (&last.bias_by_estimand, &last.bias_by_estimand_mc_se)
+    {
+        let parts: Vec<String> = bias
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k} {v:+.3} ± {:.3}",
+                    se.get(k).copied().unwrap_or(f64::NAN)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nbias against MSC's own effect by estimand strategy (n {}:{}): {}",
+            last.n_msc,
+            last.n_control,
+            parts.join("; ")
+        );
     }
     out
 }
