@@ -225,11 +225,10 @@ impl Cell {
             summary.strategy_error = vec![Welford::default(); Strategy::ALL.len()];
         }
         for strategy in Strategy::ALL {
-            if strategy == Strategy::Composite && !self.analyzer.is_responder() {
+            if !self.applies(strategy) {
                 continue;
             }
-            let result = estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand)
-                .and_then(|(msc, control)| self.analyzer.analyse(msc, control, &mut work.scratch));
+            let result = self.analyse_strategy(strategy, ic, work, &mut rng);
             if let Ok(r) = &result {
                 summary.strategy_error[strategy.index()].push(r.estimate - truth);
             }
@@ -239,6 +238,41 @@ impl Cell {
             }
         }
         record_arms(ic, &work.cohort, summary);
+    }
+
+    /// Whether this cell's analysis can serve `strategy`: composite needs a
+    /// responder analysis, hypothetical (multiple imputation) a t-based one.
+    pub fn applies(&self, strategy: Strategy) -> bool {
+        match strategy {
+            Strategy::Composite => self.analyzer.is_responder(),
+            Strategy::Hypothetical => self.analyzer.is_t_based(),
+            _ => true,
+        }
+    }
+
+    /// The analysis of one replicate under `strategy`; the hypothetical
+    /// strategy imputes [`estimand::IMPUTATIONS`] times from `rng` and
+    /// combines by Rubin's rules.
+    fn analyse_strategy(
+        &self,
+        strategy: Strategy,
+        ic: &IntercurrentModel,
+        work: &mut Workspace,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<TestResult, AnalysisFailure> {
+        if strategy != Strategy::Hypothetical {
+            let (msc, control) =
+                estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand, rng)?;
+            return self.analyzer.analyse(msc, control, &mut work.scratch);
+        }
+        let mut results = [None; estimand::IMPUTATIONS];
+        for slot in &mut results {
+            let (msc, control) =
+                estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand, rng)?;
+            *slot = Some(self.analyzer.analyse(msc, control, &mut work.scratch)?);
+        }
+        let results = results.map(|r| r.expect("filled above"));
+        estimand::rubin(&results, self.analyzer.alternative())
     }
 
     /// Folds one analysis of the chosen estimand into `summary`.

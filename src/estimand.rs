@@ -3,20 +3,29 @@
 //!
 //! * `treatment_policy`: the recorded values, whatever else was given.
 //! * `hypothetical`: values at and after the start of any concomitant or
-//!   rescue therapy are set missing, and the primary value is imputed by
-//!   regression within the arm (single imputation under missing at random):
-//!   fitted on the patients with no such therapy by the primary visit, from
-//!   baseline and the last visit before the therapy (baseline alone if it
-//!   started before the first visit). Single imputation understates the
-//!   variance; the coverage column shows by how much.
+//!   rescue therapy are set missing, and the primary value is multiply
+//!   imputed under missing at random ([`IMPUTATIONS`] times) by Bayesian
+//!   linear regression within the arm (Little & Rubin 2002, ch. 10): fitted
+//!   on the patients with no such therapy by the primary visit, from baseline
+//!   and the last visit before the therapy (baseline alone if it started
+//!   before the first visit), drawing the residual variance and coefficients
+//!   from their posterior before each imputation. The analyses are combined
+//!   by Rubin's rules with Barnard-Rubin degrees of freedom, so only t-based
+//!   analyses (welch_t, ancova) take this strategy.
 //! * `composite`: a flare or any concomitant therapy by the primary visit
 //!   counts as non-response (responder analyses only).
 //! * `while_on_treatment`: the value at the last visit before the first
 //!   concomitant therapy (baseline if none came before it).
 
-use crate::analysis::{AnalysisFailure, ArmView};
+use rand::Rng;
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
+
+use crate::analysis::{Alternative, AnalysisFailure, ArmView, Interval, TestResult, t_p_value};
 use crate::cohort::{ArmData, Cohort};
 use crate::scenario::intercurrent::Strategy;
+
+/// Imputations per replicate for the hypothetical strategy.
+pub const IMPUTATIONS: usize = 10;
 
 /// A change so large that no threshold counts it as a response.
 const NON_RESPONSE: f64 = 1e300;
@@ -39,17 +48,19 @@ struct Transformed {
 ///
 /// # Errors
 /// [`AnalysisFailure::TooFewPatients`] when imputation has nobody to learn from.
-pub fn views<'a>(
+/// `rng` is used by the hypothetical strategy's imputations only.
+pub fn views<'a, R: Rng + ?Sized>(
     strategy: Strategy,
     cohort: &'a Cohort,
     visits: &[f64],
     scratch: &'a mut EstimandScratch,
+    rng: &mut R,
 ) -> Result<(ArmView<'a>, ArmView<'a>), AnalysisFailure> {
     if strategy == Strategy::TreatmentPolicy {
         return Ok((cohort.msc.view(), cohort.control.view()));
     }
-    transform(strategy, &cohort.msc, visits, &mut scratch.msc)?;
-    transform(strategy, &cohort.control, visits, &mut scratch.control)?;
+    transform(strategy, &cohort.msc, visits, &mut scratch.msc, rng)?;
+    transform(strategy, &cohort.control, visits, &mut scratch.control, rng)?;
     let view = |arm: &'a ArmData, t: &'a Transformed| ArmView {
         baseline: &arm.baseline,
         primary: &t.primary,
@@ -62,11 +73,12 @@ pub fn views<'a>(
     ))
 }
 
-fn transform(
+fn transform<R: Rng + ?Sized>(
     strategy: Strategy,
     arm: &ArmData,
     visits: &[f64],
     out: &mut Transformed,
+    rng: &mut R,
 ) -> Result<(), AnalysisFailure> {
     let interim = visits.len() - 1;
     let primary_week = visits[interim];
@@ -93,16 +105,22 @@ fn transform(
             }
             return Ok(());
         }
-        Strategy::Hypothetical => impute(arm, visits, &mut out.primary)?,
+        Strategy::Hypothetical => impute(arm, visits, &mut out.primary, rng)?,
     }
     out.change
         .extend(out.primary.iter().zip(&arm.baseline).map(|(p, b)| p - b));
     Ok(())
 }
 
-/// Regression imputation of the primary value for patients whose concomitant
-/// therapy started by the primary visit.
-fn impute(arm: &ArmData, visits: &[f64], out: &mut Vec<f64>) -> Result<(), AnalysisFailure> {
+/// One draw of the primary value for patients whose concomitant therapy
+/// started by the primary visit, from the posterior predictive of a
+/// regression on the patients without.
+fn impute<R: Rng + ?Sized>(
+    arm: &ArmData,
+    visits: &[f64],
+    out: &mut Vec<f64>,
+    rng: &mut R,
+) -> Result<(), AnalysisFailure> {
     let interim = visits.len() - 1;
     let primary_week = visits[interim];
     let n = arm.primary.len();
@@ -131,26 +149,126 @@ fn impute(arm: &ArmData, visits: &[f64], out: &mut Vec<f64>) -> Result<(), Analy
         let fit = fit((0..n)
             .filter(|&j| complete(j))
             .map(|j| (arm.baseline[j], second(j), arm.primary[j])))
-        .ok_or(AnalysisFailure::TooFewPatients)?;
+        .ok_or(AnalysisFailure::TooFewPatients)?
+        .posterior_draw(rng);
         for j in (0..n).filter(|&j| !complete(j) && last_before(j) == k) {
-            out[j] = fit.predict(arm.baseline[j], second(j));
+            let z: f64 = StandardNormal.sample(rng);
+            out[j] = fit.predict(arm.baseline[j], second(j)) + fit.sigma * z;
         }
     }
     Ok(())
 }
 
-/// `y = a + b x1 + c x2` (c = 0 without x2), least squares.
+/// `y = a + b x1 + c x2` (c = 0 without x2), least squares, with what the
+/// posterior draw needs: the means, the centred cross-products of the
+/// predictors used, the residual sum of squares and its degrees of freedom.
 #[derive(Debug, Clone, Copy)]
 struct Fit {
     a: f64,
     b: f64,
     c: f64,
+    n: f64,
+    m1: f64,
+    m2: f64,
+    /// Predictors in the model: 0 (mean only), 1 (x1) or 2 (x1, x2).
+    p: usize,
+    c11: f64,
+    c12: f64,
+    c22: f64,
+    sse: f64,
+    /// Residual SD (the posterior draw's, after [`Fit::posterior_draw`]).
+    sigma: f64,
 }
 
 impl Fit {
     fn predict(&self, x1: f64, x2: Option<f64>) -> f64 {
         self.a + self.b * x1 + self.c * x2.unwrap_or(0.0)
     }
+
+    /// Coefficients and residual SD drawn from their posterior under a flat
+    /// prior: sigma^2 = SSE / chi2(df), then the centred intercept and the
+    /// slopes from normals with covariance sigma^2 (1/n, C^-1).
+    fn posterior_draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Fit {
+        let df = self.n - 1.0 - self.p as f64;
+        if df < 1.0 || self.sse <= 0.0 {
+            return *self;
+        }
+        let chi: f64 = ChiSquared::new(df).expect("df >= 1").sample(rng);
+        let sigma = (self.sse / chi).sqrt();
+        let mut z = || -> f64 { StandardNormal.sample(rng) };
+        let centre = self.a + self.b * self.m1 + self.c * self.m2 + sigma / self.n.sqrt() * z();
+        let (b, c) = match self.p {
+            0 => (0.0, 0.0),
+            1 => (self.b + sigma / self.c11.sqrt() * z(), 0.0),
+            _ => {
+                // Cholesky factor of C^-1 = [[c22, -c12], [-c12, c11]] / det.
+                let det = self.c11 * self.c22 - self.c12 * self.c12;
+                let (i11, i12, i22) = (self.c22 / det, -self.c12 / det, self.c11 / det);
+                let l11 = i11.sqrt();
+                let l21 = i12 / l11;
+                let l22 = (i22 - l21 * l21).max(0.0).sqrt();
+                let (z1, z2) = (z(), z());
+                (
+                    self.b + sigma * l11 * z1,
+                    self.c + sigma * (l21 * z1 + l22 * z2),
+                )
+            }
+        };
+        Fit {
+            a: centre - b * self.m1 - c * self.m2,
+            b,
+            c,
+            sigma,
+            ..*self
+        }
+    }
+}
+
+/// Rubin's rules: the combined estimate, its total variance and Barnard-Rubin
+/// degrees of freedom, from analyses of `results.len()` imputed data sets
+/// with `t`-intervals of complete-data df `df_complete`.
+///
+/// # Errors
+/// [`AnalysisFailure::ZeroVariance`] if the analyses have no t interval.
+pub fn rubin(
+    results: &[TestResult],
+    alternative: Alternative,
+) -> Result<TestResult, AnalysisFailure> {
+    let m = results.len() as f64;
+    let mut estimates = crate::summary::Welford::default();
+    let (mut within, mut df_complete) = (0.0, f64::INFINITY);
+    for r in results {
+        let Interval::T { se, df } = r.interval else {
+            return Err(AnalysisFailure::ZeroVariance);
+        };
+        estimates.push(r.estimate);
+        within += se * se / m;
+        df_complete = df_complete.min(df);
+    }
+    let between = if results.len() > 1 {
+        estimates.m2 / (m - 1.0)
+    } else {
+        0.0
+    };
+    let total = within + (1.0 + 1.0 / m) * between;
+    if total <= 0.0 {
+        return Err(AnalysisFailure::ZeroVariance);
+    }
+    let gamma = (1.0 + 1.0 / m) * between / total;
+    let df = if between > 0.0 {
+        let old = (m - 1.0) / (gamma * gamma);
+        let observed = (df_complete + 1.0) / (df_complete + 3.0) * df_complete * (1.0 - gamma);
+        1.0 / (1.0 / old + 1.0 / observed)
+    } else {
+        df_complete
+    };
+    let estimate = estimates.mean;
+    let se = total.sqrt();
+    Ok(TestResult {
+        estimate,
+        p_value: t_p_value(estimate / se, df, alternative),
+        interval: Interval::T { se, df },
+    })
 }
 
 /// Least squares on `(x1, x2, y)`, dropping predictors that the data cannot
@@ -168,7 +286,8 @@ fn fit(points: impl Iterator<Item = (f64, Option<f64>, f64)> + Clone) -> Option<
         return None;
     }
     let (m1, m2, my) = (s1 / n, s2 / n, sy / n);
-    let (mut c11, mut c12, mut c22, mut c1y, mut c2y) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut c11, mut c12, mut c22) = (0.0, 0.0, 0.0);
+    let (mut c1y, mut c2y, mut cyy) = (0.0, 0.0, 0.0);
     let mut has_second = true;
     for (x1, x2, y) in points {
         has_second &= x2.is_some();
@@ -178,33 +297,58 @@ fn fit(points: impl Iterator<Item = (f64, Option<f64>, f64)> + Clone) -> Option<
         c22 += d2 * d2;
         c1y += d1 * dy;
         c2y += d2 * dy;
+        cyy += dy * dy;
     }
     let tiny = 1e-12 * (1.0 + c11 + c22);
+    let base = Fit {
+        a: my,
+        b: 0.0,
+        c: 0.0,
+        n,
+        m1: 0.0,
+        m2: 0.0,
+        p: 0,
+        c11,
+        c12,
+        c22,
+        sse: cyy,
+        sigma: 0.0,
+    };
+    let finish = |f: Fit| Fit {
+        sigma: (f.sse / (n - 1.0 - f.p as f64).max(1.0)).sqrt(),
+        ..f
+    };
     if has_second && n >= 4.0 {
         let det = c11 * c22 - c12 * c12;
         if det > tiny * (1.0 + c11 * c22) {
             let b = (c1y * c22 - c2y * c12) / det;
             let c = (c2y * c11 - c1y * c12) / det;
-            return Some(Fit {
+            let sse = (cyy - b * c1y - c * c2y).max(0.0);
+            return Some(finish(Fit {
                 a: my - b * m1 - c * m2,
                 b,
                 c,
-            });
+                m1,
+                m2,
+                p: 2,
+                sse,
+                ..base
+            }));
         }
     }
     if n >= 3.0 && c11 > tiny {
         let b = c1y / c11;
-        return Some(Fit {
+        let sse = (cyy - b * c1y).max(0.0);
+        return Some(finish(Fit {
             a: my - b * m1,
             b,
-            c: 0.0,
-        });
+            m1,
+            p: 1,
+            sse,
+            ..base
+        }));
     }
-    Some(Fit {
-        a: my,
-        b: 0.0,
-        c: 0.0,
-    })
+    Some(finish(base))
 }
 
 #[cfg(test)]

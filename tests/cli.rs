@@ -375,3 +375,132 @@ fn runs_list_the_evidence_rows_they_used_and_mctd_says_it_has_no_data() {
     assert!(json["notes"][0].as_str().unwrap().contains("no MSC data"));
     assert!(json["results"][0]["assurance"].as_f64().is_some());
 }
+
+#[test]
+fn intercurrent_errors_name_the_key_and_what_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "name = \"i\"\n[design]\nn_per_arm = 10\nanalysis = \"ancova\"\nvisits_weeks = [4, 12]\n[population]\ndisease = \"sle\"\n";
+    let therapy =
+        "[standard_therapy]\npolicy = \"withdraw\"\nflare_hazard_on = 0.01\nsource = \"t\"\n";
+    let conc = |extra: &str| {
+        format!(
+            "[[concomitant]]\nname = \"toci\"\ntrigger = \"baseline\"\neffect = -2\nsource = \"t\"\n{extra}\n"
+        )
+    };
+    let cases = [
+        (
+            format!("{base}{}", conc("probability = 1.5")),
+            "concomitant[0].probability",
+            "from 0 to 1",
+        ),
+        (
+            format!(
+                "{base}{}",
+                conc("probability = { msc = 0.1, control = -0.2 }")
+            ),
+            "concomitant[0].probability.control",
+            "from 0 to 1",
+        ),
+        (
+            format!(
+                "{base}{}",
+                conc("probability = { msc = 0.1, placebo = 0.2 }")
+            ),
+            "concomitant[0].probability",
+            "msc = ..., control = ...",
+        ),
+        (
+            format!("{base}{}", therapy.replace("0.01", "-0.01")),
+            "standard_therapy.flare_hazard_on",
+            "0 or more",
+        ),
+        (
+            format!("{base}{therapy}flare_hazard_off = [[0, 0.02], [8, -1]]\n"),
+            "standard_therapy.flare_hazard_off",
+            "0 or more",
+        ),
+        (
+            format!("{base}{}", conc("start_week = 30")),
+            "concomitant[0].start_week",
+            "end of follow-up (week 12)",
+        ),
+        (
+            format!(
+                "{base}{}",
+                conc("").replace("\"baseline\"", "\"nonresponse\"") + "start_week = 6\n"
+            ),
+            "concomitant[0].start_week",
+            "[4.0]",
+        ),
+        (
+            format!("{base}{therapy}withdraw_arms = [\"placebo\"]\n"),
+            "standard_therapy.withdraw_arms",
+            "msc",
+        ),
+        (
+            format!("{base}[estimand]\nstrategy = \"composite\"\n"),
+            "estimand.strategy",
+            "fisher_responder",
+        ),
+        (
+            format!("{base}{}", therapy.replace("source = \"t\"\n", "")),
+            "standard_therapy.source",
+            "cite",
+        ),
+    ];
+    for (text, key, allowed) in cases {
+        let file = dir.path().join("i.toml");
+        fs::write(&file, &text).unwrap();
+        let output = trialsim().arg("check").arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("key `{key}")) && stderr.contains(allowed),
+            "{text}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn intercurrent_runs_write_flare_and_estimand_plots_and_per_arm_json() {
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .args(["run", "--json", "--quiet", "--replicates", "300", "--out"])
+        .arg(out.path())
+        .arg("scenarios/jia_mtx_withdrawal.toml")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let r = &json["results"][0];
+    for key in ["bias", "estimand_value", "coverage"] {
+        assert!(r[key].as_f64().is_some(), "{key}");
+    }
+    for arm in ["msc", "control"] {
+        assert!(
+            r["flare_probability"][arm].as_f64().is_some(),
+            "flare_probability.{arm}"
+        );
+    }
+    let dir = out.path().join("jia_mtx_withdrawal");
+    for f in [
+        "flare.png",
+        "flare.svg",
+        "estimand_bias.png",
+        "estimand_bias.svg",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let csv = fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("flare_probability_msc,flare_probability_control")
+    );
+}

@@ -207,6 +207,14 @@ impl Analyzer {
         self.scale
     }
 
+    /// Whether the analysis gives a t-interval (Rubin's rules can combine it).
+    pub fn is_t_based(&self) -> bool {
+        matches!(
+            self.kind,
+            AnalysisKind::WelchT | AnalysisKind::Ancova | AnalysisKind::StratifiedAncova
+        )
+    }
+
     /// Whether the estimate is a difference in responder proportions.
     pub fn is_responder(&self) -> bool {
         matches!(self.scale, EffectScale::Responder { .. })

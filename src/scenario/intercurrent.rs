@@ -361,6 +361,14 @@ pub fn validate(
         ));
     }
 
+    if strategy == Strategy::Hypothetical
+        && !matches!(cx.analysis, AnalysisKind::WelchT | AnalysisKind::Ancova)
+    {
+        return Err(bad(
+            "estimand.strategy",
+            "\"hypothetical\" multiply imputes values after concomitant therapy and combines the analyses by Rubin's rules, which needs a t-based analysis: use analysis = \"welch_t\" or \"ancova\"".into(),
+        ));
+    }
     let t = therapy.unwrap_or_default();
     let policy = t.policy.unwrap_or(Policy::Continue);
     let arms = t.withdraw_arms.clone();
