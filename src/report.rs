@@ -69,6 +69,7 @@ pub struct CellResult {
     pub rescue_probability_mc_se: Option<PerArm>,
     /// Probability of each concomitant therapy in follow-up, by name.
     pub concomitant_probability: Option<BTreeMap<String, PerArm>>,
+    pub concomitant_probability_mc_se: Option<BTreeMap<String, PerArm>>,
     /// Mean estimate minus MSC's own effect under each estimand strategy.
     pub bias_by_estimand: Option<BTreeMap<String, f64>>,
     pub bias_by_estimand_mc_se: Option<BTreeMap<String, f64>>,
@@ -96,6 +97,20 @@ fn per_arm(arms: &[ArmStats], f: impl Fn(&ArmStats) -> f64) -> Option<PerArm> {
     Some(PerArm {
         msc: f(msc),
         control: arms.get(1).filter(|a| a.patients > 0).map(&f),
+    })
+}
+
+fn by_therapy(run: &CellRun, f: impl Fn(&Welford) -> f64) -> Option<BTreeMap<String, PerArm>> {
+    let arms = &run.summary.arms;
+    (!arms.is_empty()).then(|| {
+        run.cell
+            .concomitant_names()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, name)| {
+                per_arm(arms, |a| a.concomitant.get(i).map_or(f64::NAN, &f)).map(|p| (name, p))
+            })
+            .collect()
     })
 }
 
@@ -160,19 +175,8 @@ impl CellResult {
             flares_per_patient_mc_se: per_arm(&s.arms, |a| a.flares_per_patient.se()),
             rescue_probability: per_arm(&s.arms, |a| a.rescue.mean),
             rescue_probability_mc_se: per_arm(&s.arms, |a| a.rescue.se()),
-            concomitant_probability: (!s.arms.is_empty()).then(|| {
-                run.cell
-                    .concomitant_names()
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, name)| {
-                        per_arm(&s.arms, |a| {
-                            a.concomitant.get(i).map_or(f64::NAN, |w| w.mean)
-                        })
-                        .map(|p| (name.clone(), p))
-                    })
-                    .collect()
-            }),
+            concomitant_probability: by_therapy(run, |w| w.mean),
+            concomitant_probability_mc_se: by_therapy(run, Welford::se),
             bias_by_estimand: by_strategy(&s.strategy_error, |w| w.mean),
             bias_by_estimand_mc_se: by_strategy(&s.strategy_error, Welford::se),
             flare_free: (!s.arms.is_empty()).then(|| {
