@@ -72,10 +72,10 @@ struct Draws {
     change_control: f64,
     /// This patient's MSC effect (after `responder_share`).
     effect: f64,
-    /// Latent change at each visit in the patient's own arm (the last is primary).
-    path: [f64; MAX_VISITS],
-    /// JADAS-27 part scatter at each visit.
-    noise: [[f64; 4]; MAX_VISITS],
+    /// Change by the primary visit in the patient's own arm.
+    change: f64,
+    /// JADAS-27 part scatter at the primary visit.
+    primary_noise: [f64; 4],
 }
 
 /// From the previous visit's change `c` to this one's, given the primary-visit
@@ -248,7 +248,7 @@ impl CohortModel {
     }
 
     /// Part-level scatter for one recorded value (none unless JADAS-27).
-    #[inline]
+    #[inline(always)]
     fn part_noise<R: Rng + ?Sized>(&self, rng: &mut R) -> [f64; 4] {
         if self.has_parts() {
             std::array::from_fn(|_| StandardNormal.sample(rng))
@@ -258,7 +258,7 @@ impl CohortModel {
     }
 
     /// The recorded value of a latent value.
-    #[inline]
+    #[inline(always)]
     fn record(&self, latent: f64, noise: &[f64; 4]) -> f64 {
         if self.has_parts() {
             jadas::total(latent, noise)
@@ -268,7 +268,7 @@ impl CohortModel {
     }
 
     /// Standard-normal baseline deviate, truncated below when enrolment selects.
-    #[inline]
+    #[inline(always)]
     fn baseline_deviate<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self.enrolment_share {
             None => StandardNormal.sample(rng),
@@ -356,15 +356,15 @@ impl CohortModel {
 
     /// The draws every patient makes, in the core engine's order: baseline,
     /// change, the responder draw, then per intermediate visit a bridge step
-    /// and (JADAS-27) the part scatter, then the baseline's and the primary
-    /// visit's part scatter.
-    #[inline]
+    /// and (JADAS-27) the part scatter, handed to `visit(k, baseline, change
+    /// so far, scatter)`, then the baseline's and the primary visit's scatter.
+    #[inline(always)]
     fn draw<R: Rng + ?Sized>(
         &self,
         effect: f64,
         on_msc: bool,
         rng: &mut R,
-        arm: &mut ArmData,
+        mut visit: impl FnMut(usize, f64, f64, [f64; 4]),
     ) -> Draws {
         let z_baseline = self.baseline_deviate(rng);
         let z_change: f64 = StandardNormal.sample(rng);
@@ -385,31 +385,20 @@ impl CohortModel {
             change_control
         };
         // Brownian bridge from (0, 0) to (1, change), visit by visit.
-        let mut path = [0.0; MAX_VISITS];
-        let mut noise = [[0.0; 4]; MAX_VISITS];
         let mut c = 0.0;
         for (k, step) in self.bridge.iter().enumerate() {
             let z: f64 = StandardNormal.sample(rng);
             c += step.weight * (change - c) + step.sd * z;
-            noise[k] = self.part_noise(rng);
-            if self.intercurrent.is_none() {
-                arm.interim
-                    .push(self.record(baseline + c, &noise[k]) * self.unit);
-            }
-            path[k] = c;
+            visit(k, baseline, c, self.part_noise(rng));
         }
         let observed_baseline = self.record(baseline, &self.part_noise(rng));
-        let primary_noise = self.part_noise(rng);
-        let k = self.bridge.len();
-        path[k] = change;
-        noise[k] = primary_noise;
         Draws {
             baseline,
             observed_baseline,
             change_control,
             effect,
-            path,
-            noise,
+            change,
+            primary_noise: self.part_noise(rng),
         }
     }
 
@@ -427,7 +416,7 @@ impl CohortModel {
     }
 
     /// One patient; returns their own effect of MSC on the analysis scale.
-    #[inline]
+    #[inline(always)]
     fn patient<R: Rng + ?Sized>(
         &self,
         effect: f64,
@@ -437,20 +426,23 @@ impl CohortModel {
         hr: f64,
         strategy_truth: &mut [f64; 4],
     ) -> f64 {
-        let d = self.draw(effect, on_msc, rng, arm);
         if let Some(ic) = &self.intercurrent {
-            return self.patient_intercurrent(ic, &d, on_msc, rng, arm, hr, strategy_truth);
+            return self.patient_intercurrent(ic, effect, on_msc, rng, arm, hr, strategy_truth);
         }
-        let k = self.bridge.len();
-        let primary = self.record(d.baseline + d.path[k], &d.noise[k]);
+        let (unit, interim) = (self.unit, &mut arm.interim);
+        let d = self.draw(effect, on_msc, rng, |_, baseline, c, noise| {
+            interim.push(self.record(baseline + c, &noise) * unit);
+        });
+        let primary = self.record(d.baseline + d.change, &d.primary_noise);
         arm.baseline.push(d.observed_baseline * self.unit);
         arm.primary.push(primary * self.unit);
         arm.change.push((primary - d.observed_baseline) * self.unit);
         arm.stratum.push(self.stratum);
 
-        let with_msc = self.record(d.baseline + d.change_control + d.effect, &d.noise[k])
+        let with_msc = self.record(d.baseline + d.change_control + d.effect, &d.primary_noise)
             - d.observed_baseline;
-        let without = self.record(d.baseline + d.change_control, &d.noise[k]) - d.observed_baseline;
+        let without =
+            self.record(d.baseline + d.change_control, &d.primary_noise) - d.observed_baseline;
         self.own_effect(with_msc, without)
     }
 
@@ -461,14 +453,22 @@ impl CohortModel {
     fn patient_intercurrent<R: Rng + ?Sized>(
         &self,
         ic: &IntercurrentModel,
-        d: &Draws,
+        effect: f64,
         on_msc: bool,
         rng: &mut R,
         arm: &mut ArmData,
         hr: f64,
         strategy_truth: &mut [f64; 4],
     ) -> f64 {
+        // Latent change and part scatter at each visit in the patient's own arm.
+        let mut own_path = [0.0; MAX_VISITS];
+        let mut noise = [[0.0; 4]; MAX_VISITS];
+        let d = self.draw(effect, on_msc, rng, |k, _, c, scatter| {
+            own_path[k] = c;
+            noise[k] = scatter;
+        });
         let k_primary = self.bridge.len();
+        noise[k_primary] = d.primary_noise;
         let visits = ic.visits();
         let primary_week = visits[k_primary];
         // The other arm's path differs by the effect accrued by each visit;
@@ -481,13 +481,13 @@ impl CohortModel {
                     d.change_control
                 }
             } else if msc == on_msc {
-                d.path[k]
+                own_path[k]
             } else {
                 let t = visits[k] / primary_week;
                 if msc {
-                    d.path[k] + t * d.effect
+                    own_path[k] + t * d.effect
                 } else {
-                    d.path[k] - t * d.effect
+                    own_path[k] - t * d.effect
                 }
             }
         };
@@ -495,7 +495,7 @@ impl CohortModel {
         let b = d.observed_baseline;
         let mut run = |msc: bool, with: bool, shared: &mut SharedDraws| {
             ic.world(msc, with, hr, b, shared, rng, &|k, extra| {
-                self.record(d.baseline + path_of(msc, k) + extra, &d.noise[k])
+                self.record(d.baseline + path_of(msc, k) + extra, &noise[k])
             })
         };
         let own = run(on_msc, true, &mut shared);
