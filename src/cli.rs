@@ -23,6 +23,13 @@ pub enum Command {
     /// Simulate scenario files: a table on stdout; summary.csv, summary.json,
     /// power.png and power.svg in OUT/<name>/.
     Run(RunArgs),
+    /// Combine the partial summaries of `run --shard` into the files a single
+    /// run writes (bit-identical results for the same seed).
+    Merge(MergeArgs),
+    /// Benchmark this machine: the reference workload at 1..N threads, trials
+    /// per second, speed-up and parallel efficiency, and the random-number-only
+    /// baseline; a table, bench.csv and scaling.png/svg in OUT/bench/.
+    Bench(BenchArgs),
     /// Validate scenario files without simulating (exit code 2 on the first bad file).
     Check {
         /// Scenario files (TOML).
@@ -70,4 +77,47 @@ pub struct RunArgs {
     /// No progress bar and no table (errors are still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only the K-th of N disjoint slices of the replicates (K from 1) and
+    /// write OUT/<name>/partial-K-of-N.json for `trialsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_shard)]
+    pub shard: Option<(u64, u64)>,
+    /// Add replicates to the run saved in OUT/<name>/state.json instead of
+    /// starting afresh (same scenario and seed; --replicates gives the new total).
+    #[arg(long, conflicts_with = "shard")]
+    pub top_up: bool,
+}
+
+/// Options of `trialsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial summaries, or folders holding partial-*.json files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Folder that receives <name>/ with the merged run's files.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print the JSON summary on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `trialsim bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Largest thread count to measure [default: the number of CPUs]; the
+    /// counts run are 1, 2, 4, ... up to it, and it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_threads: Option<u64>,
+    /// Trials per measurement (each is repeated and the fastest kept).
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(256..))]
+    pub replicates: u64,
+    /// Repetitions per thread count; the fastest is reported.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub repeats: u64,
+    /// Folder that receives bench/ with bench.csv, scaling.png and scaling.svg.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
 }

@@ -8,7 +8,10 @@
 //! bit-identical for any thread count, and memory does not grow with the
 //! replicate count.
 
+use std::ops::Range;
 use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
 
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -413,12 +416,25 @@ pub fn run_cell_with(
     replicates: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Summary {
-    let batches = replicates.div_ceil(BATCH);
+    fold_cell(cell, mode, seed, replicates, Resume::default(), progress).0
+}
+
+/// Streams the summaries of batches `batches` of a run of `replicates`
+/// replicates to `sink`, in batch order, computing a window of batches at a
+/// time in parallel.
+pub fn for_each_batch(
+    cell: &Cell,
+    mode: EffectMode,
+    seed: u64,
+    replicates: u64,
+    batches: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+    mut sink: impl FnMut(u64, Summary),
+) {
     let window = (rayon::current_num_threads() as u64 * 8).max(8);
-    let mut total = Summary::default();
-    let mut start = 0;
-    while start < batches {
-        let end = (start + window).min(batches);
+    let mut start = batches.start;
+    while start < batches.end {
+        let end = (start + window).min(batches.end);
         let parts: Vec<Summary> = (start..end)
             .into_par_iter()
             .map_init(
@@ -426,13 +442,90 @@ pub fn run_cell_with(
                 |work, b| cell.batch(mode, seed, b, replicates, work),
             )
             .collect();
-        for part in &parts {
-            total.merge(part);
-        }
         progress(parts.iter().map(|p| p.replicates).sum());
+        for (b, part) in (start..end).zip(parts) {
+            sink(b, part);
+        }
         start = end;
     }
-    total
+}
+
+/// The fold of a run's complete batches `0..batches`: what a later run needs
+/// to add replicates without repeating these (a final partial batch is
+/// recomputed, so topping up is bit-identical to one longer run).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resume {
+    pub batches: u64,
+    pub summary: Summary,
+}
+
+/// Folds batch summaries in batch order: returns the summary of the whole
+/// run and the fold of its complete batches.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    replicates: u64,
+    complete: Resume,
+    total: Option<Summary>,
+}
+
+impl Folder {
+    /// Starts from `resume` (complete batches already folded) for a run of
+    /// `replicates` replicates.
+    pub fn new(replicates: u64, resume: Resume) -> Folder {
+        Folder {
+            replicates,
+            complete: resume,
+            total: None,
+        }
+    }
+
+    /// Adds batch `b`, which must be the next one.
+    pub fn push(&mut self, b: u64, summary: &Summary) {
+        assert_eq!(b, self.complete.batches, "batches are folded in order");
+        if (b + 1) * BATCH <= self.replicates {
+            self.complete.summary.merge(summary);
+            self.complete.batches += 1;
+        } else {
+            let mut total = self.complete.summary.clone();
+            total.merge(summary);
+            self.total = Some(total);
+        }
+    }
+
+    /// The first batch still to fold.
+    pub fn next_batch(&self) -> u64 {
+        self.complete.batches + u64::from(self.total.is_some())
+    }
+
+    /// The whole run's summary and the fold of its complete batches.
+    pub fn finish(self) -> (Summary, Resume) {
+        let total = self.total.unwrap_or_else(|| self.complete.summary.clone());
+        (total, self.complete)
+    }
+}
+
+/// Runs the batches of `cell` not yet in `resume` and folds them on.
+pub fn fold_cell(
+    cell: &Cell,
+    mode: EffectMode,
+    seed: u64,
+    replicates: u64,
+    resume: Resume,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Summary, Resume) {
+    let batches = replicates.div_ceil(BATCH);
+    let mut folder = Folder::new(replicates, resume);
+    let from = folder.next_batch();
+    for_each_batch(
+        cell,
+        mode,
+        seed,
+        replicates,
+        from..batches,
+        progress,
+        |b, s| folder.push(b, &s),
+    );
+    folder.finish()
 }
 
 /// The result of one cell: its summary at the assumed effect, the summary
@@ -443,6 +536,8 @@ pub struct CellRun {
     pub summary: Summary,
     pub prior: Option<Summary>,
     pub seconds: f64,
+    /// The folds of complete batches, for topping the run up later.
+    pub resume: (Resume, Option<Resume>),
 }
 
 /// Replicates a scenario runs in all: per sample size, and once more when the
@@ -454,23 +549,50 @@ pub fn total_replicates(scenario: &Scenario) -> u64 {
 
 /// Runs every sample size of `scenario` on the current rayon pool.
 pub fn run_scenario(scenario: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Vec<CellRun> {
+    run_scenario_from(scenario, &[], progress)
+}
+
+/// As [`run_scenario`], continuing from earlier folds of complete batches
+/// (`resume[i]` for sample size `i`; missing entries start afresh).
+pub fn run_scenario_from(
+    scenario: &Scenario,
+    resume: &[(Resume, Option<Resume>)],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<CellRun> {
     let sim = &scenario.simulation;
     scenario
         .design
         .n_per_arm
         .iter()
-        .map(|&n| {
+        .enumerate()
+        .map(|(i, &n)| {
             let cell = Cell::new(scenario, n);
             let started = Instant::now();
-            let summary = run_cell(&cell, sim.seed, sim.replicates, progress);
+            let (fixed_from, prior_from) = resume.get(i).cloned().unwrap_or_default();
+            let (summary, fixed) = fold_cell(
+                &cell,
+                EffectMode::Fixed,
+                sim.seed,
+                sim.replicates,
+                fixed_from,
+                progress,
+            );
             let prior = cell.has_prior().then(|| {
-                run_cell_with(&cell, EffectMode::Prior, sim.seed, sim.replicates, progress)
+                fold_cell(
+                    &cell,
+                    EffectMode::Prior,
+                    sim.seed,
+                    sim.replicates,
+                    prior_from.unwrap_or_default(),
+                    progress,
+                )
             });
             CellRun {
                 cell,
                 summary,
-                prior,
                 seconds: started.elapsed().as_secs_f64(),
+                resume: (fixed, prior.as_ref().map(|p| p.1.clone())),
+                prior: prior.map(|p| p.0),
             }
         })
         .collect()

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod cohort;
 pub mod engine;
@@ -18,4 +19,5 @@ pub mod jadas;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod summary;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use trialsim::cli::Cli;
 use trialsim::scenario::ScenarioError;
+use trialsim::shard::InputError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -12,7 +13,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<ScenarioError>().is_some() {
+            if e.downcast_ref::<ScenarioError>().is_some()
+                || e.downcast_ref::<InputError>().is_some()
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

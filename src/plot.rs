@@ -404,3 +404,77 @@ fn draw_estimand_bias<DB: DrawingBackend>(
     )))?;
     Ok(())
 }
+
+struct ScalingPlot<'a>(&'a crate::bench::BenchReport);
+
+impl Plot for ScalingPlot<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw_scaling(root, self.0)
+    }
+}
+
+/// `scaling.png` and `scaling.svg` of `trialsim bench`: speed-up against
+/// threads, with the ideal line.
+///
+/// # Errors
+/// If drawing fails.
+pub fn scaling_files(report: &crate::bench::BenchReport) -> Result<(Vec<u8>, String)> {
+    let plot = ScalingPlot(report);
+    Ok((
+        render_png("scaling.png", &plot)?,
+        render_svg("scaling.svg", &plot)?,
+    ))
+}
+
+fn draw_scaling<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &crate::bench::BenchReport,
+) -> DrawResult<DB> {
+    register_fonts();
+    root.fill(&WHITE)?;
+    let max = report.rows.iter().map(|r| r.threads).max().unwrap_or(1) as f64;
+    let top = report.rows.iter().map(|r| r.speedup).fold(max, f64::max) * 1.05;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("trialsim bench: speed-up ({} CPUs)", report.cpus),
+            ("sans-serif", 24, FontStyle::Bold),
+        )
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..max + 0.5, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .x_desc("threads")
+        .y_desc("throughput / one thread's")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(0.0, 0.0), (max, max)],
+            8,
+            6,
+            BLACK.mix(0.5).stroke_width(1),
+        ))?
+        .label("ideal (efficiency 1)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5)));
+    let points: Vec<(f64, f64)> = report
+        .rows
+        .iter()
+        .map(|r| (r.threads as f64, r.speedup))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))?
+        .label("measured")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+    chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, BLUE.filled())))?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 14))
+        .draw()?;
+    Ok(())
+}

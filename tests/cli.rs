@@ -128,8 +128,22 @@ fn run_writes_table_csv_json_png_svg() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let svg = fs::read_to_string(dir.join("power.svg")).unwrap();
     assert!(svg.contains("<svg") && svg.contains("power by sample size"));
-    // No temporary files left behind.
-    assert_eq!(fs::read_dir(&dir).unwrap().count(), 4);
+    // The four outputs and the resumable state; no temporary files left behind.
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "power.png",
+            "power.svg",
+            "state.json",
+            "summary.csv",
+            "summary.json"
+        ]
+    );
 }
 
 #[test]
@@ -503,4 +517,109 @@ fn intercurrent_runs_write_flare_and_estimand_plots_and_per_arm_json() {
             .unwrap()
             .contains("flare_probability_msc,flare_probability_control")
     );
+}
+
+#[test]
+fn shard_merge_and_top_up_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = "scenarios/sle_sri4_fisher.toml";
+    let json = |args: &[&str], out: &Path| -> Value {
+        let output = trialsim()
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let single = without_timing(json(
+        &["run", "--json", "--quiet", "--replicates", "1200", scenario],
+        &dir.path().join("a"),
+    ));
+    let shards = dir.path().join("b");
+    for k in ["2/2", "1/2"] {
+        trialsim()
+            .args([
+                "run",
+                "--quiet",
+                "--replicates",
+                "1200",
+                "--shard",
+                k,
+                "--out",
+            ])
+            .arg(&shards)
+            .arg(scenario)
+            .assert()
+            .success();
+    }
+    let merged = without_timing(json(
+        &[
+            "merge",
+            "--json",
+            "--quiet",
+            shards.join("sle_sri4_fisher").to_str().unwrap(),
+        ],
+        &dir.path().join("m"),
+    ));
+    assert_eq!(single, merged);
+    for f in [
+        "summary.csv",
+        "summary.json",
+        "power.png",
+        "power.svg",
+        "state.json",
+    ] {
+        assert!(dir.path().join("m/sle_sri4_fisher").join(f).exists(), "{f}");
+    }
+    json(
+        &["run", "--json", "--quiet", "--replicates", "500", scenario],
+        &dir.path().join("t"),
+    );
+    let topped = without_timing(json(
+        &[
+            "run",
+            "--json",
+            "--quiet",
+            "--replicates",
+            "1200",
+            "--top-up",
+            scenario,
+        ],
+        &dir.path().join("t"),
+    ));
+    assert_eq!(single, topped);
+    // Fewer replicates than saved, a missing state and a bad shard are bad input.
+    let out = dir.path().join("t");
+    trialsim()
+        .args(["run", "--quiet", "--replicates", "100", "--top-up", "--out"])
+        .arg(&out)
+        .arg(scenario)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already has 1200 replicates"));
+    trialsim()
+        .args(["run", "--quiet", "--top-up", "--out"])
+        .arg(dir.path().join("none"))
+        .arg(scenario)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("without --top-up"));
+    trialsim()
+        .args(["run", "--shard", "3/2", scenario])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("K runs from 1 to N"));
+    trialsim()
+        .args(["merge", "--out"])
+        .arg(dir.path().join("x"))
+        .arg(dir.path().join("a"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no partial-*.json"));
 }

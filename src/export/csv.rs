@@ -6,6 +6,7 @@
 //! row are left out, and per-week curves (arrays) are left to the JSON.
 
 use anyhow::Result;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::report::RunReport;
@@ -36,8 +37,16 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
 /// # Errors
 /// If a record cannot be serialised.
 pub fn to_bytes(report: &RunReport) -> Result<Vec<u8>> {
-    let mut rows: Vec<Vec<(String, String)>> = Vec::with_capacity(report.results.len());
-    for r in &report.results {
+    rows_to_bytes(&report.results)
+}
+
+/// CSV bytes of any records: one row each, columns from their JSON form.
+///
+/// # Errors
+/// If a record cannot be serialised.
+pub fn rows_to_bytes<T: Serialize>(records: &[T]) -> Result<Vec<u8>> {
+    let mut rows: Vec<Vec<(String, String)>> = Vec::with_capacity(records.len());
+    for r in records {
         let mut row = Vec::new();
         flatten("", &serde_json::to_value(r)?, &mut row);
         rows.push(row);

@@ -1,0 +1,435 @@
+//! Shards, merges and top-ups: one run's replicates split across processes or
+//! machines, or extended later, with the same result as one run.
+//!
+//! A run's summary is the fold, in batch order, of per-batch summaries
+//! ([`crate::engine::BATCH`] replicates each). Shard K of N computes the
+//! batches `(K-1)·B/N .. K·B/N` and writes their summaries individually;
+//! [`merge`] folds all of them in batch order, so counts and every float are
+//! bit-identical to a single run with the same seed, whatever order the
+//! shards finished in. A normal run also writes `state.json`, the fold of its
+//! complete batches, from which a top-up continues.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{self, BATCH, Cell, CellRun, EffectMode, Folder, Resume};
+use crate::scenario::{self, Scenario};
+use crate::summary::Summary;
+
+/// File name of a run's resumable state.
+pub const STATE_FILE: &str = "state.json";
+
+/// Bad shard, merge or top-up input: exit code 2, like a bad scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn input_error(message: String) -> anyhow::Error {
+    InputError(message).into()
+}
+
+/// What a partial or saved run was computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub scenario: String,
+    pub scenario_file: String,
+    /// The scenario file's text, so a merge can rebuild the scenario.
+    pub scenario_text: String,
+    pub seed: u64,
+    pub replicates: u64,
+    /// The validated scenario with seed and replicates blanked: two runs
+    /// can be combined only if their keys are equal.
+    pub key: String,
+    pub trialsim_version: String,
+}
+
+impl Provenance {
+    /// The provenance of `scenario`, read from `file` (whose text is `text`).
+    pub fn new(scenario: &Scenario, file: &Path, text: &str) -> Provenance {
+        Provenance {
+            scenario: scenario.name.clone(),
+            scenario_file: file.display().to_string(),
+            scenario_text: text.to_string(),
+            seed: scenario.simulation.seed,
+            replicates: scenario.simulation.replicates,
+            key: key(scenario),
+            trialsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
+    /// The scenario again, with the seed and replicates of the run.
+    ///
+    /// # Errors
+    /// If the stored text no longer validates.
+    pub fn scenario(&self) -> Result<Scenario> {
+        let mut s = scenario::parse(Path::new(&self.scenario_file), &self.scenario_text)?;
+        s.simulation.seed = self.seed;
+        s.simulation.replicates = self.replicates;
+        Ok(s)
+    }
+}
+
+/// The comparison key of a scenario: everything but seed and replicates.
+pub fn key(scenario: &Scenario) -> String {
+    let mut s = scenario.clone();
+    s.simulation.seed = 0;
+    s.simulation.replicates = 0;
+    format!("{s:?}")
+}
+
+/// One batch's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub index: u64,
+    pub summary: Summary,
+}
+
+/// A shard's batches of one sample size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialCell {
+    pub n_per_arm: usize,
+    pub fixed: Vec<Batch>,
+    pub prior: Option<Vec<Batch>>,
+    pub seconds: f64,
+}
+
+/// What `trialsim run --shard K/N` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    pub provenance: Provenance,
+    /// 1-based shard number and the number of shards.
+    pub shard: u64,
+    pub shards: u64,
+    pub threads: usize,
+    pub cells: Vec<PartialCell>,
+}
+
+/// A run's resumable state (`state.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub provenance: Provenance,
+    /// Per sample size: the folds of complete batches, fixed effect and prior.
+    pub cells: Vec<(Resume, Option<Resume>)>,
+}
+
+impl RunState {
+    /// The state of a finished run.
+    pub fn of(provenance: Provenance, runs: &[CellRun]) -> RunState {
+        RunState {
+            provenance,
+            cells: runs.iter().map(|r| r.resume.clone()).collect(),
+        }
+    }
+
+    /// Checks that this saved run can be topped up to `scenario`.
+    ///
+    /// # Errors
+    /// An [`InputError`] if the scenario or seed differ, or the saved run
+    /// already has more replicates than asked for.
+    pub fn check_top_up(&self, scenario: &Scenario, path: &Path) -> Result<()> {
+        let p = &self.provenance;
+        if p.key != key(scenario) {
+            return Err(input_error(format!(
+                "{}: the saved run is of a different scenario than {} (same name, other settings); run without --top-up to start afresh",
+                path.display(),
+                scenario.name
+            )));
+        }
+        if p.seed != scenario.simulation.seed {
+            return Err(input_error(format!(
+                "{}: the saved run used seed {}, not {}; topping up needs the same seed",
+                path.display(),
+                p.seed,
+                scenario.simulation.seed
+            )));
+        }
+        if p.replicates > scenario.simulation.replicates {
+            return Err(input_error(format!(
+                "{}: the saved run already has {} replicates; ask for at least that many with --replicates",
+                path.display(),
+                p.replicates
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Batches of shard `k` (1-based) of `n` out of `batches`.
+pub fn shard_range(batches: u64, k: u64, n: u64) -> Range<u64> {
+    (k - 1) * batches / n..k * batches / n
+}
+
+/// Parses `K/N` with 1 <= K <= N.
+///
+/// # Errors
+/// A message saying what is allowed.
+pub fn parse_shard(text: &str) -> std::result::Result<(u64, u64), String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not K/N (for example 3/8)"))?;
+    let k: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a shard number"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a shard count"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!(
+            "shard {k}/{n} does not exist: K runs from 1 to N, N at least 1"
+        ));
+    }
+    Ok((k, n))
+}
+
+/// Runs shard `k` of `n` of `scenario` on the current rayon pool.
+pub fn run_shard(
+    scenario: &Scenario,
+    provenance: Provenance,
+    (k, n): (u64, u64),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Partial {
+    let sim = &scenario.simulation;
+    let batches = sim.replicates.div_ceil(BATCH);
+    let range = shard_range(batches, k, n);
+    let collect = |cell: &Cell, mode| {
+        let mut out = Vec::with_capacity((range.end - range.start) as usize);
+        engine::for_each_batch(
+            cell,
+            mode,
+            sim.seed,
+            sim.replicates,
+            range.clone(),
+            progress,
+            |index, summary| out.push(Batch { index, summary }),
+        );
+        out
+    };
+    let cells = scenario
+        .design
+        .n_per_arm
+        .iter()
+        .map(|&size| {
+            let started = std::time::Instant::now();
+            let cell = Cell::new(scenario, size);
+            let fixed = collect(&cell, EffectMode::Fixed);
+            let prior = cell.has_prior().then(|| collect(&cell, EffectMode::Prior));
+            PartialCell {
+                n_per_arm: size,
+                fixed,
+                prior,
+                seconds: started.elapsed().as_secs_f64(),
+            }
+        })
+        .collect();
+    Partial {
+        provenance,
+        shard: k,
+        shards: n,
+        threads: rayon::current_num_threads(),
+        cells,
+    }
+}
+
+/// Reads partial summaries from files, or from every `partial-*.json` in
+/// the folders given.
+///
+/// # Errors
+/// If a path cannot be read or is not a partial summary.
+pub fn read_partials(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Partial)>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("partial-") && n.ends_with(".json"))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(input_error(format!(
+                    "{}: no partial-*.json files here",
+                    path.display()
+                )));
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f)
+                .with_context(|| format!("cannot read {}", f.display()))?;
+            let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+                input_error(format!(
+                    "{}: not a trialsim partial summary ({e})",
+                    f.display()
+                ))
+            })?;
+            Ok((f, partial))
+        })
+        .collect()
+}
+
+/// A merged run: the scenario, its cells, and the shards' timing.
+pub struct Merged {
+    pub scenario: Scenario,
+    pub provenance: Provenance,
+    pub runs: Vec<CellRun>,
+    pub threads: usize,
+}
+
+/// Folds the shards' batches in batch order into the runs a single process
+/// would have produced.
+///
+/// # Errors
+/// An [`InputError`] when the partials are of different scenarios, seeds or
+/// replicate counts, or a shard is missing or given twice.
+pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
+    let Some((first_path, first)) = partials.first() else {
+        return Err(input_error(
+            "nothing to merge: give partial summaries or folders holding them".into(),
+        ));
+    };
+    let p0 = &first.provenance;
+    for (path, p) in &partials[1..] {
+        let q = &p.provenance;
+        let what = if q.key != p0.key {
+            Some(format!(
+                "scenario `{}` vs `{}` (or its settings)",
+                q.scenario, p0.scenario
+            ))
+        } else if q.seed != p0.seed {
+            Some(format!("seed {} vs {}", q.seed, p0.seed))
+        } else if q.replicates != p0.replicates {
+            Some(format!("{} vs {} replicates", q.replicates, p0.replicates))
+        } else if p.shards != first.shards {
+            Some(format!("{} vs {} shards", p.shards, first.shards))
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(input_error(format!(
+                "{} and {} are parts of different runs ({what}); merge only the shards of one run",
+                path.display(),
+                first_path.display()
+            )));
+        }
+    }
+    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
+    for (path, p) in &partials {
+        if let Some(other) = seen.insert(p.shard, path) {
+            return Err(input_error(format!(
+                "shard {}/{} is given twice: {} and {}",
+                p.shard,
+                p.shards,
+                other.display(),
+                path.display()
+            )));
+        }
+    }
+    let missing: Vec<String> = (1..=first.shards)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| format!("{k}/{}", first.shards))
+        .collect();
+    if !missing.is_empty() {
+        return Err(input_error(format!(
+            "shards missing: {}",
+            missing.join(", ")
+        )));
+    }
+
+    let scenario = p0.scenario()?;
+    let replicates = p0.replicates;
+    let runs = scenario
+        .design
+        .n_per_arm
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            let cell = Cell::new(&scenario, n);
+            let fold = |pick: &dyn Fn(&PartialCell) -> Option<&Vec<Batch>>| -> Result<(Summary, Resume)> {
+                let mut batches: Vec<&Batch> =
+                    partials.iter().filter_map(|(_, p)| pick(&p.cells[i])).flatten().collect();
+                batches.sort_by_key(|b| b.index);
+                let mut folder = Folder::new(replicates, Resume::default());
+                for (expected, b) in batches.iter().enumerate() {
+                    if b.index != expected as u64 {
+                        return Err(input_error(format!(
+                            "sample size {n}: batch {expected} is missing or repeated in the shards"
+                        )));
+                    }
+                    folder.push(b.index, &b.summary);
+                }
+                if batches.len() as u64 != replicates.div_ceil(BATCH) {
+                    return Err(input_error(format!("sample size {n}: the shards do not cover every batch")));
+                }
+                Ok(folder.finish())
+            };
+            let (summary, fixed) = fold(&|c| Some(&c.fixed))?;
+            let prior = if cell.has_prior() { Some(fold(&|c| c.prior.as_ref())?) } else { None };
+            let seconds = partials.iter().map(|(_, p)| p.cells[i].seconds).sum();
+            Ok(CellRun {
+                cell,
+                summary,
+                seconds,
+                resume: (fixed, prior.as_ref().map(|p| p.1.clone())),
+                prior: prior.map(|p| p.0),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Merged {
+        provenance: p0.clone(),
+        threads: partials.iter().map(|(_, p)| p.threads).max().unwrap_or(1),
+        scenario,
+        runs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_ranges_tile_the_batches() {
+        for batches in [0u64, 1, 5, 39, 40, 1000] {
+            for n in 1..=9 {
+                let mut next = 0;
+                for k in 1..=n {
+                    let r = shard_range(batches, k, n);
+                    assert_eq!(r.start, next);
+                    next = r.end;
+                }
+                assert_eq!(next, batches);
+            }
+        }
+    }
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!(parse_shard("3/8"), Ok((3, 8)));
+        assert!(parse_shard("0/8").is_err());
+        assert!(parse_shard("9/8").is_err());
+        assert!(parse_shard("3").is_err());
+        assert!(parse_shard("a/b").is_err());
+    }
+}

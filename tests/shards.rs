@@ -1,0 +1,141 @@
+//! Shards, merges, top-ups and thread counts all give the single run's
+//! summary, bit for bit.
+
+use std::path::{Path, PathBuf};
+
+use trialsim::engine::{self, CellRun};
+use trialsim::scenario;
+use trialsim::shard::{self, Partial, Provenance};
+
+fn load(file: &str, replicates: u64) -> (scenario::Scenario, Provenance) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut s = scenario::parse(Path::new(file), &text).unwrap();
+    s.simulation.replicates = replicates;
+    let p = Provenance::new(&s, Path::new(file), &text);
+    (s, p)
+}
+
+/// Every summary of a run as JSON text: equal text means equal bits.
+fn fingerprint(runs: &[CellRun]) -> Vec<String> {
+    runs.iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                serde_json::to_string(&r.summary).unwrap(),
+                serde_json::to_string(&r.prior).unwrap(),
+                serde_json::to_string(&r.resume).unwrap()
+            )
+        })
+        .collect()
+}
+
+const SCENARIOS: [&str; 2] = [
+    "scenarios/jia_jadas27.toml",
+    "scenarios/jia_mtx_withdrawal.toml",
+];
+
+#[test]
+fn merged_shards_equal_one_run_whatever_the_order() {
+    for file in SCENARIOS {
+        let (s, p) = load(file, 2_100);
+        let single = fingerprint(&engine::run_scenario(&s, &|_| {}));
+        for n in [1u64, 2, 3, 7] {
+            let mut partials: Vec<(PathBuf, Partial)> = (1..=n)
+                .map(|k| {
+                    (
+                        PathBuf::from(format!("p{k}")),
+                        shard::run_shard(&s, p.clone(), (k, n), &|_| {}),
+                    )
+                })
+                .collect();
+            // Shards finish in any order: last first, then rotated.
+            partials.reverse();
+            partials.rotate_left((n / 2) as usize);
+            // Through JSON, as the files travel.
+            let partials = partials
+                .into_iter()
+                .map(|(path, part)| {
+                    let text = serde_json::to_string(&part).unwrap();
+                    (path, serde_json::from_str(&text).unwrap())
+                })
+                .collect();
+            let merged = shard::merge(partials).unwrap();
+            assert_eq!(fingerprint(&merged.runs), single, "{file}, {n} shards");
+        }
+    }
+}
+
+#[test]
+fn top_up_equals_one_longer_run() {
+    for file in SCENARIOS {
+        // 1,000 is not a multiple of the batch size: the partial last batch is redone.
+        let (short, _) = load(file, 1_000);
+        let (long, _) = load(file, 3_000);
+        let first = engine::run_scenario(&short, &|_| {});
+        let resume: Vec<_> = first.iter().map(|r| r.resume.clone()).collect();
+        let resume: Vec<_> =
+            serde_json::from_str(&serde_json::to_string(&resume).unwrap()).unwrap();
+        let topped = engine::run_scenario_from(&long, &resume, &|_| {});
+        assert_eq!(
+            fingerprint(&topped),
+            fingerprint(&engine::run_scenario(&long, &|_| {})),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_parts_of_different_runs() {
+    let (s, p) = load(SCENARIOS[0], 600);
+    let part = |s: &scenario::Scenario, p: &Provenance, k, n| {
+        (
+            PathBuf::from(format!("{k}of{n}")),
+            shard::run_shard(s, p.clone(), (k, n), &|_| {}),
+        )
+    };
+    let err = |parts| shard::merge(parts).err().expect("refused").to_string();
+
+    let mut other_seed = s.clone();
+    other_seed.simulation.seed += 1;
+    let p_seed = Provenance {
+        seed: other_seed.simulation.seed,
+        ..p.clone()
+    };
+    let m = err(vec![part(&s, &p, 1, 2), part(&other_seed, &p_seed, 2, 2)]);
+    assert!(m.contains("different runs") && m.contains("seed"), "{m}");
+
+    let (other, p_other) = load(SCENARIOS[1], 600);
+    let m = err(vec![part(&s, &p, 1, 2), part(&other, &p_other, 2, 2)]);
+    assert!(
+        m.contains("different runs") && m.contains("scenario"),
+        "{m}"
+    );
+
+    let m = err(vec![part(&s, &p, 1, 3), part(&s, &p, 3, 3)]);
+    assert!(m.contains("shards missing: 2/3"), "{m}");
+    let m = err(vec![
+        part(&s, &p, 1, 2),
+        part(&s, &p, 1, 2),
+        part(&s, &p, 2, 2),
+    ]);
+    assert!(m.contains("given twice"), "{m}");
+    let m = err(vec![part(&s, &p, 1, 2), part(&s, &p, 2, 3)]);
+    assert!(m.contains("shards"), "{m}");
+}
+
+#[test]
+fn one_two_and_four_threads_agree() {
+    let (s, _) = load(SCENARIOS[1], 2_100);
+    let runs: Vec<Vec<String>> = [1, 2, 4]
+        .iter()
+        .map(|&t| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap();
+            pool.install(|| fingerprint(&engine::run_scenario(&s, &|_| {})))
+        })
+        .collect();
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[0], runs[2]);
+}
