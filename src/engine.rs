@@ -290,7 +290,7 @@ impl Cell {
         summary.estimand_truth.push(estimand_truth);
         match result {
             Ok(r) => {
-                if self.analyzer.rejects(r.p_value) {
+                if self.analyzer.rejects(&r) {
                     summary.rejections += 1;
                 }
                 if self.analyzer.covers(&r, estimand_truth) {

@@ -20,7 +20,7 @@
 use rand::Rng;
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 
-use crate::analysis::{Alternative, AnalysisFailure, ArmView, Interval, TestResult, t_p_value};
+use crate::analysis::{Alternative, AnalysisFailure, ArmView, Interval, Significance, TestResult};
 use crate::cohort::{ArmData, Cohort};
 use crate::scenario::intercurrent::Strategy;
 
@@ -266,7 +266,11 @@ pub fn rubin(
     let se = total.sqrt();
     Ok(TestResult {
         estimate,
-        p_value: t_p_value(estimate / se, df, alternative),
+        significance: Significance::T {
+            t: estimate / se,
+            df,
+            alternative,
+        },
         interval: Interval::T { se, df },
     })
 }

@@ -73,7 +73,7 @@ fn fisher_size(n: usize, p: f64, alpha: f64, alt: Alternative) -> f64 {
     let mut size = 0.0;
     for a in 0..=n {
         for b in 0..=n {
-            if fisher_exact(a, n, b, n, alt, &lf).unwrap().p_value <= alpha {
+            if fisher_exact(a, n, b, n, alt, &lf).unwrap().p_value() <= alpha {
                 size += binom(a) * binom(b);
             }
         }

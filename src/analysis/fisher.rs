@@ -4,7 +4,7 @@
 //! margins, that is no more likely than the one observed (R's `fisher.test`,
 //! with its relative tolerance of 1e-7 for ties in probability).
 
-use super::{Alternative, AnalysisFailure, Interval, TestResult};
+use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult};
 use crate::summary::wilson_interval;
 
 /// `ln(k!)` for `k = 0..=n`, built once per sample size.
@@ -41,7 +41,7 @@ impl LogFactorials {
 /// // Fisher's tea-tasting table [[3, 1], [1, 3]]: two-sided p = 34/70.
 /// let lf = LogFactorials::new(8);
 /// let r = fisher_exact(3, 4, 1, 4, Alternative::TwoSided, &lf).unwrap();
-/// assert!((r.p_value - 34.0 / 70.0).abs() < 1e-12);
+/// assert!((r.p_value() - 34.0 / 70.0).abs() < 1e-12);
 /// ```
 pub fn fisher_exact(
     r1: usize,
@@ -82,7 +82,7 @@ pub fn fisher_exact(
     .min(1.0);
     Ok(TestResult {
         estimate: r1 as f64 / n1 as f64 - r0 as f64 / n0 as f64,
-        p_value,
+        significance: Significance::P(p_value),
         interval: newcombe(r1, n1, r0, n0),
     })
 }
@@ -108,7 +108,9 @@ mod tests {
     fn p(table: [[usize; 2]; 2], alt: Alternative) -> f64 {
         let [[a, b], [c, d]] = table;
         let lf = LogFactorials::new(a + b + c + d);
-        fisher_exact(a, a + b, c, c + d, alt, &lf).unwrap().p_value
+        fisher_exact(a, a + b, c, c + d, alt, &lf)
+            .unwrap()
+            .p_value()
     }
 
     #[test]
@@ -178,13 +180,13 @@ mod tests {
         assert_eq!(
             fisher_exact(0, 10, 0, 10, Alternative::TwoSided, &lf)
                 .unwrap()
-                .p_value,
+                .p_value(),
             1.0
         );
         assert_eq!(
             fisher_exact(10, 10, 10, 10, Alternative::TwoSided, &lf)
                 .unwrap()
-                .p_value,
+                .p_value(),
             1.0
         );
     }

@@ -33,9 +33,22 @@ pub enum Alternative {
 pub struct TestResult {
     /// MSC minus control, on the analysis scale.
     pub estimate: f64,
-    pub p_value: f64,
+    pub significance: Significance,
     /// The 95% two-sided confidence interval of the estimate.
     pub interval: Interval,
+}
+
+/// A test's evidence against the null: a p-value, or a t statistic whose
+/// p-value is computed only when asked for (the engine decides most t-tests
+/// by a critical value fixed per sample size, saving a distribution call).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Significance {
+    P(f64),
+    T {
+        t: f64,
+        df: f64,
+        alternative: Alternative,
+    },
 }
 
 /// A 95% confidence interval.
@@ -48,6 +61,14 @@ pub enum Interval {
 }
 
 impl TestResult {
+    /// The p-value.
+    pub fn p_value(&self) -> f64 {
+        match self.significance {
+            Significance::P(p) => p,
+            Significance::T { t, df, alternative } => t_p_value(t, df, alternative),
+        }
+    }
+
     /// Whether the 95% interval contains `theta`. `t_975` may carry the
     /// critical value for the interval's df, saving a distribution call.
     pub fn covers(&self, theta: f64, t_975: Option<(f64, f64)>) -> bool {
@@ -135,9 +156,10 @@ pub struct Analyzer {
     alternative: Alternative,
     alpha: f64,
     scale: EffectScale,
-    ancova_t: Option<StudentsT>,
     /// `(df, t quantile 0.975)` for analyses whose df is fixed by the design.
     t_975: Option<(f64, f64)>,
+    /// `(df, critical t at alpha for the alternative)`, likewise.
+    t_critical: Option<(f64, f64)>,
     exact_u: Option<ExactU>,
     log_factorials: Option<LogFactorials>,
 }
@@ -180,14 +202,21 @@ impl Analyzer {
             let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
             (df, t.inverse_cdf(0.975))
         });
+        let tail = match sided {
+            Sided::Two => alpha / 2.0,
+            Sided::One => alpha,
+        };
+        let t_critical = fixed_df.map(|df| {
+            let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
+            (df, t.inverse_cdf(1.0 - tail))
+        });
         Analyzer {
             t_975,
+            t_critical,
             kind,
             alternative,
             alpha,
             scale,
-            ancova_t: (kind == AnalysisKind::Ancova && total > 3)
-                .then(|| StudentsT::new(0.0, 1.0, (total - 3) as f64).expect("df > 0")),
             exact_u: (kind == AnalysisKind::Wilcoxon
                 && n_msc < wilcoxon::EXACT_BELOW
                 && n_control < wilcoxon::EXACT_BELOW)
@@ -226,10 +255,18 @@ impl Analyzer {
         result.covers(theta, self.t_975)
     }
 
-    /// Whether a p-value rejects the null hypothesis.
+    /// Whether a result rejects the null hypothesis at `alpha`: by the
+    /// critical t when the df is the design's, else by the p-value.
     #[inline]
-    pub fn rejects(&self, p_value: f64) -> bool {
-        p_value <= self.alpha
+    pub fn rejects(&self, result: &TestResult) -> bool {
+        match (result.significance, self.t_critical) {
+            (Significance::T { t, df, .. }, Some((d, crit))) if d == df => match self.alternative {
+                Alternative::TwoSided => t.abs() >= crit,
+                Alternative::Less => t <= -crit,
+                Alternative::Greater => t >= crit,
+            },
+            _ => result.p_value() <= self.alpha,
+        }
     }
 
     /// Runs the analysis on one replicate.
@@ -257,7 +294,6 @@ impl Analyzer {
                 control.baseline,
                 control.primary,
                 alt,
-                self.ancova_t.as_ref(),
             ),
             AnalysisKind::Wilcoxon => wilcoxon::wilcoxon(
                 msc.change,

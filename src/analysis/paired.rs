@@ -2,7 +2,7 @@
 //! a single-arm series. Its estimate is the apparent improvement, which mixes
 //! MSC's effect with placebo response and regression to the mean.
 
-use super::{Alternative, AnalysisFailure, Interval, TestResult, mean_var, t_p_value};
+use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult, mean_var};
 
 /// One-sample t-test of `mean(change) = 0`, n - 1 degrees of freedom.
 ///
@@ -15,7 +15,7 @@ use super::{Alternative, AnalysisFailure, Interval, TestResult, mean_var, t_p_va
 /// // The seed series' PGA falls, 8-2, 7-2 and 6-1: mean -5.33, t = -16, p = 0.0039.
 /// let r = paired_t(&[-6.0, -5.0, -5.0], Alternative::TwoSided).unwrap();
 /// assert!((r.estimate + 16.0 / 3.0).abs() < 1e-12);
-/// assert!((r.p_value - 0.003_884).abs() < 1e-5);
+/// assert!((r.p_value() - 0.003_884).abs() < 1e-5);
 /// ```
 pub fn paired_t(change: &[f64], alternative: Alternative) -> Result<TestResult, AnalysisFailure> {
     if change.len() < 2 {
@@ -29,7 +29,11 @@ pub fn paired_t(change: &[f64], alternative: Alternative) -> Result<TestResult, 
     let t = mean / (var / n).sqrt();
     Ok(TestResult {
         estimate: mean,
-        p_value: t_p_value(t, n - 1.0, alternative),
+        significance: Significance::T {
+            t,
+            df: n - 1.0,
+            alternative,
+        },
         interval: Interval::T {
             se: (var / n).sqrt(),
             df: n - 1.0,

@@ -1,6 +1,6 @@
 //! Welch's two-sample t-test (unequal variances, Satterthwaite degrees of freedom).
 
-use super::{Alternative, AnalysisFailure, Interval, TestResult, mean_var, t_p_value};
+use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult, mean_var};
 
 /// Welch's t-test of `mean(x) - mean(y)`.
 ///
@@ -12,7 +12,7 @@ use super::{Alternative, AnalysisFailure, Interval, TestResult, mean_var, t_p_va
 /// use trialsim::analysis::{welch::welch_t, Alternative};
 /// let r = welch_t(&[1.0, 2.0, 3.0, 4.0], &[3.0, 4.0, 5.0, 6.0], Alternative::TwoSided).unwrap();
 /// assert_eq!(r.estimate, -2.0);
-/// assert!((r.p_value - 0.0714).abs() < 1e-3);
+/// assert!((r.p_value() - 0.0714).abs() < 1e-3);
 /// ```
 pub fn welch_t(
     x: &[f64],
@@ -35,7 +35,7 @@ pub fn welch_t(
     let df = se2 * se2 / (ax * ax / (nx - 1.0) + ay * ay / (ny - 1.0));
     Ok(TestResult {
         estimate,
-        p_value: t_p_value(t, df, alternative),
+        significance: Significance::T { t, df, alternative },
         interval: Interval::T { se: se2.sqrt(), df },
     })
 }
@@ -52,14 +52,14 @@ mod tests {
     fn matches_scipy() {
         let two = welch_t(&X, &Y, Alternative::TwoSided).unwrap();
         assert!(
-            (two.p_value - 0.017_695_290_923_688_53).abs() < 1e-12,
+            (two.p_value() - 0.017_695_290_923_688_53).abs() < 1e-12,
             "{}",
-            two.p_value
+            two.p_value()
         );
         let less = welch_t(&X, &Y, Alternative::Less).unwrap();
-        assert!((less.p_value - 0.008_847_645_461_844_265).abs() < 1e-12);
+        assert!((less.p_value() - 0.008_847_645_461_844_265).abs() < 1e-12);
         let greater = welch_t(&X, &Y, Alternative::Greater).unwrap();
-        assert!((greater.p_value - (1.0 - 0.008_847_645_461_844_265)).abs() < 1e-12);
+        assert!((greater.p_value() - (1.0 - 0.008_847_645_461_844_265)).abs() < 1e-12);
         let mx = X.iter().sum::<f64>() / 7.0;
         let my = Y.iter().sum::<f64>() / 6.0;
         assert!((two.estimate - (mx - my)).abs() < 1e-15);

@@ -6,7 +6,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::{Alternative, AnalysisFailure, Interval, TestResult};
+use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult};
 
 /// Arms smaller than this (both) get the exact test when there are no ties.
 pub const EXACT_BELOW: usize = 50;
@@ -167,7 +167,7 @@ pub fn wilcoxon(
     };
     Ok(TestResult {
         estimate,
-        p_value,
+        significance: Significance::P(p_value),
         interval,
     })
 }
@@ -207,16 +207,16 @@ mod tests {
         let b = [2.0, 5.1, 6.3, 4.9, 3.8, 7.0];
         let two = run(&a, &b, Alternative::TwoSided, true);
         assert!(
-            (two.p_value - 0.051_948_051_948_051_95).abs() < 1e-12,
+            (two.p_value() - 0.051_948_051_948_051_95).abs() < 1e-12,
             "{}",
-            two.p_value
+            two.p_value()
         );
         assert!(
-            (run(&a, &b, Alternative::Less, true).p_value - 0.025_974_025_974_025_976).abs()
+            (run(&a, &b, Alternative::Less, true).p_value() - 0.025_974_025_974_025_976).abs()
                 < 1e-12
         );
         assert!(
-            (run(&a, &b, Alternative::Greater, true).p_value - 0.984_848_484_848_484_9).abs()
+            (run(&a, &b, Alternative::Greater, true).p_value() - 0.984_848_484_848_484_9).abs()
                 < 1e-12
         );
         assert!((two.estimate - -2.65).abs() < 1e-12);
@@ -239,12 +239,12 @@ mod tests {
         ];
         let two = run(&a, &b, Alternative::TwoSided, true);
         assert!(
-            (two.p_value - 0.083_619_055_601_816_87).abs() < 1e-10,
+            (two.p_value() - 0.083_619_055_601_816_87).abs() < 1e-10,
             "{}",
-            two.p_value
+            two.p_value()
         );
         let less = run(&a, &b, Alternative::Less, true);
-        assert!((less.p_value - 0.041_809_527_800_908_436).abs() < 1e-10);
+        assert!((less.p_value() - 0.041_809_527_800_908_436).abs() < 1e-10);
         assert!((two.estimate - -0.358).abs() < 1e-12);
     }
 
@@ -255,16 +255,16 @@ mod tests {
         // With ties the exact table is not used even when offered.
         let two = run(&c, &d, Alternative::TwoSided, true);
         assert!(
-            (two.p_value - 0.022_287_319_014_553_01).abs() < 1e-12,
+            (two.p_value() - 0.022_287_319_014_553_01).abs() < 1e-12,
             "{}",
-            two.p_value
+            two.p_value()
         );
         assert!(
-            (run(&c, &d, Alternative::Less, true).p_value - 0.011_143_659_507_276_506).abs()
+            (run(&c, &d, Alternative::Less, true).p_value() - 0.011_143_659_507_276_506).abs()
                 < 1e-12
         );
         assert!(
-            (run(&c, &d, Alternative::Greater, true).p_value - 0.991_861_333_208_747_5).abs()
+            (run(&c, &d, Alternative::Greater, true).p_value() - 0.991_861_333_208_747_5).abs()
                 < 1e-12
         );
         assert_eq!(two.estimate, -2.0);
