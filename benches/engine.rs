@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench engine` reports, as elements per second = trials per second:
 //! one analysis, one replicate, a whole cell of replicates on 1 and 2 threads,
-//! and the random-number-only baseline (the same count of standard normals
+//! one replicate of the reference with flares and rescue
+//! (`scenarios/reference_sle_ancova_30_flares.toml`), and the random-number-only baseline (the same count of standard normals
 //! from the same generator, with the same per-replicate stream set-up).
 
 use std::hint::black_box;
@@ -16,15 +17,16 @@ use trialsim::scenario;
 use trialsim::summary::Summary;
 
 const REFERENCE: &str = "scenarios/reference_sle_ancova_30.toml";
+const REFERENCE_FLARES: &str = "scenarios/reference_sle_ancova_30_flares.toml";
 const CELL_REPLICATES: u64 = 4096;
 
-fn reference_cell() -> Cell {
-    let s = scenario::load(Path::new(REFERENCE)).expect("reference scenario is valid");
+fn reference_cell(file: &str) -> Cell {
+    let s = scenario::load(Path::new(file)).expect("reference scenario is valid");
     Cell::new(&s, s.design.n_per_arm[0])
 }
 
 fn benches(c: &mut Criterion) {
-    let cell = reference_cell();
+    let cell = reference_cell(REFERENCE);
     let normals = cell.model.patients() * cell.model.normals_per_patient();
 
     let mut group = c.benchmark_group("reference");
@@ -62,6 +64,20 @@ fn benches(c: &mut Criterion) {
                 acc += z;
             }
             black_box(acc)
+        })
+    });
+    group.finish();
+
+    // The same trial with withdrawal, flares, rescue and four estimands.
+    let flares = reference_cell(REFERENCE_FLARES);
+    let mut group = c.benchmark_group("reference_flares");
+    group.throughput(Throughput::Elements(1));
+    let mut work = flares.workspace();
+    let mut summary = Summary::default();
+    group.bench_function("one_replicate", |b| {
+        b.iter(|| {
+            r += 1;
+            flares.replicate(1, r, &mut work, &mut summary);
         })
     });
     group.finish();
