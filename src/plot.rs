@@ -234,25 +234,27 @@ impl Plot for BiasPlot<'_> {
     }
 }
 
+/// `STEM.png` and `STEM.svg` of one plot.
+fn png_and_svg(stem: &str, plot: &impl Plot) -> Result<(Vec<u8>, String)> {
+    Ok((
+        render_png(&format!("{stem}.png"), plot)?,
+        render_svg(&format!("{stem}.svg"), plot)?,
+    ))
+}
+
 /// `flare.png` and `flare.svg`: flare-free proportion by week, per arm, at
 /// the largest sample size. `None` without intercurrent events.
 ///
 /// # Errors
 /// If drawing fails.
 pub fn flare_files(report: &RunReport) -> Result<Option<(Vec<u8>, String)>> {
-    if report
+    let present = report
         .results
         .last()
-        .and_then(|r| r.flare_free.as_ref())
-        .is_none()
-    {
-        return Ok(None);
-    }
-    let plot = FlarePlot(report);
-    Ok(Some((
-        render_png("flare.png", &plot)?,
-        render_svg("flare.svg", &plot)?,
-    )))
+        .is_some_and(|r| r.flare_free.is_some());
+    present
+        .then(|| png_and_svg("flare", &FlarePlot(report)))
+        .transpose()
 }
 
 /// `estimand_bias.png` and `estimand_bias.svg`: bias against MSC's own
@@ -261,19 +263,13 @@ pub fn flare_files(report: &RunReport) -> Result<Option<(Vec<u8>, String)>> {
 /// # Errors
 /// If drawing fails.
 pub fn estimand_bias_files(report: &RunReport) -> Result<Option<(Vec<u8>, String)>> {
-    if report
+    let present = report
         .results
         .last()
-        .and_then(|r| r.bias_by_estimand.as_ref())
-        .is_none()
-    {
-        return Ok(None);
-    }
-    let plot = BiasPlot(report);
-    Ok(Some((
-        render_png("estimand_bias.png", &plot)?,
-        render_svg("estimand_bias.svg", &plot)?,
-    )))
+        .is_some_and(|r| r.bias_by_estimand.is_some());
+    present
+        .then(|| png_and_svg("estimand_bias", &BiasPlot(report)))
+        .transpose()
 }
 
 fn draw_flare<DB: DrawingBackend>(
@@ -419,11 +415,7 @@ impl Plot for ScalingPlot<'_> {
 /// # Errors
 /// If drawing fails.
 pub fn scaling_files(report: &crate::bench::BenchReport) -> Result<(Vec<u8>, String)> {
-    let plot = ScalingPlot(report);
-    Ok((
-        render_png("scaling.png", &plot)?,
-        render_svg("scaling.svg", &plot)?,
-    ))
+    png_and_svg("scaling", &ScalingPlot(report))
 }
 
 fn draw_scaling<DB: DrawingBackend>(

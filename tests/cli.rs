@@ -326,17 +326,22 @@ fn disease_and_evidence_errors_name_the_key_and_the_allowed_values() {
         ("name = \"d\"\n[design]\nn_per_arm = 10\nanalysis = \"ancova\"\n[population]\nbaseline_mean = 1\n".to_string(), "endpoint.kind", "sledai2k"),
     ];
     for (text, key, allowed) in cases {
-        let file = dir.path().join("d.toml");
-        fs::write(&file, &text).unwrap();
-        let output = trialsim().arg("check").arg(&file).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-        assert!(
-            stderr.contains(&format!("key `{key}`")) && stderr.contains(allowed),
-            "{text}: {stderr}"
-        );
+        assert_check_refuses(dir.path(), &text, &format!("key `{key}`"), allowed);
     }
+}
+
+/// `trialsim check` on `text` exits 2 with one line holding `key` and `allowed`.
+fn assert_check_refuses(dir: &Path, text: &str, key: &str, allowed: &str) {
+    let file = dir.join("bad_input.toml");
+    fs::write(&file, text).unwrap();
+    let output = trialsim().arg("check").arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(key) && stderr.contains(allowed),
+        "{text}: {stderr}"
+    );
 }
 
 #[test]
@@ -463,16 +468,7 @@ fn intercurrent_errors_name_the_key_and_what_is_allowed() {
         ),
     ];
     for (text, key, allowed) in cases {
-        let file = dir.path().join("i.toml");
-        fs::write(&file, &text).unwrap();
-        let output = trialsim().arg("check").arg(&file).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-        assert!(
-            stderr.contains(&format!("key `{key}")) && stderr.contains(allowed),
-            "{text}: {stderr}"
-        );
+        assert_check_refuses(dir.path(), &text, &format!("key `{key}"), allowed);
     }
 }
 
