@@ -542,7 +542,7 @@ impl CohortModel {
                 EffectScale::Change => true,
             };
             f64::from(u8::from(
-                ok && w.first_flare > primary_week && w.event > primary_week,
+                ok && w.first_flare > primary_week && w.event >= primary_week,
             ))
         };
         let own_effect = self.own_effect(g(msc_n), g(ctl_n));

@@ -2,8 +2,9 @@
 //! patient once intercurrent events are handled.
 //!
 //! * `treatment_policy`: the recorded values, whatever else was given.
-//! * `hypothetical`: values at and after the start of any concomitant or
-//!   rescue therapy are set missing, and the primary value is multiply
+//! * `hypothetical`: values after the start of any concomitant or rescue
+//!   therapy are set missing (a visit on the day it starts was measured
+//!   before the dose and is kept), and the primary value is multiply
 //!   imputed under missing at random ([`IMPUTATIONS`] times) by Bayesian
 //!   linear regression within the arm (Little & Rubin 2002, ch. 10): fitted
 //!   on the patients with no such therapy by the primary visit, from baseline
@@ -12,10 +13,10 @@
 //!   from their posterior before each imputation. The analyses are combined
 //!   by Rubin's rules with Barnard-Rubin degrees of freedom, so only t-based
 //!   analyses (welch_t, ancova) take this strategy.
-//! * `composite`: a flare or any concomitant therapy by the primary visit
-//!   counts as non-response (responder analyses only).
+//! * `composite`: a flare by the primary visit, or any concomitant therapy
+//!   started before it, counts as non-response (responder analyses only).
 //! * `while_on_treatment`: the value at the last visit before the first
-//!   concomitant therapy (baseline if none came before it).
+//!   concomitant therapy took effect (baseline if none came before it).
 
 use rand::Rng;
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
@@ -88,7 +89,7 @@ fn transform<R: Rng + ?Sized>(
         Strategy::TreatmentPolicy => out.primary.extend_from_slice(&arm.primary),
         Strategy::WhileOnTreatment => {
             for i in 0..arm.primary.len() {
-                let value = match visits.iter().rposition(|&v| v < arm.event[i]) {
+                let value = match visits.iter().rposition(|&v| v <= arm.event[i]) {
                     Some(k) if k == interim => arm.primary[i],
                     Some(k) => arm.interim[i * interim + k],
                     None => arm.baseline[i],
@@ -99,7 +100,7 @@ fn transform<R: Rng + ?Sized>(
         Strategy::Composite => {
             out.primary.extend_from_slice(&arm.primary);
             for i in 0..arm.primary.len() {
-                let failed = arm.flared_by_primary[i] || arm.event[i] <= primary_week;
+                let failed = arm.flared_by_primary[i] || arm.event[i] < primary_week;
                 out.change
                     .push(if failed { NON_RESPONSE } else { arm.change[i] });
             }
@@ -124,12 +125,12 @@ fn impute<R: Rng + ?Sized>(
     let interim = visits.len() - 1;
     let primary_week = visits[interim];
     let n = arm.primary.len();
-    let complete = |i: usize| arm.event[i] > primary_week;
+    let complete = |i: usize| arm.event[i] >= primary_week;
     // Index of the predictor visit: the number of visits before the event.
     let last_before = |i: usize| {
         visits[..interim]
             .iter()
-            .filter(|&&v| v < arm.event[i])
+            .filter(|&&v| v <= arm.event[i])
             .count()
     };
     out.clear();
@@ -190,7 +191,7 @@ impl Fit {
     /// slopes from normals with covariance sigma^2 (1/n, C^-1).
     fn posterior_draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Fit {
         let df = self.n - 1.0 - self.p as f64;
-        if df < 1.0 || self.sse <= 0.0 {
+        if self.sse <= 0.0 {
             return *self;
         }
         let chi: f64 = ChiSquared::new(df).expect("df >= 1").sample(rng);
@@ -275,9 +276,16 @@ pub fn rubin(
     })
 }
 
+/// Residual degrees of freedom the imputation model must keep. With fewer,
+/// the posterior draw of the residual variance (SSE / chi-square(df)) is so
+/// heavy-tailed that single imputations reach absurd values; a replicate
+/// with too few untreated patients fails instead (and is counted).
+pub const MIN_RESIDUAL_DF: f64 = 3.0;
+
 /// Least squares on `(x1, x2, y)`, dropping predictors that the data cannot
-/// support (too few patients, or no variation): two predictors need 4
-/// patients, one needs 3, the mean needs 1.
+/// support (too few patients, or no variation) while keeping
+/// [`MIN_RESIDUAL_DF`]: two predictors need 6 patients, one needs 5, the
+/// mean alone 4; fewer give `None`.
 fn fit(points: impl Iterator<Item = (f64, Option<f64>, f64)> + Clone) -> Option<Fit> {
     let (mut n, mut s1, mut s2, mut sy) = (0.0, 0.0, 0.0, 0.0);
     for (x1, x2, y) in points.clone() {
@@ -286,7 +294,7 @@ fn fit(points: impl Iterator<Item = (f64, Option<f64>, f64)> + Clone) -> Option<
         s2 += x2.unwrap_or(0.0);
         sy += y;
     }
-    if n < 1.0 {
+    if n < 1.0 + MIN_RESIDUAL_DF {
         return None;
     }
     let (m1, m2, my) = (s1 / n, s2 / n, sy / n);
@@ -322,7 +330,7 @@ fn fit(points: impl Iterator<Item = (f64, Option<f64>, f64)> + Clone) -> Option<
         sigma: (f.sse / (n - 1.0 - f.p as f64).max(1.0)).sqrt(),
         ..f
     };
-    if has_second && n >= 4.0 {
+    if has_second && n >= 3.0 + MIN_RESIDUAL_DF {
         let det = c11 * c22 - c12 * c12;
         if det > tiny * (1.0 + c11 * c22) {
             let b = (c1y * c22 - c2y * c12) / det;
@@ -340,7 +348,7 @@ fn fit(points: impl Iterator<Item = (f64, Option<f64>, f64)> + Clone) -> Option<
             }));
         }
     }
-    if n >= 3.0 && c11 > tiny {
+    if n >= 2.0 + MIN_RESIDUAL_DF && c11 > tiny {
         let b = c1y / c11;
         let sse = (cyy - b * c1y).max(0.0);
         return Some(finish(Fit {
@@ -369,9 +377,10 @@ mod tests {
             .collect();
         let f = fit(pts.iter().copied()).unwrap();
         assert!((f.a - 1.0).abs() < 1e-9 && (f.b - 2.0).abs() < 1e-9 && (f.c + 0.5).abs() < 1e-9);
-        // Two patients: only the mean.
-        let f = fit(pts[..2].iter().copied()).unwrap();
+        // Four patients: only the mean; three: nothing to impute from.
+        let f = fit(pts[..4].iter().copied()).unwrap();
         assert_eq!((f.b, f.c), (0.0, 0.0));
+        assert!(fit(pts[..3].iter().copied()).is_none());
         assert!(fit(std::iter::empty()).is_none());
     }
 }

@@ -16,7 +16,10 @@
 //!   visit `start_week` if the patient's fall from baseline there is below
 //!   `improvement_needed` (`nonresponse`); each with the arm's probability, by a
 //!   uniform common to both arms. Its effect (`effect` ± `effect_sd`) is added
-//!   in full for `duration_weeks`, then halves every `half_life_weeks`.
+//!   in full for `duration_weeks`, then halves every `half_life_weeks`, to
+//!   values recorded after its start: a visit on the day it starts is
+//!   measured before the dose (so the visit that triggers a rescue shows the
+//!   patient unrescued).
 //!
 //! With no flare hazard and no concomitant therapy, nothing is drawn and the
 //! recorded values are those of the core engine, bit for bit.
@@ -251,7 +254,7 @@ impl IntercurrentModel {
                 .concomitants
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| starts[*i] <= week)
+                .filter(|(i, _)| starts[*i] < week)
                 .map(|(i, c)| draws.conc_effect[i] * c.weight(week - starts[i]))
                 .sum()
         };
@@ -317,10 +320,11 @@ impl IntercurrentModel {
 }
 
 impl World {
-    /// The value at the last visit strictly before the intercurrent event
-    /// (the recorded baseline if the event comes before the first visit).
+    /// The value at the last visit not after the intercurrent event (a visit
+    /// on the day a therapy starts is measured before the dose; the recorded
+    /// baseline if the event comes before the first visit).
     pub fn while_on_treatment(&self, visits: &[f64], recorded_baseline: f64) -> f64 {
-        match visits.iter().rposition(|&v| v < self.event) {
+        match visits.iter().rposition(|&v| v <= self.event) {
             Some(k) => self.values[k],
             None => recorded_baseline,
         }

@@ -223,3 +223,28 @@ fn hypothetical_multiple_imputation_is_unbiased_and_valid_under_the_null() {
         tp.mean
     );
 }
+
+/// Regression: the visit that triggers a non-response rescue used to include
+/// the rescue's own effect, so multiple imputation never saw the value that
+/// decided who was rescued (MAR broken): bias +0.69 and 90% coverage here.
+#[test]
+fn rescue_triggering_visit_is_measured_before_the_dose() {
+    let r = 4_000;
+    let text = BASE
+        .replace("n_per_arm = 30", "n_per_arm = 100")
+        .replace("analysis = \"welch_t\"", "analysis = \"ancova\"")
+        .replace("visits_weeks = [8, 24]", "visits_weeks = [4, 12, 24]");
+    let text = format!(
+        "{text}[[concomitant]]\nname = \"rescue\"\ntrigger = \"nonresponse\"\nstart_week = 12\nprobability = 0.8\neffect = -2\nsource = \"test\"\n[estimand]\nstrategy = \"hypothetical\"\n[simulation]\nreplicates = {r}\nseed = 17\n"
+    );
+    let s = scenario::parse(Path::new("nr.toml"), &text).unwrap();
+    let sum = &run(&s)[0].summary;
+    assert!(
+        sum.error.mean.abs() < 4.0 * sum.error.se(),
+        "bias {} ± {}",
+        sum.error.mean,
+        sum.error.se()
+    );
+    let coverage = sum.covered as f64 / (sum.replicates - sum.failures) as f64;
+    assert!(coverage > 0.95 - 4.0 * se(0.95, r), "coverage {coverage}");
+}

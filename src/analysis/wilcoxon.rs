@@ -135,6 +135,8 @@ pub fn wilcoxon(
             }
             let centred = u - mn / 2.0;
             let correction = match alternative {
+                // R's sign(): 0 when U is exactly at its mean.
+                Alternative::TwoSided if centred == 0.0 => 0.0,
                 Alternative::TwoSided => 0.5 * centred.signum(),
                 Alternative::Greater => 0.5,
                 Alternative::Less => -0.5,
@@ -279,6 +281,13 @@ mod tests {
         }
         // P(U = 0) = 1 / C(16, 7) = 1 / 11440.
         assert!((d.cdf(0) - 1.0 / 11440.0).abs() < 1e-18);
+    }
+
+    #[test]
+    fn u_at_its_mean_gives_p_one_like_r() {
+        // x = [1, 2], y = [1, 2]: U = mn/2; R's wilcox.test gives p = 1.
+        let r = run(&[1.0, 2.0], &[1.0, 2.0], Alternative::TwoSided, true);
+        assert_eq!(r.p_value(), 1.0);
     }
 
     #[test]

@@ -19,6 +19,9 @@ use raw::{RawPopulation, RawScenario, SampleSizes};
 /// the primary time point of most adult MSC lupus studies (Wang D, Arthritis Res
 /// Ther 2014; Deng, Ann Rheum Dis 2017 used 6 months).
 pub const DEFAULT_VISITS_WEEKS: [f64; 1] = [24.0];
+/// Most MSC-control pairs a Wilcoxon analysis may hold (its Hodges-Lehmann
+/// buffer: 32 MB per worker).
+pub const MAX_WILCOXON_PAIRS: f64 = 4e6;
 /// Default `simulation.replicates`: gives a Monte Carlo SE of power at most 0.005.
 pub const DEFAULT_REPLICATES: u64 = 10_000;
 /// Default `simulation.seed`.
@@ -532,6 +535,26 @@ pub fn validate(path: &Path, raw: RawScenario) -> Result<Scenario, ScenarioError
         ));
     }
 
+    if strata_given && d.allocation.is_some() {
+        return Err(bad(
+            "design.allocation",
+            "is not supported with [[stratum]] tables yet (each stratum is randomised 1:1): remove it".into(),
+        ));
+    }
+    if analysis == AnalysisKind::Wilcoxon {
+        for &n in &n_per_arm {
+            let (m, c) = ((allocation * n as f64).round(), n as f64);
+            if m * c > MAX_WILCOXON_PAIRS {
+                return Err(bad(
+                    "design.n_per_arm",
+                    format!(
+                        "{n} is too large for \"wilcoxon\": its Hodges-Lehmann estimate holds every MSC-control pair ({} here, at most {MAX_WILCOXON_PAIRS}); use fewer patients or welch_t / ancova",
+                        m * c
+                    ),
+                ));
+            }
+        }
+    }
     if strata_given && d.enroll_above.is_some() {
         return Err(bad(
             "design.enroll_above",
