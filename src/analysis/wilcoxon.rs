@@ -152,20 +152,33 @@ pub fn wilcoxon(
     };
 
     let estimate = hodges_lehmann(x, y, &mut scratch.differences);
-    // 95% interval from the order statistics of the pairwise differences, with
-    // the normal approximation of U (tie-corrected): R's wilcox.test(conf.int =
-    // TRUE, exact = FALSE, correct = FALSE).
     let mn = (m * n) as f64;
-    let var = mn / 12.0 * ((total + 1.0) - ties / (total * (total - 1.0)));
-    let k = (mn / 2.0 - crate::summary::Z_975 * var.sqrt()).floor();
-    let interval = if k < 0.0 {
-        Interval::Bounds(f64::NEG_INFINITY, f64::INFINITY)
-    } else {
-        let d = &mut scratch.differences;
-        let k = k as usize;
-        let lo = *d.select_nth_unstable_by(k, f64::total_cmp).1;
-        let hi = *d.select_nth_unstable_by(m * n - 1 - k, f64::total_cmp).1;
-        Interval::Bounds(lo, hi)
+    // 95% interval from order statistics of the pairwise differences, as R's
+    // wilcox.test(conf.int = TRUE, correct = FALSE): indices from the exact U
+    // distribution when the test used it, else from its normal approximation.
+    let lower_index = match exact {
+        Some(dist) if ties == 0.0 && dist.m == m && dist.n == n => {
+            // qwilcox(0.025): the smallest u with P(U <= u) >= 0.025, at least 1.
+            let qu = (0..=m * n)
+                .find(|&u| dist.cdf(u) >= 0.025)
+                .unwrap_or(0)
+                .max(1);
+            Some(qu - 1)
+        }
+        _ => {
+            let var = mn / 12.0 * ((total + 1.0) - ties / (total * (total - 1.0)));
+            let k = (mn / 2.0 - crate::summary::Z_975 * var.sqrt()).floor();
+            (k >= 0.0).then_some(k as usize)
+        }
+    };
+    let interval = match lower_index {
+        None => Interval::Bounds(f64::NEG_INFINITY, f64::INFINITY),
+        Some(k) => {
+            let d = &mut scratch.differences;
+            let lo = *d.select_nth_unstable_by(k, f64::total_cmp).1;
+            let hi = *d.select_nth_unstable_by(m * n - 1 - k, f64::total_cmp).1;
+            Interval::Bounds(lo, hi)
+        }
     };
     Ok(TestResult {
         estimate,
@@ -208,6 +221,21 @@ mod tests {
         let a = [1.1, 2.5, 0.3, 4.2, 3.3];
         let b = [2.0, 5.1, 6.3, 4.9, 3.8, 7.0];
         let two = run(&a, &b, Alternative::TwoSided, true);
+        // R 4.2.2 wilcox.test(a, b, conf.int = TRUE, exact = TRUE): -5.2 to 0.4.
+        let Interval::Bounds(lo, hi) = two.interval else {
+            panic!()
+        };
+        assert!(
+            (lo - -5.2).abs() < 1e-12 && (hi - 0.4).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+        let small = run(
+            &[0.5, 1.7, 2.9],
+            &[1.2, 3.3, 4.8, 5.5],
+            Alternative::TwoSided,
+            true,
+        );
+        assert_eq!(small.interval, Interval::Bounds(-5.0, 1.7));
         assert!(
             (two.p_value() - 0.051_948_051_948_051_95).abs() < 1e-12,
             "{}",
