@@ -45,7 +45,8 @@ impl Sums {
 /// # Errors
 /// [`AnalysisFailure::TooFewPatients`] if a stratum lacks patients in an arm
 /// or there are no residual degrees of freedom; [`AnalysisFailure::ZeroVariance`]
-/// if the model fits exactly or a stratum's baseline does not vary.
+/// if the model fits exactly. A stratum whose baseline does not vary keeps
+/// its intercept and loses its slope.
 pub fn stratified_ancova(
     arm1: (&[f64], &[f64], &[u8]),
     arm0: (&[f64], &[f64], &[u8]),
@@ -59,26 +60,31 @@ pub fn stratified_ancova(
             used = used.max(k as usize + 1);
         }
     }
-    let (mut raa, mut rya, mut ryy, mut n) = (0.0, 0.0, 0.0, 0.0);
+    let (mut raa, mut rya, mut ryy, mut n, mut slopes) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for s in &sums[..used] {
         if s.a < 1.0 || s.n - s.a < 1.0 {
             return Err(AnalysisFailure::TooFewPatients);
-        }
-        let sxx = s.xx - s.x * s.x / s.n;
-        if sxx <= 1e-12 * (1.0 + s.xx) {
-            return Err(AnalysisFailure::ZeroVariance);
         }
         let sxa = s.xa - s.x * s.a / s.n;
         let sxy = s.xy - s.x * s.y / s.n;
         let saa = s.a - s.a * s.a / s.n;
         let sya = s.ya - s.y * s.a / s.n;
         let syy = s.yy - s.y * s.y / s.n;
-        raa += saa - sxa * sxa / sxx;
-        rya += sya - sxy * sxa / sxx;
-        ryy += syy - sxy * sxy / sxx;
+        let sxx = s.xx - s.x * s.x / s.n;
+        raa += saa;
+        rya += sya;
+        ryy += syy;
+        // A baseline constant within the stratum is aliased with its
+        // intercept: its slope is dropped (as R's lm reports NA), not fitted.
+        if sxx > 1e-12 * (1.0 + s.xx) {
+            raa -= sxa * sxa / sxx;
+            rya -= sxy * sxa / sxx;
+            ryy -= sxy * sxy / sxx;
+            slopes += 1.0;
+        }
         n += s.n;
     }
-    let df = n - 2.0 * used as f64 - 1.0;
+    let df = n - used as f64 - slopes - 1.0;
     if df < 1.0 || raa <= 0.0 {
         return Err(AnalysisFailure::TooFewPatients);
     }
@@ -134,6 +140,27 @@ mod tests {
         assert!((r.estimate - REF_ESTIMATE).abs() < 1e-10, "{}", r.estimate);
         assert!((r.p_value() - REF_P).abs() < 1e-10, "{}", r.p_value());
     }
+
+    #[test]
+    fn a_constant_baseline_stratum_loses_its_slope_not_the_replicate() {
+        // Stratum 1's baseline is constant: the fit is y ~ arm + s0 + s1 + s0:x
+        // with 20 - 4 = 16 df (numpy lstsq, scipy 1.17.1 t on the arm coefficient).
+        let b1 = [1.0, 2.0, 3.0, 4.0, 5.0, 10.0, 10.0, 10.0, 10.0, 10.0];
+        let y1 = [0.5, 1.9, 2.2, 3.1, 4.8, 7.0, 9.5, 8.1, 10.2, 9.9];
+        let s1 = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+        let b0 = [1.5, 2.5, 3.5, 4.5, 2.0, 10.0, 10.0, 10.0, 10.0, 10.0];
+        let y0 = [1.6, 2.9, 3.1, 4.9, 2.7, 9.5, 9.1, 11.8, 10.9, 13.1];
+        let r = stratified_ancova((&b1, &y1, &s1), (&b0, &y0, &s1), Alternative::TwoSided).unwrap();
+        assert!(
+            (r.estimate - CONST_ESTIMATE).abs() < 1e-10,
+            "{}",
+            r.estimate
+        );
+        assert!((r.p_value() - CONST_P).abs() < 1e-10, "{}", r.p_value());
+    }
+
+    const CONST_ESTIMATE: f64 = -1.338_044_164_037_855_3;
+    const CONST_P: f64 = 0.019_352_529_318_448_917;
 
     const REF_ESTIMATE: f64 = -1.196_643_227_496_467_8;
     const REF_P: f64 = 3.139_207_024_697_171e-5;
