@@ -7,6 +7,7 @@ use std::sync::Once;
 
 use anyhow::{Context, Result, anyhow};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -59,6 +60,24 @@ pub fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>> {
         writer.write_image_data(rgb).context("PNG data")?;
     }
     Ok(bytes)
+}
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart with this project's title font, margins and label areas.
+fn titled_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: String,
+    y_label_width: u32,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> std::result::Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24, FontStyle::Bold))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(y_label_width)
+        .build_cartesian_2d(x, y)
 }
 
 type DrawResult<DB> =
@@ -281,18 +300,11 @@ fn draw_flare<DB: DrawingBackend>(
     let last = report.results.last().expect("checked by the caller");
     let curves = last.flare_free.as_ref().expect("checked by the caller");
     let weeks = curves.msc.len().saturating_sub(1).max(1) as f64;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "{}: flare-free by week (n {}:{})",
-                report.scenario, last.n_msc, last.n_control
-            ),
-            ("sans-serif", 24, FontStyle::Bold),
-        )
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..weeks, 0.0..1.0)?;
+    let title = format!(
+        "{}: flare-free by week (n {}:{})",
+        report.scenario, last.n_msc, last.n_control
+    );
+    let mut chart = titled_chart(root, title, 60, 0.0..weeks, 0.0..1.0)?;
     chart
         .configure_mesh()
         .x_desc("weeks after the first MSC infusion")
@@ -351,18 +363,11 @@ fn draw_estimand_bias<DB: DrawingBackend>(
         .max(1e-3)
         * 1.2;
     let n = bars.len();
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "{}: bias by estimand strategy (n {}:{})",
-                report.scenario, last.n_msc, last.n_control
-            ),
-            ("sans-serif", 24, FontStyle::Bold),
-        )
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), -reach..reach)?;
+    let title = format!(
+        "{}: bias by estimand strategy (n {}:{})",
+        report.scenario, last.n_msc, last.n_control
+    );
+    let mut chart = titled_chart(root, title, 70, -0.5..(n as f64 - 0.5), -reach..reach)?;
     let labels: Vec<String> = bars.iter().map(|(k, _, _)| k.to_string()).collect();
     chart
         .configure_mesh()
@@ -426,15 +431,8 @@ fn draw_scaling<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let max = report.rows.iter().map(|r| r.threads).max().unwrap_or(1) as f64;
     let top = report.rows.iter().map(|r| r.speedup).fold(max, f64::max) * 1.05;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("trialsim bench: speed-up ({} CPUs)", report.cpus),
-            ("sans-serif", 24, FontStyle::Bold),
-        )
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..max + 0.5, 0.0..top)?;
+    let title = format!("trialsim bench: speed-up ({} CPUs)", report.cpus);
+    let mut chart = titled_chart(root, title, 60, 0.0..max + 0.5, 0.0..top)?;
     chart
         .configure_mesh()
         .x_desc("threads")

@@ -36,10 +36,19 @@ seed = 3
 
 fn json_run(file: &Path, threads: &str) -> Value {
     let out = tempfile::tempdir().unwrap();
+    let file = file.to_str().unwrap();
+    stdout_json(
+        &["run", "--json", "--quiet", "--threads", threads, file],
+        out.path(),
+    )
+}
+
+/// Runs `trialsim ARGS --out OUT`, expects success, parses stdout as JSON.
+fn stdout_json(args: &[&str], out: &Path) -> Value {
     let output = trialsim()
-        .args(["run", "--json", "--quiet", "--threads", threads, "--out"])
-        .arg(out.path())
-        .arg(file)
+        .args(args)
+        .arg("--out")
+        .arg(out)
         .output()
         .unwrap();
     assert!(
@@ -519,20 +528,7 @@ fn intercurrent_runs_write_flare_and_estimand_plots_and_per_arm_json() {
 fn shard_merge_and_top_up_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = "scenarios/sle_sri4_fisher.toml";
-    let json = |args: &[&str], out: &Path| -> Value {
-        let output = trialsim()
-            .args(args)
-            .arg("--out")
-            .arg(out)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    };
+    let json = stdout_json;
     let single = without_timing(json(
         &["run", "--json", "--quiet", "--replicates", "1200", scenario],
         &dir.path().join("a"),
