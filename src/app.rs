@@ -263,15 +263,7 @@ fn progress_bar(s: &Scenario, total: u64, quiet: bool) -> Progress {
     }
 }
 
-/// Runs one scenario on the current pool, without progress output or files:
-/// the library's way to get a report (tests and benches use it).
-pub fn simulate(s: &Scenario, threads: usize) -> RunReport {
-    let started = Instant::now();
-    let runs = engine::run_scenario(s, &|_| {});
-    RunReport::new(s, &runs, threads, started.elapsed().as_secs_f64())
-}
-
-/// Used by `bench`: the help text's name for a thread pool of `threads`.
+/// A thread pool of exactly `threads` workers (for `trialsim bench`).
 pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
     pool(Some(threads as u64))
 }

@@ -382,14 +382,17 @@ fn evidence_and_cases_print_tables_and_json() {
 #[test]
 fn runs_list_the_evidence_rows_they_used_and_mctd_says_it_has_no_data() {
     let out = tempfile::tempdir().unwrap();
-    let output = trialsim()
-        .args(["run", "--json", "--quiet", "--replicates", "200", "--out"])
-        .arg(out.path())
-        .arg("scenarios/mctd_sledai.toml")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = stdout_json(
+        &[
+            "run",
+            "--json",
+            "--quiet",
+            "--replicates",
+            "200",
+            "scenarios/mctd_sledai.toml",
+        ],
+        out.path(),
+    );
     let ids: Vec<&str> = json["evidence_used"]
         .as_array()
         .unwrap()
@@ -484,18 +487,17 @@ fn intercurrent_errors_name_the_key_and_what_is_allowed() {
 #[test]
 fn intercurrent_runs_write_flare_and_estimand_plots_and_per_arm_json() {
     let out = tempfile::tempdir().unwrap();
-    let output = trialsim()
-        .args(["run", "--json", "--quiet", "--replicates", "300", "--out"])
-        .arg(out.path())
-        .arg("scenarios/jia_mtx_withdrawal.toml")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let json = stdout_json(
+        &[
+            "run",
+            "--json",
+            "--quiet",
+            "--replicates",
+            "300",
+            "scenarios/jia_mtx_withdrawal.toml",
+        ],
+        out.path(),
     );
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     let r = &json["results"][0];
     for key in ["bias", "estimand_value", "coverage"] {
         assert!(r[key].as_f64().is_some(), "{key}");
