@@ -12,6 +12,7 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand_distr::{Distribution, StandardNormal};
+use trialsim::design::stream::{EffectMode, replicate_stream};
 use trialsim::engine::{self, Cell};
 use trialsim::scenario;
 use trialsim::summary::Summary;
@@ -27,7 +28,7 @@ fn reference_cell(file: &str) -> Cell {
 
 fn benches(c: &mut Criterion) {
     let cell = reference_cell(REFERENCE);
-    let normals = cell.model.patients() * cell.model.normals_per_patient();
+    let normals = cell.trial.cohort.patients() * cell.trial.cohort.normals_per_patient();
 
     let mut group = c.benchmark_group("reference");
     group.throughput(Throughput::Elements(1));
@@ -57,7 +58,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("random_numbers_only", |b| {
         b.iter(|| {
             r += 1;
-            let mut rng = engine::replicate_rng(1, cell.n_msc, cell.n_control, r);
+            let mut rng = replicate_stream(1, cell.sizes, EffectMode::Fixed, r);
             let mut acc = 0.0f64;
             for _ in 0..normals {
                 let z: f64 = StandardNormal.sample(&mut rng);

@@ -8,12 +8,12 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, Command, MergeArgs, RunArgs};
+use crate::engine::shard::{self, InputError, Provenance, RunState, STATE_FILE};
 use crate::engine::{self, CellRun};
 use crate::evidence;
 use crate::export;
 use crate::report::RunReport;
 use crate::scenario::{self, Scenario};
-use crate::shard::{self, InputError, Provenance, RunState, STATE_FILE};
 
 /// Runs a parsed command line.
 ///

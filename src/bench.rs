@@ -10,6 +10,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use crate::cli::BenchArgs;
+use crate::design::stream::{EffectMode, replicate_stream};
 use crate::engine::{self, Cell};
 use crate::export;
 use crate::plot;
@@ -76,11 +77,11 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
             })
             .fold(f64::INFINITY, f64::min)
     };
-    let normals = cell.model.patients() * cell.model.normals_per_patient();
+    let normals = cell.trial.cohort.patients() * cell.trial.cohort.normals_per_patient();
     let rng_seconds = best(&|| {
         let mut acc = 0.0f64;
         for r in 0..replicates {
-            let mut rng = engine::replicate_rng(seed, cell.n_msc, cell.n_control, r);
+            let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, r);
             for _ in 0..normals {
                 let z: f64 = StandardNormal.sample(&mut rng);
                 acc += z;

@@ -79,7 +79,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Run only the K-th of N disjoint slices of the replicates (K from 1) and
     /// write OUT/<name>/partial-K-of-N.json for `trialsim merge`.
-    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_shard)]
+    #[arg(long, value_name = "K/N", value_parser = crate::engine::shard::parse_shard)]
     pub shard: Option<(u64, u64)>,
     /// Add replicates to the run saved in OUT/<name>/state.json instead of
     /// starting afresh (same scenario and seed; --replicates gives the new total).

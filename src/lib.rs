@@ -1,23 +1,28 @@
 //! trialsim: Monte Carlo simulation of controlled pediatric MSC trial protocols.
 //!
-//! The pipeline: a [`scenario`] file is validated, each sample size becomes an
-//! [`engine::Cell`] (a [`cohort`] model plus an [`analysis`]), the engine runs
-//! replicates in parallel into streamed [`summary`] accumulators, and
-//! [`report`] turns them into the records that [`export`] and [`plot`] write.
+//! The pipeline, one folder per stage: a [`scenario`] file is validated;
+//! [`design`] says who is randomised to what; each sample size becomes an
+//! [`engine::Cell`], whose trials draw patients' latent courses ([`cohort`]),
+//! lay flares and therapies over them ([`intercurrent`]), analyse them under
+//! each [`estimand`] with an [`analysis`] and a [`decision`] rule, and fold the
+//! results into mergeable [`summary`] accumulators; [`report`] turns the
+//! summaries into the records that [`export`] and [`plot`] write.
+//! `docs/ARCHITECTURE.md` is the map.
 
 pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod cohort;
+pub mod decision;
+pub mod design;
 pub mod engine;
 pub mod estimand;
 pub mod evidence;
 pub mod export;
 pub mod intercurrent;
-pub mod jadas;
 pub mod plot;
 pub mod report;
 pub mod scenario;
-pub mod shard;
+pub mod stats;
 pub mod summary;

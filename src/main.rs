@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use trialsim::cli::Cli;
+use trialsim::engine::shard::InputError;
 use trialsim::scenario::ScenarioError;
-use trialsim::shard::InputError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

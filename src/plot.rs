@@ -270,7 +270,7 @@ pub fn flare_files(report: &RunReport) -> Result<Option<(Vec<u8>, String)>> {
     let present = report
         .results
         .last()
-        .is_some_and(|r| r.flare_free.is_some());
+        .is_some_and(|r| r.flare_curve.flare_free.is_some());
     present
         .then(|| png_and_svg("flare", &FlarePlot(report)))
         .transpose()
@@ -285,7 +285,7 @@ pub fn estimand_bias_files(report: &RunReport) -> Result<Option<(Vec<u8>, String
     let present = report
         .results
         .last()
-        .is_some_and(|r| r.bias_by_estimand.is_some());
+        .is_some_and(|r| r.estimands.bias_by_estimand.is_some());
     present
         .then(|| png_and_svg("estimand_bias", &BiasPlot(report)))
         .transpose()
@@ -298,7 +298,11 @@ fn draw_flare<DB: DrawingBackend>(
     register_fonts();
     root.fill(&WHITE)?;
     let last = report.results.last().expect("checked by the caller");
-    let curves = last.flare_free.as_ref().expect("checked by the caller");
+    let curves = last
+        .flare_curve
+        .flare_free
+        .as_ref()
+        .expect("checked by the caller");
     let weeks = curves.msc.len().saturating_sub(1).max(1) as f64;
     let title = format!(
         "{}: flare-free by week (n {}:{})",
@@ -348,10 +352,15 @@ fn draw_estimand_bias<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let last = report.results.last().expect("checked by the caller");
     let bias = last
+        .estimands
         .bias_by_estimand
         .as_ref()
         .expect("checked by the caller");
-    let se = last.bias_by_estimand_mc_se.clone().unwrap_or_default();
+    let se = last
+        .estimands
+        .bias_by_estimand_mc_se
+        .clone()
+        .unwrap_or_default();
     let bars: Vec<(&String, f64, f64)> = bias
         .iter()
         .map(|(k, &b)| (k, b, se.get(k).copied().unwrap_or(0.0)))

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use common::{rate, run, se};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
-use trialsim::analysis::EffectScale;
 use trialsim::cohort::CohortModel;
+use trialsim::design::Arms;
+use trialsim::design::stream::{EffectMode, replicate_stream};
 use trialsim::engine;
 use trialsim::scenario::{self, Disease, Scale, Scenario, preset::preset};
 use trialsim::summary::Welford;
@@ -27,17 +28,15 @@ fn preset_baselines(disease: Disease, patients: usize) -> Welford {
     let model = CohortModel::new(
         &s.population,
         Scale::of(p.endpoint),
-        EffectScale::Change,
         &[24.0],
         None,
-        per_arm,
-        per_arm,
+        Arms::both(per_arm),
     );
     let mut cohort = model.new_cohort();
     let mut w = Welford::default();
     for r in 0..(patients / (2 * per_arm)) as u64 {
-        let mut rng = engine::replicate_rng(99, 1, 1, r);
-        model.simulate(0.0, &mut rng, &mut cohort);
+        let mut rng = replicate_stream(99, Arms::both(1), EffectMode::Fixed, r);
+        model.simulate(0.0, &mut rng, &mut cohort, |_| {});
         for b in cohort.msc.baseline.iter().chain(&cohort.control.baseline) {
             w.push(*b);
         }

@@ -7,7 +7,9 @@ mod common;
 use std::path::Path;
 
 use common::{run, se};
+use trialsim::scenario::intercurrent::Strategy;
 use trialsim::scenario::{self, Scenario};
+use trialsim::summary::{Summary, Welford};
 
 const BASE: &str = r#"
 name = "ic"
@@ -34,13 +36,28 @@ fn scenario(extra: &str, replicates: u64) -> Scenario {
     scenario::parse(Path::new("ic.toml"), &text).expect("valid test scenario")
 }
 
+/// Estimate minus MSC's own effect under `strategy`.
+fn strategy_error(summary: &Summary, strategy: Strategy) -> &Welford {
+    summary
+        .estimands
+        .as_ref()
+        .expect("intercurrent events give bias by estimand")
+        .get(strategy)
+}
+
 /// Per-arm probability of a flare by the primary visit, and its MC SE.
 fn flare_by_primary(s: &Scenario) -> ([f64; 2], [f64; 2]) {
     let cell = &run(s)[0];
-    let arms = &cell.summary.arms;
+    let arms = cell.summary.flares.as_ref().expect("flare figures");
     (
-        [arms[0].flare_by_primary.mean, arms[1].flare_by_primary.mean],
-        [arms[0].flare_by_primary.se(), arms[1].flare_by_primary.se()],
+        [
+            arms.msc.flare_by_primary.mean,
+            arms.control.flare_by_primary.mean,
+        ],
+        [
+            arms.msc.flare_by_primary.se(),
+            arms.control.flare_by_primary.se(),
+        ],
     )
 }
 
@@ -118,7 +135,7 @@ fn therapy_only_in_the_control_arm_biases_by_minus_p_times_e() {
     );
     // The hypothetical strategy sets treated values missing; with the therapy
     // independent of the outcome, imputation removes the bias.
-    let hyp = &cell.summary.strategy_error[1];
+    let hyp = strategy_error(&cell.summary, Strategy::Hypothetical);
     assert!(
         hyp.mean.abs() < 4.0 * hyp.se(),
         "hypothetical bias {}",
@@ -216,7 +233,7 @@ fn hypothetical_multiple_imputation_is_unbiased_and_valid_under_the_null() {
     assert!(coverage > 0.95 - 4.0 * se(0.95, r), "coverage {coverage}");
     // Under the null both arms are rescued alike, so the treatment-policy
     // estimate is unbiased for MSC's (zero) effect too.
-    let tp = &sum.strategy_error[0];
+    let tp = strategy_error(sum, Strategy::TreatmentPolicy);
     assert!(
         tp.mean.abs() < 4.0 * tp.se(),
         "treatment policy {}",

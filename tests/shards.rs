@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use trialsim::engine::shard::{self, Partial, Provenance};
 use trialsim::engine::{self, CellRun};
 use trialsim::scenario;
-use trialsim::shard::{self, Partial, Provenance};
 
 fn load(file: &str, replicates: u64) -> (scenario::Scenario, Provenance) {
     let text = std::fs::read_to_string(file).unwrap();

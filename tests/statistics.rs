@@ -195,7 +195,7 @@ fn estimates_are_unbiased_on_the_continuous_endpoint() {
             assert!(
                 bias.abs() < tol,
                 "{analysis} n {}: bias {bias} (tol {tol})",
-                cell.cell.n_per_arm
+                cell.n_per_arm
             );
         }
     }

@@ -8,7 +8,9 @@
 //! vary within arms the covariate is aliased (as R's `lm` reports it) and the
 //! model falls back to the difference in means with N - 2 degrees of freedom.
 
-use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult};
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, Interval, Scratch, Significance, TestResult,
+};
 
 /// Summary of one arm for ANCOVA: size, means and centred sums of squares.
 #[derive(Debug, Clone, Copy)]
@@ -134,5 +136,29 @@ mod tests {
         assert_eq!(r.estimate, -2.0);
         // Pooled t with 6 df: t = -2 / sqrt(5/3 * 0.5) = -2.191; p = 0.0710 (R t.test var.equal).
         assert!((r.p_value() - 0.071_0).abs() < 1e-3, "{}", r.p_value());
+    }
+}
+
+/// ANCOVA of the primary value on arm and baseline.
+#[derive(Debug, Clone)]
+pub struct Ancova {
+    pub alternative: Alternative,
+}
+
+impl Analysis for Ancova {
+    #[inline]
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        _: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        ancova(
+            msc.baseline,
+            msc.primary,
+            control.baseline,
+            control.primary,
+            self.alternative,
+        )
     }
 }

@@ -4,8 +4,11 @@
 //! margins, that is no more likely than the one observed (R's `fisher.test`,
 //! with its relative tolerance of 1e-7 for ties in probability).
 
-use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult};
-use crate::summary::wilson_interval;
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, EffectScale, Interval, Scratch, Significance,
+    TestResult,
+};
+use crate::stats::wilson_interval;
 
 /// `ln(k!)` for `k = 0..=n`, built once per sample size.
 #[derive(Debug, Clone)]
@@ -189,5 +192,39 @@ mod tests {
                 .p_value(),
             1.0
         );
+    }
+}
+
+/// Fisher's exact test of the responder proportions (a fall of at least
+/// `threshold` from baseline), with log-factorials prepared once per cell.
+#[derive(Debug, Clone)]
+pub struct FisherResponder {
+    pub alternative: Alternative,
+    pub threshold: f64,
+    pub log_factorials: LogFactorials,
+}
+
+impl Analysis for FisherResponder {
+    #[inline]
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        _: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        let count = |arm: &ArmView<'_>| {
+            arm.change
+                .iter()
+                .filter(|&&c| EffectScale::responds(self.threshold, c))
+                .count()
+        };
+        fisher_exact(
+            count(&msc),
+            msc.change.len(),
+            count(&control),
+            control.change.len(),
+            self.alternative,
+            &self.log_factorials,
+        )
     }
 }

@@ -1,22 +1,26 @@
 //! Analyses: one file per test, each a pure function returning the effect
-//! estimate and p-value, or a counted [`AnalysisFailure`].
+//! estimate, its evidence against the null and its 95% interval, or a
+//! counted [`AnalysisFailure`], plus a small type implementing [`Analysis`]
+//! that holds whatever the test can precompute once per sample size (exact
+//! rank-sum tables, log-factorials).
 //!
-//! [`Analyzer`] prepares, once per sample size, whatever a test can precompute
-//! (Student t distributions, exact rank-sum tables, log-factorials), so that a
-//! replicate only reads it.
+//! [`registry`] is the one place that knows every analysis kind: it says
+//! what each kind needs and gives ([`registry::Properties`]) and prepares it
+//! as an [`Analyzer`] for a cell. Adding an analysis is a new file here and
+//! one entry there.
 
 pub mod ancova;
 pub mod fisher;
 pub mod paired;
+pub mod registry;
 pub mod stratified;
 pub mod welch;
 pub mod wilcoxon;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::scenario::{AnalysisKind, Sided};
-use fisher::LogFactorials;
-use wilcoxon::{ExactU, WilcoxonScratch};
+pub use registry::{Analyzer, Properties};
+use wilcoxon::WilcoxonScratch;
 
 /// The alternative hypothesis, for `arm 1 - arm 0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,178 +153,23 @@ impl EffectScale {
     }
 }
 
-/// An analysis prepared for one pair of arm sizes.
-#[derive(Debug, Clone)]
-pub struct Analyzer {
-    kind: AnalysisKind,
-    alternative: Alternative,
-    alpha: f64,
-    scale: EffectScale,
-    /// `(df, t quantile 0.975)` for analyses whose df is fixed by the design.
-    t_975: Option<(f64, f64)>,
-    /// `(df, critical t at alpha for the alternative)`, likewise.
-    t_critical: Option<(f64, f64)>,
-    exact_u: Option<ExactU>,
-    log_factorials: Option<LogFactorials>,
+/// A test, prepared for one pair of arm sizes: immutable and shared by every
+/// worker; per-worker buffers come in `scratch`.
+pub trait Analysis: Send + Sync + std::fmt::Debug {
+    /// Runs the test on one replicate's arms.
+    ///
+    /// # Errors
+    /// An [`AnalysisFailure`] when the data admit no test.
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        scratch: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure>;
 }
 
 /// Per-worker buffers for the analyses.
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
     wilcoxon: WilcoxonScratch,
-}
-
-impl Analyzer {
-    /// Prepares `kind` for arms of `n_msc` and `n_control` patients.
-    /// `responder_threshold` is needed by `FisherResponder` only.
-    pub fn new(
-        kind: AnalysisKind,
-        sided: Sided,
-        alpha: f64,
-        n_msc: usize,
-        n_control: usize,
-        responder_threshold: Option<f64>,
-    ) -> Analyzer {
-        let scale = match kind {
-            AnalysisKind::FisherResponder => EffectScale::Responder {
-                threshold: responder_threshold.expect("validated: fisher needs a threshold"),
-            },
-            _ => EffectScale::Change,
-        };
-        let alternative = match (sided, scale) {
-            (Sided::Two, _) => Alternative::TwoSided,
-            (Sided::One, EffectScale::Change) => Alternative::Less,
-            (Sided::One, EffectScale::Responder { .. }) => Alternative::Greater,
-        };
-        let total = n_msc + n_control;
-        let fixed_df = match kind {
-            AnalysisKind::Ancova if total > 3 => Some((total - 3) as f64),
-            AnalysisKind::PairedT if n_msc > 1 => Some((n_msc - 1) as f64),
-            _ => None,
-        };
-        let t_975 = fixed_df.map(|df| {
-            let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
-            (df, t.inverse_cdf(0.975))
-        });
-        let tail = match sided {
-            Sided::Two => alpha / 2.0,
-            Sided::One => alpha,
-        };
-        let t_critical = fixed_df.map(|df| {
-            let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
-            (df, t.inverse_cdf(1.0 - tail))
-        });
-        Analyzer {
-            t_975,
-            t_critical,
-            kind,
-            alternative,
-            alpha,
-            scale,
-            exact_u: (kind == AnalysisKind::Wilcoxon
-                && n_msc < wilcoxon::EXACT_BELOW
-                && n_control < wilcoxon::EXACT_BELOW)
-                .then(|| ExactU::new(n_msc, n_control)),
-            log_factorials: (kind == AnalysisKind::FisherResponder)
-                .then(|| LogFactorials::new(total)),
-        }
-    }
-
-    /// The alternative hypothesis this analysis tests.
-    pub fn alternative(&self) -> Alternative {
-        self.alternative
-    }
-
-    /// The scale of the estimate.
-    pub fn effect_scale(&self) -> EffectScale {
-        self.scale
-    }
-
-    /// Whether the analysis gives a t-interval (Rubin's rules can combine it).
-    pub fn is_t_based(&self) -> bool {
-        matches!(
-            self.kind,
-            AnalysisKind::WelchT | AnalysisKind::Ancova | AnalysisKind::StratifiedAncova
-        )
-    }
-
-    /// Whether the estimate is a difference in responder proportions.
-    pub fn is_responder(&self) -> bool {
-        matches!(self.scale, EffectScale::Responder { .. })
-    }
-
-    /// Whether a result's 95% interval contains `theta`.
-    #[inline]
-    pub fn covers(&self, result: &TestResult, theta: f64) -> bool {
-        result.covers(theta, self.t_975)
-    }
-
-    /// Whether a result rejects the null hypothesis at `alpha`: by the
-    /// critical t when the df is the design's, else by the p-value.
-    #[inline]
-    pub fn rejects(&self, result: &TestResult) -> bool {
-        match (result.significance, self.t_critical) {
-            (Significance::T { t, df, .. }, Some((d, crit))) if d == df => match self.alternative {
-                Alternative::TwoSided => t.abs() >= crit,
-                Alternative::Less => t <= -crit,
-                Alternative::Greater => t >= crit,
-            },
-            _ => result.p_value() <= self.alpha,
-        }
-    }
-
-    /// Runs the analysis on one replicate.
-    ///
-    /// # Errors
-    /// An [`AnalysisFailure`] when the data admit no test.
-    pub fn analyse(
-        &self,
-        msc: ArmView<'_>,
-        control: ArmView<'_>,
-        scratch: &mut Scratch,
-    ) -> Result<TestResult, AnalysisFailure> {
-        let alt = self.alternative;
-        match self.kind {
-            AnalysisKind::WelchT => welch::welch_t(msc.change, control.change, alt),
-            AnalysisKind::PairedT => paired::paired_t(msc.change, alt),
-            AnalysisKind::StratifiedAncova => stratified::stratified_ancova(
-                (msc.baseline, msc.primary, msc.stratum),
-                (control.baseline, control.primary, control.stratum),
-                alt,
-            ),
-            AnalysisKind::Ancova => ancova::ancova(
-                msc.baseline,
-                msc.primary,
-                control.baseline,
-                control.primary,
-                alt,
-            ),
-            AnalysisKind::Wilcoxon => wilcoxon::wilcoxon(
-                msc.change,
-                control.change,
-                alt,
-                self.exact_u.as_ref(),
-                &mut scratch.wilcoxon,
-            ),
-            AnalysisKind::FisherResponder => {
-                let EffectScale::Responder { threshold } = self.scale else {
-                    unreachable!("fisher is built with a responder scale")
-                };
-                let count = |arm: &ArmView<'_>| {
-                    arm.change
-                        .iter()
-                        .filter(|&&c| EffectScale::responds(threshold, c))
-                        .count()
-                };
-                fisher::fisher_exact(
-                    count(&msc),
-                    msc.change.len(),
-                    count(&control),
-                    control.change.len(),
-                    alt,
-                    self.log_factorials.as_ref().expect("built for fisher"),
-                )
-            }
-        }
-    }
 }

@@ -2,7 +2,10 @@
 //! a single-arm series. Its estimate is the apparent improvement, which mixes
 //! MSC's effect with placebo response and regression to the mean.
 
-use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult, mean_var};
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, Interval, Scratch, Significance, TestResult,
+    mean_var,
+};
 
 /// One-sample t-test of `mean(change) = 0`, n - 1 degrees of freedom.
 ///
@@ -39,4 +42,22 @@ pub fn paired_t(change: &[f64], alternative: Alternative) -> Result<TestResult, 
             df: n - 1.0,
         },
     })
+}
+
+/// The paired t-test of a single-arm series' change from baseline.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    pub alternative: Alternative,
+}
+
+impl Analysis for Paired {
+    #[inline]
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        _: ArmView<'_>,
+        _: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        paired_t(msc.change, self.alternative)
+    }
 }

@@ -8,7 +8,9 @@
 //! indicator, then regressing residual on residual: a handful of sums per
 //! stratum, no matrix.
 
-use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult};
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, Interval, Scratch, Significance, TestResult,
+};
 use crate::scenario::MAX_STRATA;
 
 /// Sums over one stratum (both arms); `a` is 1 for MSC, 0 for control.
@@ -164,4 +166,26 @@ mod tests {
 
     const REF_ESTIMATE: f64 = -1.196_643_227_496_467_8;
     const REF_P: f64 = 3.139_207_024_697_171e-5;
+}
+
+/// ANCOVA with a stratum term and a slope per stratum, for pooled trials.
+#[derive(Debug, Clone)]
+pub struct Stratified {
+    pub alternative: Alternative,
+}
+
+impl Analysis for Stratified {
+    #[inline]
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        _: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        stratified_ancova(
+            (msc.baseline, msc.primary, msc.stratum),
+            (control.baseline, control.primary, control.stratum),
+            self.alternative,
+        )
+    }
 }

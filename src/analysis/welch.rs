@@ -1,6 +1,9 @@
 //! Welch's two-sample t-test (unequal variances, Satterthwaite degrees of freedom).
 
-use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult, mean_var};
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, Interval, Scratch, Significance, TestResult,
+    mean_var,
+};
 
 /// Welch's t-test of `mean(x) - mean(y)`.
 ///
@@ -75,5 +78,23 @@ mod tests {
             welch_t(&[1.0], &[2.0, 3.0], Alternative::TwoSided),
             Err(AnalysisFailure::TooFewPatients)
         );
+    }
+}
+
+/// Welch's t-test on the change from baseline, MSC minus control.
+#[derive(Debug, Clone)]
+pub struct Welch {
+    pub alternative: Alternative,
+}
+
+impl Analysis for Welch {
+    #[inline]
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        _: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        welch_t(msc.change, control.change, self.alternative)
     }
 }

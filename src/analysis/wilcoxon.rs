@@ -6,7 +6,9 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::{Alternative, AnalysisFailure, Interval, Significance, TestResult};
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, Interval, Scratch, Significance, TestResult,
+};
 
 /// Arms smaller than this (both) get the exact test when there are no ties.
 pub const EXACT_BELOW: usize = 50;
@@ -167,7 +169,7 @@ pub fn wilcoxon(
         }
         _ => {
             let var = mn / 12.0 * ((total + 1.0) - ties / (total * (total - 1.0)));
-            let k = (mn / 2.0 - crate::summary::Z_975 * var.sqrt()).floor();
+            let k = (mn / 2.0 - crate::stats::Z_975 * var.sqrt()).floor();
             (k >= 0.0).then_some(k as usize)
         }
     };
@@ -331,5 +333,41 @@ mod tests {
             ),
             Err(AnalysisFailure::ZeroVariance)
         );
+    }
+}
+
+/// The Wilcoxon rank-sum test on the change from baseline, with its exact
+/// null distribution prepared once per cell when the arms are small.
+#[derive(Debug, Clone)]
+pub struct Wilcoxon {
+    pub alternative: Alternative,
+    pub exact: Option<ExactU>,
+}
+
+impl Wilcoxon {
+    /// Prepares the test for arms of `m` and `n` patients.
+    pub fn new(alternative: Alternative, m: usize, n: usize) -> Wilcoxon {
+        Wilcoxon {
+            alternative,
+            exact: (m < EXACT_BELOW && n < EXACT_BELOW).then(|| ExactU::new(m, n)),
+        }
+    }
+}
+
+impl Analysis for Wilcoxon {
+    #[inline]
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        scratch: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        wilcoxon(
+            msc.change,
+            control.change,
+            self.alternative,
+            self.exact.as_ref(),
+            &mut scratch.wilcoxon,
+        )
     }
 }

@@ -12,7 +12,10 @@ use crate::scenario::DesignKind;
 pub fn render(report: &RunReport) -> String {
     let single = report.design == DesignKind::SingleArm;
     let with_assurance = report.results.iter().any(|r| r.assurance.is_some());
-    let with_flares = report.results.iter().any(|r| r.flare_probability.is_some());
+    let with_flares = report
+        .results
+        .iter()
+        .any(|r| r.flares.flare_probability.is_some());
     let with_success = report
         .results
         .iter()
@@ -159,15 +162,18 @@ pub fn render(report: &RunReport) -> String {
             cells.extend([
                 format!("{:.3}", r.estimand_value),
                 format!("{:.3} ± {:.3}", r.coverage, r.coverage_mc_se),
-                arms(r.flare_probability),
-                arms(r.rescue_probability),
+                arms(r.flares.flare_probability),
+                arms(r.flares.rescue_probability),
             ]);
         }
         cells.extend([r.failures.to_string(), format!("{:.2}", r.seconds)]);
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     if let Some(last) = report.results.last()
-        && let (Some(bias), Some(se)) = (&last.bias_by_estimand, &last.bias_by_estimand_mc_se)
+        && let (Some(bias), Some(se)) = (
+            &last.estimands.bias_by_estimand,
+            &last.estimands.bias_by_estimand_mc_se,
+        )
     {
         let parts: Vec<String> = bias
             .iter()

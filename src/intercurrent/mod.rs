@@ -22,99 +22,95 @@
 //!   patient unrescued).
 //!
 //! With no flare hazard and no concomitant therapy, nothing is drawn and the
-//! recorded values are those of the core engine, bit for bit.
+//! recorded values are those of the plain path, bit for bit.
+//!
+//! Data flows one way: [`crate::cohort`] draws a patient's latent course
+//! ([`Latent`]); [`IntercurrentModel::worlds`] lays events over it and
+//! returns what happened ([`Worlds`]), a pure function of the latent course
+//! and the random stream.
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Open01, StandardNormal};
 
+pub mod world;
+
+pub use world::{SharedDraws, World, Worlds};
+
+use crate::cohort::Latent;
+use crate::design::{Arm, Arms};
 use crate::scenario::intercurrent::{Intercurrent, Piecewise, Trigger};
 
 /// Flares counted per patient; later ones are ignored (a hazard this high is
 /// far outside any pediatric trial).
 pub const MAX_FLARES: usize = 64;
-/// Visits a scenario with intercurrent events may have.
-pub const MAX_VISITS: usize = 32;
+/// Visits a scenario may have.
+pub use crate::cohort::MAX_VISITS;
 /// Concomitant therapies per scenario.
 pub use crate::scenario::intercurrent::MAX_CONCOMITANT;
-
-/// A piecewise-constant hazard schedule for one arm, before MSC's hazard ratio.
-#[derive(Debug, Clone)]
-struct Schedule {
-    starts: Vec<f64>,
-    rates: Vec<f64>,
-}
 
 /// The intercurrent-event model of a scenario, prepared for simulation.
 #[derive(Debug, Clone)]
 pub struct IntercurrentModel {
     pub spec: Intercurrent,
-    /// `[msc, control]`.
-    schedules: [Schedule; 2],
+    /// Each arm's flare hazard over trial weeks, before MSC's hazard ratio.
+    schedules: Arms<Piecewise>,
     has_flares: bool,
     visits: Vec<f64>,
+    /// Each visit's week as a fraction of the primary visit's.
+    fractions: Vec<f64>,
     /// Concomitant therapies in the order their start is decided: baseline
     /// and flare triggers first, then non-response by assessment week.
     order: Vec<usize>,
 }
 
-/// Random numbers a patient's worlds share.
-#[derive(Debug, Clone, Copy)]
-pub struct SharedDraws {
-    exp: [f64; MAX_FLARES],
-    worsening: [f64; MAX_FLARES],
-    drawn: usize,
-    conc_u: [f64; MAX_CONCOMITANT],
-    conc_effect: [f64; MAX_CONCOMITANT],
+/// `[msc, control]`-indexed scenario values, by arm.
+fn of_arm<T: Copy>(values: [T; 2], arm: Arm) -> T {
+    match arm {
+        Arm::Msc => values[0],
+        Arm::Control => values[1],
+    }
 }
 
-/// What happened in one world of one patient.
-#[derive(Debug, Clone, Copy)]
-pub struct World {
-    /// Recorded value at each visit (the last is primary), before any unit scaling.
-    pub values: [f64; MAX_VISITS],
-    pub flares: usize,
-    pub first_flare: f64,
-    /// Start week of each concomitant therapy (infinite if never).
-    pub conc_start: [f64; MAX_CONCOMITANT],
-    /// First start of any concomitant therapy: the intercurrent event.
-    pub event: f64,
+/// One arm's hazard schedule: the pieces of `on`, `taper` and `off` merged
+/// over trial weeks, with the taper and withdrawal applied.
+fn schedule(t: &crate::scenario::intercurrent::StandardTherapy, withdraws: bool) -> Piecewise {
+    let mut cuts: Vec<f64> = t
+        .hazard_on
+        .starts
+        .iter()
+        .chain(&t.hazard_off.starts)
+        .chain(t.hazard_taper.iter().flat_map(|p| p.starts.iter()))
+        .copied()
+        .chain([0.0, t.taper_weeks])
+        .collect();
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    let rate = |w: f64| -> f64 {
+        if !withdraws {
+            t.hazard_on.at(w)
+        } else if w < t.taper_weeks {
+            t.hazard_taper.as_ref().map_or_else(
+                || (t.hazard_on.at(w) + t.hazard_off.at(w)) / 2.0,
+                |p: &Piecewise| p.at(w),
+            )
+        } else {
+            t.hazard_off.at(w)
+        }
+    };
+    Piecewise {
+        rates: cuts.iter().map(|&w| rate(w)).collect(),
+        starts: cuts,
+    }
 }
 
 impl IntercurrentModel {
-    /// Prepares `spec` for visits at `visits` weeks.
+    /// Prepares `spec` for visits at `visits` weeks (the last is primary).
     pub fn new(spec: &Intercurrent, visits: &[f64]) -> IntercurrentModel {
         let t = &spec.therapy;
-        let schedule = |withdraws: bool| {
-            let mut cuts: Vec<f64> = t
-                .hazard_on
-                .starts
-                .iter()
-                .chain(&t.hazard_off.starts)
-                .chain(t.hazard_taper.iter().flat_map(|p| p.starts.iter()))
-                .copied()
-                .chain([0.0, t.taper_weeks])
-                .collect();
-            cuts.sort_by(f64::total_cmp);
-            cuts.dedup();
-            let rate = |w: f64| -> f64 {
-                if !withdraws {
-                    t.hazard_on.at(w)
-                } else if w < t.taper_weeks {
-                    t.hazard_taper.as_ref().map_or_else(
-                        || (t.hazard_on.at(w) + t.hazard_off.at(w)) / 2.0,
-                        |p: &Piecewise| p.at(w),
-                    )
-                } else {
-                    t.hazard_off.at(w)
-                }
-            };
-            Schedule {
-                rates: cuts.iter().map(|&w| rate(w)).collect(),
-                starts: cuts,
-            }
-        };
-        let schedules = [schedule(t.withdraws[0]), schedule(t.withdraws[1])];
-        let has_flares = schedules.iter().any(|s| s.rates.iter().any(|&r| r > 0.0));
+        let schedules = Arms::from_fn(|arm| schedule(t, of_arm(t.withdraws, arm)));
+        let has_flares = [&schedules.msc, &schedules.control]
+            .iter()
+            .any(|s| s.rates.iter().any(|&r| r > 0.0));
         let mut order: Vec<usize> = (0..spec.concomitants.len()).collect();
         order.sort_by(|&a, &b| {
             let key = |i: usize| {
@@ -124,11 +120,13 @@ impl IntercurrentModel {
             let (ka, kb) = (key(a), key(b));
             ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
         });
+        let primary = *visits.last().expect("validated: at least one visit");
         IntercurrentModel {
             spec: spec.clone(),
             schedules,
             has_flares,
             visits: visits.to_vec(),
+            fractions: visits.iter().map(|w| w / primary).collect(),
             order,
         }
     }
@@ -144,16 +142,10 @@ impl IntercurrentModel {
         }
     }
 
-    /// Draws what both worlds of a patient share, except the flare
+    /// Draws what all worlds of a patient share, except the flare
     /// exponentials, which are drawn as the worlds need them.
-    pub fn shared_draws<R: Rng + ?Sized>(&self, rng: &mut R) -> SharedDraws {
-        let mut d = SharedDraws {
-            exp: [0.0; MAX_FLARES],
-            worsening: [0.0; MAX_FLARES],
-            drawn: 0,
-            conc_u: [0.0; MAX_CONCOMITANT],
-            conc_effect: [0.0; MAX_CONCOMITANT],
-        };
+    fn shared_draws<R: Rng + ?Sized>(&self, rng: &mut R) -> SharedDraws {
+        let mut d = SharedDraws::default();
         for (i, c) in self.spec.concomitants.iter().enumerate() {
             d.conc_u[i] = Open01.sample(rng);
             d.conc_effect[i] = if c.effect_sd > 0.0 {
@@ -166,11 +158,25 @@ impl IntercurrentModel {
         d
     }
 
-    /// Flare times up to the end of follow-up in arm `msc` (hazard ratio `hr`
+    /// The patient's four worlds (own and other arm, with and without the
+    /// concomitant therapies), from common random numbers; `hr` is the
+    /// trial's MSC flare hazard ratio.
+    pub fn worlds<R: Rng + ?Sized>(&self, latent: &Latent, hr: f64, rng: &mut R) -> Worlds {
+        let mut shared = self.shared_draws(rng);
+        let own = latent.arm;
+        let mut world = |arm: Arm, with: bool| self.world(latent, arm, with, hr, &mut shared, rng);
+        let own_with = world(own, true);
+        let other_with = world(own.other(), true);
+        let own_plain = world(own, false);
+        let other_plain = world(own.other(), false);
+        Worlds::new(own, own_with, other_with, own_plain, other_plain)
+    }
+
+    /// Flare times up to the end of follow-up in `arm` (hazard ratio `hr`
     /// applies to MSC), into `times`; returns how many.
     fn flares<R: Rng + ?Sized>(
         &self,
-        msc: bool,
+        arm: Arm,
         hr: f64,
         draws: &mut SharedDraws,
         rng: &mut R,
@@ -179,8 +185,8 @@ impl IntercurrentModel {
         if !self.has_flares {
             return 0;
         }
-        let s = &self.schedules[usize::from(!msc)];
-        let factor = if msc { hr } else { 1.0 };
+        let s = &self.schedules[arm];
+        let factor = if arm.gets_msc() { hr } else { 1.0 };
         let end = self.spec.follow_up_weeks;
         let (mut t, mut seg, mut target, mut acc) = (0.0f64, 0usize, 0.0f64, 0.0f64);
         let mut n = 0;
@@ -224,22 +230,18 @@ impl IntercurrentModel {
         n
     }
 
-    /// One world of a patient. `latent(k, extra)` gives the recorded value at
-    /// visit `k` for a latent value raised by `extra` (flares, therapies).
-    #[allow(clippy::too_many_arguments)]
-    pub fn world<R: Rng + ?Sized>(
+    /// One world of a patient: `arm`, with or without the concomitant therapies.
+    fn world<R: Rng + ?Sized>(
         &self,
-        msc: bool,
+        latent: &Latent,
+        arm: Arm,
         with_concomitants: bool,
         hr: f64,
-        recorded_baseline: f64,
         draws: &mut SharedDraws,
         rng: &mut R,
-        record: &dyn Fn(usize, f64) -> f64,
     ) -> World {
         let mut times = [0.0; MAX_FLARES];
-        let flares = self.flares(msc, hr, draws, rng, &mut times);
-        let arm = usize::from(!msc);
+        let flares = self.flares(arm, hr, draws, rng, &mut times);
         let mut conc_start = [f64::INFINITY; MAX_CONCOMITANT];
         let worsening = |week: f64| -> f64 {
             times[..flares]
@@ -258,10 +260,11 @@ impl IntercurrentModel {
                 .map(|(i, c)| draws.conc_effect[i] * c.weight(week - starts[i]))
                 .sum()
         };
+        let record = |k: usize, extra: f64| latent.recorded(arm, k, self.fractions[k], extra);
         if with_concomitants {
             for &i in &self.order {
                 let c = &self.spec.concomitants[i];
-                if draws.conc_u[i] >= c.probability[arm] {
+                if draws.conc_u[i] >= of_arm(c.probability, arm) {
                     continue;
                 }
                 conc_start[i] = match c.trigger {
@@ -280,7 +283,7 @@ impl IntercurrentModel {
                             .expect("validated: non-response is assessed at a visit");
                         let w = self.visits[k];
                         let value = record(k, worsening(w) + therapy(w, &conc_start));
-                        if recorded_baseline - value < c.improvement_needed {
+                        if latent.observed_baseline - value < c.improvement_needed {
                             w
                         } else {
                             f64::INFINITY
@@ -319,22 +322,12 @@ impl IntercurrentModel {
     }
 }
 
-impl World {
-    /// The value at the last visit not after the intercurrent event (a visit
-    /// on the day a therapy starts is measured before the dose; the recorded
-    /// baseline if the event comes before the first visit).
-    pub fn while_on_treatment(&self, visits: &[f64], recorded_baseline: f64) -> f64 {
-        match visits.iter().rposition(|&v| v <= self.event) {
-            Some(k) => self.values[k],
-            None => recorded_baseline,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cohort::CohortModel;
     use crate::scenario::intercurrent::{Policy, StandardTherapy, Strategy};
+    use crate::scenario::{EndpointKind, Population, Scale};
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
 
@@ -357,22 +350,36 @@ mod tests {
         t.hazard_on = Piecewise::constant(0.01);
         t.hazard_off = Piecewise::constant(0.05);
         let m = model(t);
-        assert_eq!(m.schedules[0].starts, vec![0.0, 4.0]);
-        assert!((m.schedules[0].rates[0] - 0.03).abs() < 1e-15);
-        assert_eq!(m.schedules[0].rates[1], 0.05);
-        assert_eq!(m.schedules[1].rates, vec![0.01, 0.01]);
+        assert_eq!(m.schedules.msc.starts, vec![0.0, 4.0]);
+        assert!((m.schedules.msc.rates[0] - 0.03).abs() < 1e-15);
+        assert_eq!(m.schedules.msc.rates[1], 0.05);
+        assert_eq!(m.schedules.control.rates, vec![0.01, 0.01]);
     }
 
     #[test]
     fn no_hazard_draws_nothing() {
         let m = model(StandardTherapy::none());
+        // No scatter: baseline 10, change -2 by week 24, half of it by week 12.
+        let population = Population {
+            baseline_mean: 10.0,
+            baseline_sd: 0.0,
+            control_change_mean: -2.0,
+            change_sd: 0.0,
+            baseline_change_correlation: 0.0,
+        };
+        let cohort = CohortModel::new(
+            &population,
+            Scale::of(EndpointKind::Continuous),
+            &[12.0, 24.0],
+            None,
+            Arms::both(1),
+        );
         let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let latent = cohort.latent(0.0, Arm::Msc, &mut rng);
         let mut draws = m.shared_draws(&mut rng);
-        let w = m.world(true, true, 1.0, 10.0, &mut draws, &mut rng, &|k, x| {
-            k as f64 + x
-        });
+        let w = m.world(&latent, Arm::Msc, true, 1.0, &mut draws, &mut rng);
         assert_eq!(w.flares, 0);
         assert_eq!(draws.drawn, 0);
-        assert_eq!(&w.values[..2], &[0.0, 1.0]);
+        assert_eq!(&w.values[..2], &[9.0, 8.0]);
     }
 }

@@ -1,17 +1,24 @@
 //! The record types every output is derived from: one [`CellResult`] per
 //! sample size, inside one [`RunReport`]. CSV, JSON, the table and the plots
 //! all read these, so their columns cannot drift apart.
+//!
+//! A report is built from the scenario and the cells' summaries alone, never
+//! from the engine's prepared cells; each feature's columns come from its
+//! accumulator's file in [`crate::summary`].
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::EffectScale;
+use crate::analysis::registry;
+use crate::design;
 use crate::engine::CellRun;
 use crate::evidence;
-use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
-use std::collections::BTreeMap;
-
 use crate::scenario::intercurrent::Strategy;
-use crate::summary::{ArmStats, Summary, Welford, wilson_interval};
+use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
+use crate::summary::estimands::EstimandColumns;
+use crate::summary::flares::{FlareColumns, FlareCurve};
+use crate::summary::{Figure, Summary, wilson_interval};
+
+pub use crate::summary::flares::{FlareFree, PerArm};
 
 /// Results for one sample size. Estimates are MSC minus control: on the
 /// endpoint scale (negative = improvement) for `welch_t`, `ancova` and
@@ -55,104 +62,40 @@ pub struct CellResult {
     /// Share of replicates whose 95% interval contained the estimand's true value.
     pub coverage: f64,
     pub coverage_mc_se: f64,
-    /// Intercurrent events only: probability of at least one flare by the
-    /// primary visit, per arm.
-    pub flare_probability: Option<PerArm>,
-    pub flare_probability_mc_se: Option<PerArm>,
-    /// ... of at least one flare at any time in follow-up.
-    pub flare_probability_follow_up: Option<PerArm>,
-    pub flare_probability_follow_up_mc_se: Option<PerArm>,
-    pub flares_per_patient: Option<PerArm>,
-    pub flares_per_patient_mc_se: Option<PerArm>,
-    /// Probability of a flare-triggered (rescue) therapy in follow-up.
-    pub rescue_probability: Option<PerArm>,
-    pub rescue_probability_mc_se: Option<PerArm>,
-    /// Probability of each concomitant therapy in follow-up, by name.
-    pub concomitant_probability: Option<BTreeMap<String, PerArm>>,
-    pub concomitant_probability_mc_se: Option<BTreeMap<String, PerArm>>,
-    /// Mean estimate minus MSC's own effect under each estimand strategy.
-    pub bias_by_estimand: Option<BTreeMap<String, f64>>,
-    pub bias_by_estimand_mc_se: Option<BTreeMap<String, f64>>,
-    /// Share of patients flare-free at each week 0, 1, ..., per arm.
-    pub flare_free: Option<FlareFree>,
+    /// Intercurrent events only: flares and therapies per arm.
+    #[serde(flatten)]
+    pub flares: FlareColumns,
+    /// Intercurrent events only: bias against MSC's own effect by estimand.
+    #[serde(flatten)]
+    pub estimands: EstimandColumns,
+    /// Intercurrent events only: the flare-free curve.
+    #[serde(flatten)]
+    pub flare_curve: FlareCurve,
     pub seconds: f64,
 }
 
-/// A figure for each arm (`control` is empty in a single-arm design).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PerArm {
-    pub msc: f64,
-    pub control: Option<f64>,
-}
-
-/// Flare-free proportions by week.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FlareFree {
-    pub msc: Vec<f64>,
-    pub control: Vec<f64>,
-}
-
-fn per_arm(arms: &[ArmStats], f: impl Fn(&ArmStats) -> f64) -> Option<PerArm> {
-    let msc = arms.first()?;
-    Some(PerArm {
-        msc: f(msc),
-        control: arms.get(1).filter(|a| a.patients > 0).map(&f),
-    })
-}
-
-fn by_therapy(run: &CellRun, f: impl Fn(&Welford) -> f64) -> Option<BTreeMap<String, PerArm>> {
-    let arms = &run.summary.arms;
-    (!arms.is_empty()).then(|| {
-        run.cell
-            .concomitant_names()
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, name)| {
-                per_arm(arms, |a| a.concomitant.get(i).map_or(f64::NAN, &f)).map(|p| (name, p))
-            })
-            .collect()
-    })
-}
-
-fn by_strategy(errors: &[Welford], f: impl Fn(&Welford) -> f64) -> Option<BTreeMap<String, f64>> {
-    (!errors.is_empty()).then(|| {
-        Strategy::ALL
-            .iter()
-            .zip(errors)
-            .filter(|(_, w)| w.n > 0)
-            .map(|(s, w)| (s.name().to_string(), f(w)))
-            .collect()
-    })
-}
-
-fn rate(k: u64, n: u64) -> (f64, f64) {
-    let p = k as f64 / n as f64;
-    (p, (p * (1.0 - p) / n as f64).sqrt())
-}
-
 impl CellResult {
-    /// Reads the figures off a finished cell.
-    pub fn from_run(run: &CellRun) -> CellResult {
+    /// Reads the figures off a finished cell of `scenario`.
+    pub fn new(scenario: &Scenario, run: &CellRun) -> CellResult {
         let s = &run.summary;
-        let (power, power_mc_se) = rate(s.rejections, s.replicates);
+        let sizes = design::arm_sizes(&scenario.design, run.n_per_arm);
+        let power = s.power();
         let (power_ci_low, power_ci_high) = wilson_interval(s.rejections, s.replicates);
-        let assurance = run
-            .prior
-            .as_ref()
-            .map(|p: &Summary| rate(p.rejections, p.replicates));
-        let success = run
-            .cell
-            .reports_success()
-            .then(|| rate(s.successes, s.replicates));
+        let assurance = run.prior.as_ref().map(Summary::power);
+        let success = scenario
+            .design
+            .reported_improvement
+            .map(|_| Figure::rate(s.successes, s.replicates));
+        let coverage = Figure::rate(s.covered, s.replicates - s.failures);
         CellResult {
-            n_per_arm: run.cell.n_per_arm,
-            n_msc: run.cell.n_msc,
-            n_control: run.cell.n_control,
+            n_per_arm: run.n_per_arm,
+            n_msc: sizes.msc,
+            n_control: sizes.control,
             replicates: s.replicates,
             rejections: s.rejections,
             failures: s.failures,
-            power,
-            power_mc_se,
+            power: power.value,
+            power_mc_se: power.mc_se,
             power_ci_low,
             power_ci_high,
             mean_estimate: s.estimate.mean_or_nan(),
@@ -160,44 +103,26 @@ impl CellResult {
             true_effect: s.truth.mean_or_nan(),
             bias: s.error.mean_or_nan(),
             bias_mc_se: s.error.se(),
-            assurance: assurance.map(|a| a.0),
-            assurance_mc_se: assurance.map(|a| a.1),
-            success_probability: success.map(|a| a.0),
-            success_probability_mc_se: success.map(|a| a.1),
+            assurance: assurance.map(|a| a.value),
+            assurance_mc_se: assurance.map(|a| a.mc_se),
+            success_probability: success.map(|a| a.value),
+            success_probability_mc_se: success.map(|a| a.mc_se),
             estimand_value: s.estimand_truth.mean_or_nan(),
-            coverage: rate(s.covered, s.replicates - s.failures).0,
-            coverage_mc_se: rate(s.covered, s.replicates - s.failures).1,
-            flare_probability: per_arm(&s.arms, |a| a.flare_by_primary.mean),
-            flare_probability_mc_se: per_arm(&s.arms, |a| a.flare_by_primary.se()),
-            flare_probability_follow_up: per_arm(&s.arms, |a| a.flare_in_follow_up.mean),
-            flare_probability_follow_up_mc_se: per_arm(&s.arms, |a| a.flare_in_follow_up.se()),
-            flares_per_patient: per_arm(&s.arms, |a| a.flares_per_patient.mean),
-            flares_per_patient_mc_se: per_arm(&s.arms, |a| a.flares_per_patient.se()),
-            rescue_probability: per_arm(&s.arms, |a| a.rescue.mean),
-            rescue_probability_mc_se: per_arm(&s.arms, |a| a.rescue.se()),
-            concomitant_probability: by_therapy(run, |w| w.mean),
-            concomitant_probability_mc_se: by_therapy(run, Welford::se),
-            bias_by_estimand: by_strategy(&s.strategy_error, |w| w.mean),
-            bias_by_estimand_mc_se: by_strategy(&s.strategy_error, Welford::se),
-            flare_free: (!s.arms.is_empty()).then(|| {
-                let curve = |a: &ArmStats| -> Vec<f64> {
-                    a.flared_by_week
-                        .iter()
-                        .map(|&k| 1.0 - k as f64 / a.patients.max(1) as f64)
-                        .collect()
-                };
-                FlareFree {
-                    msc: curve(&s.arms[0]),
-                    control: s
-                        .arms
-                        .get(1)
-                        .filter(|a| a.patients > 0)
-                        .map_or_else(Vec::new, curve),
-                }
-            }),
+            coverage: coverage.value,
+            coverage_mc_se: coverage.mc_se,
+            flares: FlareColumns::new(s.flares.as_ref(), &therapy_names(scenario)),
+            estimands: EstimandColumns::new(s.estimands.as_ref()),
+            flare_curve: FlareCurve::new(s.flares.as_ref()),
             seconds: run.seconds,
         }
     }
+}
+
+/// Names of the concomitant therapies, in file order.
+fn therapy_names(scenario: &Scenario) -> Vec<String> {
+    scenario.intercurrent.as_ref().map_or_else(Vec::new, |ic| {
+        ic.concomitants.iter().map(|c| c.name.clone()).collect()
+    })
 }
 
 /// A whole run: the scenario's identity, the settings that produced it, and
@@ -260,9 +185,10 @@ pub struct EvidenceRef {
 impl RunReport {
     /// Builds the report of a finished run.
     pub fn new(scenario: &Scenario, runs: &[CellRun], threads: usize, elapsed_s: f64) -> RunReport {
-        let estimate_scale = match runs.first().map(|r| r.cell.analyzer.effect_scale()) {
-            Some(EffectScale::Responder { .. }) => "responder_difference",
-            _ => "change",
+        let estimate_scale = if registry::properties(scenario.design.analysis).responder {
+            "responder_difference"
+        } else {
+            "change"
         };
         RunReport {
             scenario: scenario.name.clone(),
@@ -322,7 +248,7 @@ impl RunReport {
             replicates: scenario.simulation.replicates,
             threads,
             elapsed_s,
-            results: runs.iter().map(CellResult::from_run).collect(),
+            results: runs.iter().map(|r| CellResult::new(scenario, r)).collect(),
         }
     }
 }

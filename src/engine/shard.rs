@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{self, BATCH, Cell, CellRun, EffectMode, Folder, Resume};
+use super::{BATCH, CellPasses, CellRun, Folder, Resume, each_cell, for_each_batch};
+use crate::design::stream::EffectMode;
 use crate::scenario::{self, Scenario};
 use crate::summary::Summary;
 
@@ -203,11 +204,10 @@ pub fn run_shard(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Partial {
     let sim = &scenario.simulation;
-    let batches = sim.replicates.div_ceil(BATCH);
-    let range = shard_range(batches, k, n);
-    let collect = |cell: &Cell, mode| {
+    let range = shard_range(sim.replicates.div_ceil(BATCH), k, n);
+    let passes = each_cell(scenario, |_, cell, mode| {
         let mut out = Vec::with_capacity((range.end - range.start) as usize);
-        engine::for_each_batch(
+        for_each_batch(
             cell,
             mode,
             sim.seed,
@@ -216,31 +216,29 @@ pub fn run_shard(
             progress,
             |index, summary| out.push(Batch { index, summary }),
         );
-        out
+        Ok::<_, std::convert::Infallible>(out)
+    });
+    let cells = match passes {
+        Ok(p) => p.into_iter().map(PartialCell::from_passes).collect(),
+        Err(never) => match never {},
     };
-    let cells = scenario
-        .design
-        .n_per_arm
-        .iter()
-        .map(|&size| {
-            let started = std::time::Instant::now();
-            let cell = Cell::new(scenario, size);
-            let fixed = collect(&cell, EffectMode::Fixed);
-            let prior = cell.has_prior().then(|| collect(&cell, EffectMode::Prior));
-            PartialCell {
-                n_per_arm: size,
-                fixed,
-                prior,
-                seconds: started.elapsed().as_secs_f64(),
-            }
-        })
-        .collect();
     Partial {
         provenance,
         shard: k,
         shards: n,
         threads: rayon::current_num_threads(),
         cells,
+    }
+}
+
+impl PartialCell {
+    fn from_passes(p: CellPasses<Vec<Batch>>) -> PartialCell {
+        PartialCell {
+            n_per_arm: p.n_per_arm,
+            fixed: p.fixed,
+            prior: p.prior,
+            seconds: p.seconds,
+        }
     }
 }
 
@@ -360,43 +358,50 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
 
     let scenario = p0.scenario()?;
     let replicates = p0.replicates;
-    let runs = scenario
-        .design
-        .n_per_arm
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| {
-            let cell = Cell::new(&scenario, n);
-            let fold = |pick: &dyn Fn(&PartialCell) -> Option<&Vec<Batch>>| -> Result<(Summary, Resume)> {
-                let mut batches: Vec<&Batch> =
-                    partials.iter().filter_map(|(_, p)| pick(&p.cells[i])).flatten().collect();
-                batches.sort_by_key(|b| b.index);
-                let mut folder = Folder::new(replicates, Resume::default());
-                for (expected, b) in batches.iter().enumerate() {
-                    if b.index != expected as u64 {
-                        return Err(input_error(format!(
-                            "sample size {n}: batch {expected} is missing or repeated in the shards"
-                        )));
-                    }
-                    folder.push(b.index, &b.summary);
-                }
-                if batches.len() as u64 != replicates.div_ceil(BATCH) {
-                    return Err(input_error(format!("sample size {n}: the shards do not cover every batch")));
-                }
-                Ok(folder.finish())
-            };
-            let (summary, fixed) = fold(&|c| Some(&c.fixed))?;
-            let prior = if cell.has_prior() { Some(fold(&|c| c.prior.as_ref())?) } else { None };
-            let seconds = partials.iter().map(|(_, p)| p.cells[i].seconds).sum();
-            Ok(CellRun {
-                cell,
-                summary,
-                seconds,
-                resume: (fixed, prior.as_ref().map(|p| p.1.clone())),
-                prior: prior.map(|p| p.0),
+    let passes = each_cell(&scenario, |i, cell, mode| {
+        let n = cell.n_per_arm;
+        let mut batches: Vec<&Batch> = partials
+            .iter()
+            .filter_map(|(_, p)| match mode {
+                EffectMode::Fixed => Some(&p.cells[i].fixed),
+                EffectMode::Prior => p.cells[i].prior.as_ref(),
             })
+            .flatten()
+            .collect();
+        batches.sort_by_key(|b| b.index);
+        let mut folder = Folder::new(
+            replicates,
+            Resume {
+                batches: 0,
+                summary: cell.new_summary(),
+            },
+        );
+        for (expected, b) in batches.iter().enumerate() {
+            if b.index != expected as u64 {
+                return Err(input_error(format!(
+                    "sample size {n}: batch {expected} is missing or repeated in the shards"
+                )));
+            }
+            folder.push(b.index, &b.summary);
+        }
+        if batches.len() as u64 != replicates.div_ceil(BATCH) {
+            return Err(input_error(format!(
+                "sample size {n}: the shards do not cover every batch"
+            )));
+        }
+        Ok(folder.finish())
+    })?;
+    let runs = passes
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let seconds = partials.iter().map(|(_, q)| q.cells[i].seconds).sum();
+            CellRun {
+                seconds,
+                ..CellRun::from_passes(p)
+            }
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
     Ok(Merged {
         provenance: p0.clone(),
         threads: partials.iter().map(|(_, p)| p.threads).max().unwrap_or(1),

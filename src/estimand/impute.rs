@@ -1,122 +1,17 @@
-//! Estimators for the ICH E9(R1) strategies: what the analysis sees of each
-//! patient once intercurrent events are handled.
-//!
-//! * `treatment_policy`: the recorded values, whatever else was given.
-//! * `hypothetical`: values after the start of any concomitant or rescue
-//!   therapy are set missing (a visit on the day it starts was measured
-//!   before the dose and is kept), and the primary value is multiply
-//!   imputed under missing at random ([`IMPUTATIONS`] times) by Bayesian
-//!   linear regression within the arm (Little & Rubin 2002, ch. 10): fitted
-//!   on the patients with no such therapy by the primary visit, from baseline
-//!   and the last visit before the therapy (baseline alone if it started
-//!   before the first visit), drawing the residual variance and coefficients
-//!   from their posterior before each imputation. The analyses are combined
-//!   by Rubin's rules with Barnard-Rubin degrees of freedom, so only t-based
-//!   analyses (welch_t, ancova) take this strategy.
-//! * `composite`: a flare by the primary visit, or any concomitant therapy
-//!   started before it, counts as non-response (responder analyses only).
-//! * `while_on_treatment`: the value at the last visit before the first
-//!   concomitant therapy took effect (baseline if none came before it).
+//! Multiple imputation for the hypothetical strategy: Bayesian linear
+//! regression within an arm, fitted on the patients with no therapy by the
+//! primary visit (Little & Rubin 2002, ch. 10).
 
 use rand::Rng;
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 
-use crate::analysis::{Alternative, AnalysisFailure, ArmView, Interval, Significance, TestResult};
-use crate::cohort::{ArmData, Cohort};
-use crate::scenario::intercurrent::Strategy;
-
-/// Imputations per replicate for the hypothetical strategy.
-pub const IMPUTATIONS: usize = 10;
-
-/// A change so large that no threshold counts it as a response.
-const NON_RESPONSE: f64 = 1e300;
-
-/// Per-worker buffers for the transformed values.
-#[derive(Debug, Default, Clone)]
-pub struct EstimandScratch {
-    msc: Transformed,
-    control: Transformed,
-}
-
-#[derive(Debug, Default, Clone)]
-struct Transformed {
-    primary: Vec<f64>,
-    change: Vec<f64>,
-}
-
-/// The two arms as `strategy` wants them analysed. `visits` are the visit
-/// weeks (the last is primary).
-///
-/// # Errors
-/// [`AnalysisFailure::TooFewPatients`] when imputation has nobody to learn from.
-/// `rng` is used by the hypothetical strategy's imputations only.
-pub fn views<'a, R: Rng + ?Sized>(
-    strategy: Strategy,
-    cohort: &'a Cohort,
-    visits: &[f64],
-    scratch: &'a mut EstimandScratch,
-    rng: &mut R,
-) -> Result<(ArmView<'a>, ArmView<'a>), AnalysisFailure> {
-    if strategy == Strategy::TreatmentPolicy {
-        return Ok((cohort.msc.view(), cohort.control.view()));
-    }
-    transform(strategy, &cohort.msc, visits, &mut scratch.msc, rng)?;
-    transform(strategy, &cohort.control, visits, &mut scratch.control, rng)?;
-    let view = |arm: &'a ArmData, t: &'a Transformed| ArmView {
-        baseline: &arm.baseline,
-        primary: &t.primary,
-        change: &t.change,
-        stratum: &arm.stratum,
-    };
-    Ok((
-        view(&cohort.msc, &scratch.msc),
-        view(&cohort.control, &scratch.control),
-    ))
-}
-
-fn transform<R: Rng + ?Sized>(
-    strategy: Strategy,
-    arm: &ArmData,
-    visits: &[f64],
-    out: &mut Transformed,
-    rng: &mut R,
-) -> Result<(), AnalysisFailure> {
-    let interim = visits.len() - 1;
-    let primary_week = visits[interim];
-    out.primary.clear();
-    out.change.clear();
-    match strategy {
-        Strategy::TreatmentPolicy => out.primary.extend_from_slice(&arm.primary),
-        Strategy::WhileOnTreatment => {
-            for i in 0..arm.primary.len() {
-                let value = match visits.iter().rposition(|&v| v <= arm.event[i]) {
-                    Some(k) if k == interim => arm.primary[i],
-                    Some(k) => arm.interim[i * interim + k],
-                    None => arm.baseline[i],
-                };
-                out.primary.push(value);
-            }
-        }
-        Strategy::Composite => {
-            out.primary.extend_from_slice(&arm.primary);
-            for i in 0..arm.primary.len() {
-                let failed = arm.flared_by_primary[i] || arm.event[i] < primary_week;
-                out.change
-                    .push(if failed { NON_RESPONSE } else { arm.change[i] });
-            }
-            return Ok(());
-        }
-        Strategy::Hypothetical => impute(arm, visits, &mut out.primary, rng)?,
-    }
-    out.change
-        .extend(out.primary.iter().zip(&arm.baseline).map(|(p, b)| p - b));
-    Ok(())
-}
+use crate::analysis::AnalysisFailure;
+use crate::cohort::ArmData;
 
 /// One draw of the primary value for patients whose concomitant therapy
 /// started by the primary visit, from the posterior predictive of a
 /// regression on the patients without.
-fn impute<R: Rng + ?Sized>(
+pub(super) fn impute<R: Rng + ?Sized>(
     arm: &ArmData,
     visits: &[f64],
     out: &mut Vec<f64>,
@@ -223,57 +118,6 @@ impl Fit {
             ..*self
         }
     }
-}
-
-/// Rubin's rules: the combined estimate, its total variance and Barnard-Rubin
-/// degrees of freedom, from analyses of `results.len()` imputed data sets
-/// with `t`-intervals of complete-data df `df_complete`.
-///
-/// # Errors
-/// [`AnalysisFailure::ZeroVariance`] if the analyses have no t interval.
-pub fn rubin(
-    results: &[TestResult],
-    alternative: Alternative,
-) -> Result<TestResult, AnalysisFailure> {
-    let m = results.len() as f64;
-    let mut estimates = crate::summary::Welford::default();
-    let (mut within, mut df_complete) = (0.0, f64::INFINITY);
-    for r in results {
-        let Interval::T { se, df } = r.interval else {
-            return Err(AnalysisFailure::ZeroVariance);
-        };
-        estimates.push(r.estimate);
-        within += se * se / m;
-        df_complete = df_complete.min(df);
-    }
-    let between = if results.len() > 1 {
-        estimates.m2 / (m - 1.0)
-    } else {
-        0.0
-    };
-    let total = within + (1.0 + 1.0 / m) * between;
-    if total <= 0.0 {
-        return Err(AnalysisFailure::ZeroVariance);
-    }
-    let gamma = (1.0 + 1.0 / m) * between / total;
-    let df = if between > 0.0 {
-        let old = (m - 1.0) / (gamma * gamma);
-        let observed = (df_complete + 1.0) / (df_complete + 3.0) * df_complete * (1.0 - gamma);
-        1.0 / (1.0 / old + 1.0 / observed)
-    } else {
-        df_complete
-    };
-    let estimate = estimates.mean;
-    let se = total.sqrt();
-    Ok(TestResult {
-        estimate,
-        significance: Significance::T {
-            t: estimate / se,
-            df,
-            alternative,
-        },
-        interval: Interval::T { se, df },
-    })
 }
 
 /// Residual degrees of freedom the imputation model must keep. With fewer,

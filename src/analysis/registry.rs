@@ -1,0 +1,227 @@
+//! The registry of analyses: the one place that matches on
+//! [`AnalysisKind`]. Everything else asks [`Properties`] or the prepared
+//! [`Analyzer`].
+//!
+//! To add an analysis: a file in this folder with its function and a type
+//! implementing [`Analysis`], a variant in `scenario::raw::AnalysisKind` (the
+//! name scenario files use), and one arm in [`properties`].
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use super::ancova::Ancova;
+use super::fisher::{FisherResponder, LogFactorials};
+use super::paired::Paired;
+use super::stratified::Stratified;
+use super::welch::Welch;
+use super::wilcoxon::Wilcoxon;
+use super::{Alternative, Analysis, AnalysisFailure, ArmView, EffectScale, Scratch, TestResult};
+use crate::design::Arms;
+use crate::scenario::{AnalysisKind, Sided};
+
+/// What an analysis needs from a scenario and what it gives.
+#[derive(Clone, Copy)]
+pub struct Properties {
+    /// Estimates a difference in responder proportions (needs
+    /// `endpoint.responder_threshold`); otherwise a difference in change.
+    pub responder: bool,
+    /// Gives a t interval, so Rubin's rules can combine its analyses of
+    /// imputed data (the hypothetical strategy).
+    pub t_based: bool,
+    /// Analyses a single-arm series (before/after on the same patients)
+    /// rather than two randomised arms.
+    pub single_arm: bool,
+    /// Needs `[[stratum]]` tables (a pooled trial).
+    pub stratified: bool,
+    /// Degrees of freedom fixed by the arm sizes, when the test has them
+    /// (its critical value is then computed once per cell).
+    fixed_df: fn(Arms<usize>) -> Option<f64>,
+    build: fn(&Setup) -> Box<dyn Analysis>,
+}
+
+/// What a test is prepared from.
+struct Setup {
+    alternative: Alternative,
+    sizes: Arms<usize>,
+    threshold: f64,
+}
+
+fn no_fixed_df(_: Arms<usize>) -> Option<f64> {
+    None
+}
+
+/// The properties of `kind`: the registry itself.
+pub fn properties(kind: AnalysisKind) -> Properties {
+    let base = Properties {
+        responder: false,
+        t_based: false,
+        single_arm: false,
+        stratified: false,
+        fixed_df: no_fixed_df,
+        build: |s| {
+            Box::new(Welch {
+                alternative: s.alternative,
+            })
+        },
+    };
+    match kind {
+        AnalysisKind::WelchT => Properties {
+            t_based: true,
+            ..base
+        },
+        AnalysisKind::Ancova => Properties {
+            t_based: true,
+            fixed_df: |n| (n.total() > 3).then(|| (n.total() - 3) as f64),
+            build: |s| {
+                Box::new(Ancova {
+                    alternative: s.alternative,
+                })
+            },
+            ..base
+        },
+        AnalysisKind::StratifiedAncova => Properties {
+            t_based: true,
+            stratified: true,
+            build: |s| {
+                Box::new(Stratified {
+                    alternative: s.alternative,
+                })
+            },
+            ..base
+        },
+        AnalysisKind::PairedT => Properties {
+            single_arm: true,
+            fixed_df: |n| (n.msc > 1).then(|| (n.msc - 1) as f64),
+            build: |s| {
+                Box::new(Paired {
+                    alternative: s.alternative,
+                })
+            },
+            ..base
+        },
+        AnalysisKind::Wilcoxon => Properties {
+            build: |s| Box::new(Wilcoxon::new(s.alternative, s.sizes.msc, s.sizes.control)),
+            ..base
+        },
+        AnalysisKind::FisherResponder => Properties {
+            responder: true,
+            build: |s| {
+                Box::new(FisherResponder {
+                    alternative: s.alternative,
+                    threshold: s.threshold,
+                    log_factorials: LogFactorials::new(s.sizes.total()),
+                })
+            },
+            ..base
+        },
+    }
+}
+
+/// An analysis prepared for one pair of arm sizes, with what the rest of
+/// the pipeline asks of it.
+#[derive(Debug)]
+pub struct Analyzer {
+    kind: AnalysisKind,
+    test: Box<dyn Analysis>,
+    alternative: Alternative,
+    scale: EffectScale,
+    t_based: bool,
+    /// Degrees of freedom fixed by the design, if any.
+    fixed_df: Option<f64>,
+    /// `(df, t quantile 0.975)` for those degrees of freedom.
+    t_975: Option<(f64, f64)>,
+}
+
+impl Analyzer {
+    /// Prepares `kind` for arms of `sizes` patients. `responder_threshold`
+    /// is needed by responder analyses only (validation guarantees it).
+    pub fn new(
+        kind: AnalysisKind,
+        sided: Sided,
+        sizes: Arms<usize>,
+        responder_threshold: Option<f64>,
+    ) -> Analyzer {
+        let p = properties(kind);
+        let scale = if p.responder {
+            EffectScale::Responder {
+                threshold: responder_threshold
+                    .expect("validated: a responder analysis has a threshold"),
+            }
+        } else {
+            EffectScale::Change
+        };
+        let alternative = match (sided, scale) {
+            (Sided::Two, _) => Alternative::TwoSided,
+            (Sided::One, EffectScale::Change) => Alternative::Less,
+            (Sided::One, EffectScale::Responder { .. }) => Alternative::Greater,
+        };
+        let fixed_df = (p.fixed_df)(sizes);
+        let t_975 = fixed_df.map(|df| {
+            let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
+            (df, t.inverse_cdf(0.975))
+        });
+        let setup = Setup {
+            alternative,
+            sizes,
+            threshold: responder_threshold.unwrap_or(f64::NAN),
+        };
+        Analyzer {
+            kind,
+            test: (p.build)(&setup),
+            alternative,
+            scale,
+            t_based: p.t_based,
+            fixed_df,
+            t_975,
+        }
+    }
+
+    /// The kind of analysis.
+    pub fn kind(&self) -> AnalysisKind {
+        self.kind
+    }
+
+    /// The alternative hypothesis this analysis tests.
+    pub fn alternative(&self) -> Alternative {
+        self.alternative
+    }
+
+    /// The scale of the estimate.
+    pub fn effect_scale(&self) -> EffectScale {
+        self.scale
+    }
+
+    /// Degrees of freedom fixed by the arm sizes, if the test has them.
+    pub fn fixed_df(&self) -> Option<f64> {
+        self.fixed_df
+    }
+
+    /// Whether the analysis gives a t-interval (Rubin's rules can combine it).
+    pub fn is_t_based(&self) -> bool {
+        self.t_based
+    }
+
+    /// Whether the estimate is a difference in responder proportions.
+    pub fn is_responder(&self) -> bool {
+        matches!(self.scale, EffectScale::Responder { .. })
+    }
+
+    /// Whether a result's 95% interval contains `theta`.
+    #[inline]
+    pub fn covers(&self, result: &TestResult, theta: f64) -> bool {
+        result.covers(theta, self.t_975)
+    }
+
+    /// Runs the analysis on one replicate.
+    ///
+    /// # Errors
+    /// An [`AnalysisFailure`] when the data admit no test.
+    #[inline]
+    pub fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        scratch: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        self.test.analyse(msc, control, scratch)
+    }
+}

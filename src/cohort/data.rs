@@ -1,0 +1,98 @@
+//! One simulated trial's recorded data: what the analyses see, in buffers
+//! reused from replicate to replicate.
+
+use crate::analysis::ArmView;
+use crate::design::Arms;
+
+/// One arm's recorded values for one replicate.
+#[derive(Debug, Clone, Default)]
+pub struct ArmData {
+    pub baseline: Vec<f64>,
+    pub primary: Vec<f64>,
+    pub change: Vec<f64>,
+    /// Intermediate visit values, patient-major: `interim[i * k + v]`.
+    pub interim: Vec<f64>,
+    pub stratum: Vec<u8>,
+    /// With intercurrent events: week of the first concomitant therapy
+    /// (infinite if none), whether a flare came by the primary visit, the
+    /// first flare's week, flares in follow-up, and which therapies started
+    /// (bit i for concomitant i).
+    pub event: Vec<f64>,
+    pub flared_by_primary: Vec<bool>,
+    pub first_flare: Vec<f64>,
+    pub flares: Vec<u16>,
+    pub concomitants: Vec<u32>,
+}
+
+impl ArmData {
+    /// Buffers for `n` patients with `interim_visits` visits before the primary.
+    pub fn with_capacity(n: usize, interim_visits: usize) -> ArmData {
+        ArmData {
+            baseline: Vec::with_capacity(n),
+            primary: Vec::with_capacity(n),
+            change: Vec::with_capacity(n),
+            interim: Vec::with_capacity(n * interim_visits),
+            stratum: Vec::with_capacity(n),
+            event: Vec::with_capacity(n),
+            flared_by_primary: Vec::with_capacity(n),
+            first_flare: Vec::with_capacity(n),
+            flares: Vec::with_capacity(n),
+            concomitants: Vec::with_capacity(n),
+        }
+    }
+
+    /// Empties the arm, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.baseline.clear();
+        self.primary.clear();
+        self.change.clear();
+        self.interim.clear();
+        self.stratum.clear();
+        self.event.clear();
+        self.flared_by_primary.clear();
+        self.first_flare.clear();
+        self.flares.clear();
+        self.concomitants.clear();
+    }
+
+    /// Patients recorded so far.
+    pub fn len(&self) -> usize {
+        self.primary.len()
+    }
+
+    /// Whether no patient is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.primary.is_empty()
+    }
+
+    /// Records a patient's baseline and primary value, each multiplied by
+    /// `unit` (1, or 1 / change SD in a pooled trial's stratum).
+    #[inline]
+    pub fn push_scaled(&mut self, baseline: f64, primary: f64, unit: f64, stratum: u8) {
+        self.baseline.push(baseline * unit);
+        self.primary.push(primary * unit);
+        self.change.push((primary - baseline) * unit);
+        self.stratum.push(stratum);
+    }
+
+    /// A borrowed view for the analyses.
+    pub fn view(&self) -> ArmView<'_> {
+        ArmView {
+            baseline: &self.baseline,
+            primary: &self.primary,
+            change: &self.change,
+            stratum: &self.stratum,
+        }
+    }
+}
+
+/// Both arms of one simulated trial.
+pub type Cohort = Arms<ArmData>;
+
+impl Arms<ArmData> {
+    /// Empties both arms, keeping their buffers.
+    pub fn clear(&mut self) {
+        self.msc.clear();
+        self.control.clear();
+    }
+}

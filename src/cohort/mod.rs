@@ -1,0 +1,430 @@
+//! Patients and their endpoint values: one simulated trial's cohort.
+//!
+//! The data model, per patient (latent values, before the scale rounds and bounds them):
+//!
+//! * baseline `B = baseline_mean + baseline_sd * z_b`;
+//! * change by the primary visit under control,
+//!   `C0 = control_change_mean + change_sd * (rho * z_b + sqrt(1 - rho^2) * z_c)`,
+//!   so `rho = baseline_change_correlation` is the correlation of baseline and change;
+//! * under MSC the change is `C0 + effect`, the same patient's other potential
+//!   outcome; with `effect.responder_share = p < 1`, MSC works in a random share
+//!   `p` of patients (one uniform draw each), who get `effect / p`, and not at
+//!   all in the rest, so the average effect is the same but heterogeneous;
+//! * intermediate visits: the change follows a Brownian bridge from 0 at baseline
+//!   to its primary-visit value, drawn visit by visit. The whole path is then
+//!   Brownian motion with drift: at fraction `t = week / primary_week` the
+//!   mean change is `t` times the primary mean (MSC's effect accrues linearly),
+//!   its variance is `t * change_sd^2` and its correlation with baseline is
+//!   `sqrt(t) * rho`.
+//!
+//! With `enroll_above = c`, only patients whose recorded baseline exceeds `c`
+//! are enrolled: `z_b` is drawn from the standard normal truncated below, by
+//! inverting its upper tail, so selection costs no rejected draws.
+//!
+//! Recorded values are `scale.observe(latent)`: rounded to the scale's step and
+//! kept within its bounds; JADAS-27 is the sum of its four parts ([`jadas`]),
+//! which take four more normals per recorded value. Each patient's recorded primary change under both assignments is
+//! returned too ([`Outcomes`]), from which [`crate::estimand::truth`] takes
+//! the true effect against which bias is measured.
+//!
+//! This module only draws: the latent path of a patient ([`Latent`]) is handed
+//! on to [`crate::intercurrent`], which lays events over it; nothing here
+//! calls back into that module.
+
+use rand::Rng;
+use rand_distr::{Distribution, Open01, StandardNormal};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+pub mod data;
+pub mod jadas;
+
+pub use data::{ArmData, Cohort};
+
+use crate::design::{Arm, Arms};
+use crate::scenario::{EndpointKind, Population, Scale, enrolment_share};
+
+/// Visits a scenario may have.
+pub const MAX_VISITS: usize = 32;
+
+/// The patient model for one pair of arm sizes; immutable, shared by all workers.
+#[derive(Debug, Clone)]
+pub struct CohortModel {
+    recorder: Recorder,
+    baseline_mean: f64,
+    baseline_sd: f64,
+    change_mean: f64,
+    /// `change_sd * rho` and `change_sd * sqrt(1 - rho^2)`.
+    change_on_baseline: f64,
+    change_own: f64,
+    /// One Brownian-bridge step per intermediate visit (the primary excluded).
+    bridge: Vec<BridgeStep>,
+    /// Each visit's week as a fraction of the primary visit's.
+    fractions: Vec<f64>,
+    /// With `enroll_above`: the probability that an unselected patient qualifies.
+    enrolment_share: Option<f64>,
+    /// Stratum label of these patients, and the factor their recorded values
+    /// are multiplied by (1 / change SD in a pooled trial, else 1).
+    stratum: u8,
+    unit: f64,
+    /// With `effect.responder_share` below 1: the share of patients MSC works in.
+    responder_share: Option<f64>,
+    sizes: Arms<usize>,
+}
+
+/// How a latent value becomes a recorded one: the scale's bounds and step,
+/// or (JADAS-27) the sum of four recorded parts.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorder {
+    scale: Scale,
+    parts: bool,
+}
+
+impl Recorder {
+    fn new(scale: Scale) -> Recorder {
+        Recorder {
+            scale,
+            parts: scale.kind == EndpointKind::Jadas27,
+        }
+    }
+
+    /// The recorded value of a latent value with part scatter `noise`.
+    #[inline(always)]
+    pub fn record(&self, latent: f64, noise: &[f64; 4]) -> f64 {
+        if self.parts {
+            jadas::total(latent, noise)
+        } else {
+            self.scale.observe(latent)
+        }
+    }
+
+    /// Part-level scatter for one recorded value (none unless JADAS-27).
+    #[inline(always)]
+    fn part_noise<R: Rng + ?Sized>(&self, rng: &mut R) -> [f64; 4] {
+        if self.parts {
+            std::array::from_fn(|_| StandardNormal.sample(rng))
+        } else {
+            [0.0; 4]
+        }
+    }
+}
+
+/// A patient's draws, shared by the plain path and the latent path.
+#[derive(Debug, Clone, Copy)]
+struct Draws {
+    baseline: f64,
+    observed_baseline: f64,
+    change_control: f64,
+    /// This patient's MSC effect (after `responder_share`).
+    effect: f64,
+    /// Change by the primary visit in the patient's own arm.
+    change: f64,
+    /// JADAS-27 part scatter at the primary visit.
+    primary_noise: [f64; 4],
+}
+
+/// A patient's recorded change by the primary visit under MSC and under
+/// control (their two potential outcomes), and the unit of the analysis.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcomes {
+    pub with_msc: f64,
+    pub without: f64,
+    pub unit: f64,
+}
+
+/// One patient's latent course in both arms, before any intercurrent event:
+/// what [`crate::intercurrent`] lays flares and therapies over.
+#[derive(Debug, Clone, Copy)]
+pub struct Latent {
+    /// The arm the patient was randomised to.
+    pub arm: Arm,
+    pub baseline: f64,
+    pub observed_baseline: f64,
+    change_control: f64,
+    effect: f64,
+    /// Latent change at each intermediate visit in the patient's own arm.
+    own_path: [f64; MAX_VISITS],
+    /// JADAS-27 part scatter at each visit (the last is primary).
+    noise: [[f64; 4]; MAX_VISITS],
+    primary: usize,
+    recorder: Recorder,
+}
+
+impl Latent {
+    /// Index of the primary visit.
+    pub fn primary(&self) -> usize {
+        self.primary
+    }
+
+    /// Latent change from baseline at visit `k` in `arm`: the other arm's
+    /// path differs by the effect accrued by that visit (fraction `t` of
+    /// the way to the primary visit); the primary visit uses the plain
+    /// path's expressions exactly.
+    #[inline]
+    pub fn change(&self, arm: Arm, k: usize, t: f64) -> f64 {
+        if k == self.primary {
+            if arm.gets_msc() {
+                self.change_control + self.effect
+            } else {
+                self.change_control
+            }
+        } else if arm == self.arm {
+            self.own_path[k]
+        } else if arm.gets_msc() {
+            self.own_path[k] + t * self.effect
+        } else {
+            self.own_path[k] - t * self.effect
+        }
+    }
+
+    /// The value recorded at visit `k` in `arm` when the latent value is
+    /// raised by `extra` (flares, therapies); `t` as in [`Latent::change`].
+    #[inline]
+    pub fn recorded(&self, arm: Arm, k: usize, t: f64, extra: f64) -> f64 {
+        self.recorder.record(
+            self.baseline + self.change(arm, k, t) + extra,
+            &self.noise[k],
+        )
+    }
+}
+
+/// From the previous visit's change `c` to this one's, given the primary-visit
+/// change `end`: `c + weight * (end - c) + sd * z`. Precomputed per cell so the
+/// per-patient loop has no division or square root.
+#[derive(Debug, Clone, Copy)]
+struct BridgeStep {
+    weight: f64,
+    sd: f64,
+}
+
+/// Bridge steps for intermediate visits at `weeks` before the primary week:
+/// from fraction `s` to `t` of the way, the conditional mean moves
+/// `(t - s) / (1 - s)` of the remaining distance and the conditional SD is
+/// `change_sd * sqrt((t - s) (1 - t) / (1 - s))`.
+fn bridge_steps(weeks: &[f64], primary: f64, change_sd: f64) -> Vec<BridgeStep> {
+    let mut s = 0.0;
+    weeks
+        .iter()
+        .map(|w| {
+            let t = w / primary;
+            let gap = 1.0 - s;
+            let step = BridgeStep {
+                weight: (t - s) / gap,
+                sd: change_sd * ((t - s) * (1.0 - t) / gap).sqrt(),
+            };
+            s = t;
+            step
+        })
+        .collect()
+}
+
+impl CohortModel {
+    /// The model for arms of `sizes` patients with visits at `visits_weeks`
+    /// (the last is primary).
+    pub fn new(
+        population: &Population,
+        scale: Scale,
+        visits_weeks: &[f64],
+        enroll_above: Option<f64>,
+        sizes: Arms<usize>,
+    ) -> CohortModel {
+        let rho = population.baseline_change_correlation;
+        let primary = *visits_weeks.last().expect("validated: at least one visit");
+        CohortModel {
+            recorder: Recorder::new(scale),
+            baseline_mean: population.baseline_mean,
+            baseline_sd: population.baseline_sd,
+            change_mean: population.control_change_mean,
+            change_on_baseline: population.change_sd * rho,
+            change_own: population.change_sd * (1.0 - rho * rho).max(0.0).sqrt(),
+            stratum: 0,
+            unit: 1.0,
+            responder_share: None,
+            enrolment_share: enroll_above.map(|c| {
+                enrolment_share(&scale, population.baseline_mean, population.baseline_sd, c)
+            }),
+            bridge: bridge_steps(
+                &visits_weeks[..visits_weeks.len() - 1],
+                primary,
+                population.change_sd,
+            ),
+            fractions: visits_weeks.iter().map(|w| w / primary).collect(),
+            sizes,
+        }
+    }
+
+    /// Buffers sized for this model.
+    pub fn new_cohort(&self) -> Cohort {
+        let k = self.bridge.len();
+        self.sizes.map(|&n| ArmData::with_capacity(n, k))
+    }
+
+    /// Random numbers drawn per patient: baseline, change, one per interim
+    /// visit, and four per recorded value on JADAS-27.
+    pub fn normals_per_patient(&self) -> usize {
+        let values = 2 + self.bridge.len();
+        2 + self.bridge.len() + if self.recorder.parts { 4 * values } else { 0 }
+    }
+
+    /// Standard-normal baseline deviate, truncated below when enrolment selects.
+    #[inline(always)]
+    fn baseline_deviate<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self.enrolment_share {
+            None => StandardNormal.sample(rng),
+            Some(share) => {
+                let v: f64 = Open01.sample(rng);
+                -Normal::standard().inverse_cdf(share * v)
+            }
+        }
+    }
+
+    /// Patients per arm.
+    pub fn sizes(&self) -> Arms<usize> {
+        self.sizes
+    }
+
+    /// Total patients per trial.
+    pub fn patients(&self) -> usize {
+        self.sizes.total()
+    }
+
+    /// Each visit's week as a fraction of the primary visit's.
+    pub fn fractions(&self) -> &[f64] {
+        &self.fractions
+    }
+
+    /// MSC works in only `share` of patients, each of them getting
+    /// `effect / share`, so the average effect is unchanged (1 = everyone alike).
+    pub fn with_responder_share(mut self, share: f64) -> CohortModel {
+        self.responder_share = (share < 1.0).then_some(share);
+        self
+    }
+
+    /// This model as stratum `stratum` of a pooled trial: its recorded values
+    /// are divided by its change SD, so strata share one unit.
+    pub fn as_stratum(mut self, stratum: u8, change_sd: f64) -> CohortModel {
+        self.stratum = stratum;
+        self.unit = 1.0 / change_sd;
+        self
+    }
+
+    /// Stratum label and unit factor of these patients.
+    pub fn stratum(&self) -> (u8, f64) {
+        (self.stratum, self.unit)
+    }
+
+    /// Simulates both arms with MSC effect `effect` into `cohort` (no
+    /// allocation once the buffers have grown), MSC patients first, and
+    /// calls `outcome` with each patient's potential outcomes.
+    pub fn simulate<R: Rng + ?Sized>(
+        &self,
+        effect: f64,
+        rng: &mut R,
+        cohort: &mut Cohort,
+        mut outcome: impl FnMut(Outcomes),
+    ) {
+        for (arm, &n) in self.sizes.iter() {
+            for _ in 0..n {
+                outcome(self.patient(effect, arm, rng, &mut cohort[arm]));
+            }
+        }
+    }
+
+    /// The draws every patient makes, in this order: baseline, change, the
+    /// responder draw, then per intermediate visit a bridge step and
+    /// (JADAS-27) the part scatter, handed to `visit(k, baseline, change so
+    /// far, scatter)`, then the baseline's and the primary visit's scatter.
+    #[inline(always)]
+    fn draw<R: Rng + ?Sized>(
+        &self,
+        effect: f64,
+        arm: Arm,
+        rng: &mut R,
+        mut visit: impl FnMut(usize, f64, f64, [f64; 4]),
+    ) -> Draws {
+        let z_baseline = self.baseline_deviate(rng);
+        let z_change: f64 = StandardNormal.sample(rng);
+        // Heterogeneous effect: a responder gets effect / share, others nothing.
+        let effect = match self.responder_share {
+            Some(share) => {
+                let u: f64 = Open01.sample(rng);
+                if u < share { effect / share } else { 0.0 }
+            }
+            None => effect,
+        };
+        let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
+        let change_control =
+            self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;
+        let change = if arm.gets_msc() {
+            change_control + effect
+        } else {
+            change_control
+        };
+        // Brownian bridge from (0, 0) to (1, change), visit by visit.
+        let mut c = 0.0;
+        for (k, step) in self.bridge.iter().enumerate() {
+            let z: f64 = StandardNormal.sample(rng);
+            c += step.weight * (change - c) + step.sd * z;
+            visit(k, baseline, c, self.recorder.part_noise(rng));
+        }
+        let observed_baseline = self
+            .recorder
+            .record(baseline, &self.recorder.part_noise(rng));
+        Draws {
+            baseline,
+            observed_baseline,
+            change_control,
+            effect,
+            change,
+            primary_noise: self.recorder.part_noise(rng),
+        }
+    }
+
+    /// One patient with nothing happening between visits, recorded in `data`.
+    #[inline(always)]
+    fn patient<R: Rng + ?Sized>(
+        &self,
+        effect: f64,
+        arm: Arm,
+        rng: &mut R,
+        data: &mut ArmData,
+    ) -> Outcomes {
+        let (unit, interim) = (self.unit, &mut data.interim);
+        let recorder = &self.recorder;
+        let d = self.draw(effect, arm, rng, |_, baseline, c, noise| {
+            interim.push(recorder.record(baseline + c, &noise) * unit);
+        });
+        let primary = recorder.record(d.baseline + d.change, &d.primary_noise);
+        data.push_scaled(d.observed_baseline, primary, unit, self.stratum);
+        Outcomes {
+            with_msc: recorder.record(d.baseline + d.change_control + d.effect, &d.primary_noise)
+                - d.observed_baseline,
+            without: recorder.record(d.baseline + d.change_control, &d.primary_noise)
+                - d.observed_baseline,
+            unit,
+        }
+    }
+
+    /// One patient's latent course, for intercurrent events to be laid over.
+    #[inline]
+    pub fn latent<R: Rng + ?Sized>(&self, effect: f64, arm: Arm, rng: &mut R) -> Latent {
+        let mut own_path = [0.0; MAX_VISITS];
+        let mut noise = [[0.0; 4]; MAX_VISITS];
+        let d = self.draw(effect, arm, rng, |k, _, c, scatter| {
+            own_path[k] = c;
+            noise[k] = scatter;
+        });
+        let primary = self.bridge.len();
+        noise[primary] = d.primary_noise;
+        Latent {
+            arm,
+            baseline: d.baseline,
+            observed_baseline: d.observed_baseline,
+            change_control: d.change_control,
+            effect: d.effect,
+            own_path,
+            noise,
+            primary,
+            recorder: self.recorder,
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Fixed batches of replicates: the unit of parallel work and of merging.
+//!
+//! Each batch is summarised by whichever thread runs it; batch summaries are
+//! folded in batch order ([`Folder`]), so a run is bit-identical for any
+//! thread count, and a shard, a merge or a top-up folds the same batches in
+//! the same order.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::Cell;
+use crate::design::stream::EffectMode;
+use crate::summary::Summary;
+
+/// Replicates per batch: the unit of parallel work and of merging.
+pub const BATCH: u64 = 256;
+
+impl Cell {
+    /// Summary of batch `batch` of a run of `replicates` replicates.
+    pub fn batch(
+        &self,
+        mode: EffectMode,
+        seed: u64,
+        batch: u64,
+        replicates: u64,
+        work: &mut super::Workspace,
+    ) -> Summary {
+        let mut summary = self.new_summary();
+        let end = ((batch + 1) * BATCH).min(replicates);
+        for r in batch * BATCH..end {
+            self.replicate_with(mode, seed, r, work, &mut summary);
+        }
+        summary
+    }
+}
+
+/// Streams the summaries of batches `batches` of a run of `replicates`
+/// replicates to `sink`, in batch order, computing a window of batches at a
+/// time in parallel; calls `progress` with the replicates finished after
+/// each window.
+pub fn for_each_batch(
+    cell: &Cell,
+    mode: EffectMode,
+    seed: u64,
+    replicates: u64,
+    batches: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+    mut sink: impl FnMut(u64, Summary),
+) {
+    let window = (rayon::current_num_threads() as u64 * 8).max(8);
+    let mut start = batches.start;
+    while start < batches.end {
+        let end = (start + window).min(batches.end);
+        let parts: Vec<Summary> = (start..end)
+            .into_par_iter()
+            .map_init(
+                || cell.workspace(),
+                |work, b| cell.batch(mode, seed, b, replicates, work),
+            )
+            .collect();
+        progress(parts.iter().map(|p| p.replicates).sum());
+        for (b, part) in (start..end).zip(parts) {
+            sink(b, part);
+        }
+        start = end;
+    }
+}
+
+/// The fold of a run's complete batches `0..batches`: what a later run needs
+/// to add replicates without repeating these (a final partial batch is
+/// recomputed, so topping up is bit-identical to one longer run).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resume {
+    pub batches: u64,
+    pub summary: Summary,
+}
+
+/// Folds batch summaries in batch order: returns the summary of the whole
+/// run and the fold of its complete batches.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    replicates: u64,
+    complete: Resume,
+    total: Option<Summary>,
+}
+
+impl Folder {
+    /// Starts from `resume` (complete batches already folded) for a run of
+    /// `replicates` replicates.
+    pub fn new(replicates: u64, resume: Resume) -> Folder {
+        Folder {
+            replicates,
+            complete: resume,
+            total: None,
+        }
+    }
+
+    /// Adds batch `b`, which must be the next one.
+    pub fn push(&mut self, b: u64, summary: &Summary) {
+        assert_eq!(b, self.complete.batches, "batches are folded in order");
+        if (b + 1) * BATCH <= self.replicates {
+            self.complete.summary.merge(summary);
+            self.complete.batches += 1;
+        } else {
+            let mut total = self.complete.summary.clone();
+            total.merge(summary);
+            self.total = Some(total);
+        }
+    }
+
+    /// The first batch still to fold.
+    pub fn next_batch(&self) -> u64 {
+        self.complete.batches + u64::from(self.total.is_some())
+    }
+
+    /// The whole run's summary and the fold of its complete batches.
+    pub fn finish(self) -> (Summary, Resume) {
+        let total = self.total.unwrap_or_else(|| self.complete.summary.clone());
+        (total, self.complete)
+    }
+}
+
+/// Runs the batches of `cell` not yet in `resume` (a fresh run when `None`)
+/// and folds them on.
+pub fn fold_cell(
+    cell: &Cell,
+    mode: EffectMode,
+    seed: u64,
+    replicates: u64,
+    resume: Option<Resume>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Summary, Resume) {
+    let batches = replicates.div_ceil(BATCH);
+    let resume = resume.unwrap_or_else(|| Resume {
+        batches: 0,
+        summary: cell.new_summary(),
+    });
+    let mut folder = Folder::new(replicates, resume);
+    let from = folder.next_batch();
+    for_each_batch(
+        cell,
+        mode,
+        seed,
+        replicates,
+        from..batches,
+        progress,
+        |b, s| folder.push(b, &s),
+    );
+    folder.finish()
+}

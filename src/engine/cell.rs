@@ -1,0 +1,257 @@
+//! One sample-size cell, prepared: its patient model, intercurrent events,
+//! analysis and decision rule, and the replicate loop that runs them.
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::analysis::{AnalysisFailure, Analyzer, Scratch, TestResult};
+use crate::cohort::{Cohort, CohortModel};
+use crate::decision::{self, Decision};
+use crate::design::stream::{EffectMode, replicate_stream};
+use crate::design::{self, Arms};
+use crate::estimand::truth::StrategyTruth;
+use crate::estimand::{self, EstimandScratch};
+use crate::intercurrent::IntercurrentModel;
+use crate::scenario::intercurrent::Strategy;
+use crate::scenario::{Scenario, stratum_sizes};
+use crate::summary::{self, Shape, Summary};
+
+use super::trial::Trial;
+
+/// One sample-size cell, prepared once and shared by every worker.
+#[derive(Debug)]
+pub struct Cell {
+    /// Control-arm size (single arm: series size) as written in `design.n_per_arm`.
+    pub n_per_arm: usize,
+    pub sizes: Arms<usize>,
+    pub trial: Trial,
+    pub analyzer: Analyzer,
+    decision: Box<dyn Decision>,
+    effect_mean: f64,
+    effect_sd: f64,
+    /// Single arm: a series "succeeds" when its mean fall reaches this.
+    reported_improvement: Option<f64>,
+}
+
+impl Cell {
+    /// Prepares the cell for control-arm size `n` of `scenario`.
+    pub fn new(scenario: &Scenario, n: usize) -> Cell {
+        let design = &scenario.design;
+        let sizes = design::arm_sizes(design, n);
+        let analyzer = Analyzer::new(
+            design.analysis,
+            design.sided,
+            sizes,
+            scenario.endpoint.responder_threshold,
+        );
+        let model = |population, scale, sizes| {
+            CohortModel::new(
+                population,
+                scale,
+                &design.visits_weeks,
+                design.enroll_above,
+                sizes,
+            )
+        };
+        let strata = scenario
+            .strata
+            .iter()
+            .zip(stratum_sizes(&scenario.strata, n.max(1)))
+            .enumerate()
+            .map(|(k, (st, size))| {
+                let m = model(&st.population, st.scale, Arms::both(size))
+                    .as_stratum(k as u8, st.population.change_sd);
+                (m, st.effect)
+            })
+            .collect();
+        let trial = Trial {
+            cohort: model(&scenario.population, scenario.endpoint.scale, sizes)
+                .with_responder_share(scenario.effect.responder_share),
+            intercurrent: scenario
+                .intercurrent
+                .as_ref()
+                .map(|ic| IntercurrentModel::new(ic, &design.visits_weeks)),
+            strata,
+            effect_scale: analyzer.effect_scale(),
+        };
+        Cell {
+            decision: decision::prepare(&analyzer, design.sided, design.alpha),
+            n_per_arm: n,
+            sizes,
+            trial,
+            analyzer,
+            effect_mean: scenario.effect.mean,
+            effect_sd: scenario.effect.sd,
+            reported_improvement: design.reported_improvement,
+        }
+    }
+
+    /// Whether the effect has a prior to average power over.
+    pub fn has_prior(&self) -> bool {
+        self.effect_sd > 0.0
+    }
+
+    /// The shape of this cell's summaries.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            estimands: self.trial.intercurrent.is_some(),
+            flares: self.trial.intercurrent.as_ref().map(summary::flares::empty),
+        }
+    }
+
+    /// An empty summary of this cell's shape.
+    pub fn new_summary(&self) -> Summary {
+        Summary::new(&self.shape())
+    }
+
+    /// Simulates and analyses replicate `replicate` at the assumed effect,
+    /// folding it into `summary`.
+    #[inline]
+    pub fn replicate(
+        &self,
+        seed: u64,
+        replicate: u64,
+        work: &mut Workspace,
+        summary: &mut Summary,
+    ) {
+        self.replicate_with(EffectMode::Fixed, seed, replicate, work, summary);
+    }
+
+    /// As [`Cell::replicate`], with the effect fixed or drawn from its prior.
+    #[inline]
+    pub fn replicate_with(
+        &self,
+        mode: EffectMode,
+        seed: u64,
+        replicate: u64,
+        work: &mut Workspace,
+        summary: &mut Summary,
+    ) {
+        let mut rng = replicate_stream(seed, self.sizes, mode, replicate);
+        let effect = match mode {
+            EffectMode::Fixed => self.effect_mean,
+            EffectMode::Prior => {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                self.effect_mean + self.effect_sd * z
+            }
+        };
+        let truth = self
+            .trial
+            .simulate(effect, &mut rng, &mut work.cohort, &mut work.truths);
+        summary.replicates += 1;
+        summary.truth.push(truth);
+        if let Some(reported) = self.reported_improvement {
+            let change = &work.cohort.msc.change;
+            let mean_fall = -change.iter().sum::<f64>() / change.len() as f64;
+            if mean_fall >= reported - 1e-9 {
+                summary.successes += 1;
+            }
+        }
+        let Some(ic) = &self.trial.intercurrent else {
+            let result = self.analyzer.analyse(
+                work.cohort.msc.view(),
+                work.cohort.control.view(),
+                &mut work.scratch,
+            );
+            self.record(result, truth, truth, summary);
+            return;
+        };
+        let patients = self.sizes.total() as f64;
+        let chosen = ic.spec.strategy;
+        for strategy in Strategy::ALL {
+            if !self.applies(strategy) {
+                continue;
+            }
+            let result = self.analyse_strategy(strategy, ic, work, &mut rng);
+            if let (Ok(r), Some(errors)) = (&result, summary.estimands.as_mut()) {
+                errors.push(strategy, r.estimate - truth);
+            }
+            if strategy == chosen {
+                let estimand_truth = work.truths.sum(strategy) / patients;
+                self.record(result, truth, estimand_truth, summary);
+            }
+        }
+        if let Some(flares) = summary.flares.as_mut() {
+            summary::flares::record(flares, ic, &work.cohort);
+        }
+    }
+
+    /// Whether this cell's analysis can serve `strategy`: composite needs a
+    /// responder analysis, hypothetical (multiple imputation) a t-based one.
+    pub fn applies(&self, strategy: Strategy) -> bool {
+        match strategy {
+            Strategy::Composite => self.analyzer.is_responder(),
+            Strategy::Hypothetical => self.analyzer.is_t_based(),
+            _ => true,
+        }
+    }
+
+    /// The analysis of one replicate under `strategy`; the hypothetical
+    /// strategy imputes [`estimand::IMPUTATIONS`] times from `rng` and
+    /// combines by Rubin's rules.
+    fn analyse_strategy<R: Rng + ?Sized>(
+        &self,
+        strategy: Strategy,
+        ic: &IntercurrentModel,
+        work: &mut Workspace,
+        rng: &mut R,
+    ) -> Result<TestResult, AnalysisFailure> {
+        if strategy != Strategy::Hypothetical {
+            let (msc, control) =
+                estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand, rng)?;
+            return self.analyzer.analyse(msc, control, &mut work.scratch);
+        }
+        let mut results = [None; estimand::IMPUTATIONS];
+        for slot in &mut results {
+            let (msc, control) =
+                estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand, rng)?;
+            *slot = Some(self.analyzer.analyse(msc, control, &mut work.scratch)?);
+        }
+        let results = results.map(|r| r.expect("filled above"));
+        estimand::rubin(&results, self.analyzer.alternative())
+    }
+
+    /// Folds one analysis of the chosen estimand into `summary`.
+    #[inline]
+    fn record(
+        &self,
+        result: Result<TestResult, AnalysisFailure>,
+        truth: f64,
+        estimand_truth: f64,
+        summary: &mut Summary,
+    ) {
+        summary.estimand_truth.push(estimand_truth);
+        match result {
+            Ok(r) => {
+                if self.decision.rejects(&r) {
+                    summary.rejections += 1;
+                }
+                if self.analyzer.covers(&r, estimand_truth) {
+                    summary.covered += 1;
+                }
+                summary.estimate.push(r.estimate);
+                summary.error.push(r.estimate - truth);
+            }
+            Err(_) => summary.failures += 1,
+        }
+    }
+
+    /// Fresh per-worker buffers for this cell.
+    pub fn workspace(&self) -> Workspace {
+        Workspace {
+            cohort: self.trial.cohort.new_cohort(),
+            truths: StrategyTruth::default(),
+            scratch: Scratch::default(),
+            estimand: EstimandScratch::default(),
+        }
+    }
+}
+
+/// Per-worker buffers, reused for every replicate the worker runs.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub cohort: Cohort,
+    pub truths: StrategyTruth,
+    pub scratch: Scratch,
+    pub estimand: EstimandScratch,
+}

@@ -1,0 +1,28 @@
+//! The Monte Carlo engine: orchestration only.
+//!
+//! Replicate `r` of a cell draws from its own random stream
+//! ([`crate::design::stream`]), so streams never overlap. Replicates are
+//! grouped in fixed batches of [`BATCH`] ([`batch`]); each batch is
+//! summarised by whichever thread runs it, and batch summaries are merged in
+//! batch order. The result is therefore bit-identical for any thread count,
+//! and memory does not grow with the replicate count. Whole runs, shards and
+//! merges share one per-cell loop ([`run::each_cell`]).
+//!
+//! * [`cell`]: a sample size prepared (models, analysis, decision) and the
+//!   replicate loop;
+//! * [`trial`]: one trial's patients, from latent course to recorded data;
+//! * [`batch`]: batches, their parallel execution and their ordered fold;
+//! * [`run`]: the per-cell loop and whole runs;
+//! * [`shard`]: shards, merges and the saved state a top-up continues.
+
+pub mod batch;
+pub mod cell;
+pub mod run;
+pub mod shard;
+pub mod trial;
+
+pub use batch::{BATCH, Folder, Resume, fold_cell, for_each_batch};
+pub use cell::{Cell, Workspace};
+pub use run::{
+    CellPasses, CellRun, each_cell, run_cell, run_scenario, run_scenario_from, total_replicates,
+};

@@ -1,0 +1,133 @@
+//! The per-cell loop every kind of run shares (a whole run, a shard, a
+//! merge of shards), and whole runs of a scenario.
+
+use std::time::Instant;
+
+use super::Cell;
+use super::batch::{Resume, fold_cell};
+use crate::design::stream::EffectMode;
+use crate::scenario::Scenario;
+use crate::summary::Summary;
+
+/// What one pass over a cell produced, at the assumed effect and (when the
+/// effect has a prior) over the prior, and how long the cell took.
+#[derive(Debug, Clone)]
+pub struct CellPasses<T> {
+    /// Control-arm size as written in `design.n_per_arm`.
+    pub n_per_arm: usize,
+    pub fixed: T,
+    pub prior: Option<T>,
+    pub seconds: f64,
+}
+
+/// Calls `pass(index, cell, mode)` for every sample size of `scenario`, in
+/// file order: once at the assumed effect and, when the effect has a prior,
+/// once over the prior.
+///
+/// # Errors
+/// The first error a pass returns.
+pub fn each_cell<T, E>(
+    scenario: &Scenario,
+    mut pass: impl FnMut(usize, &Cell, EffectMode) -> Result<T, E>,
+) -> Result<Vec<CellPasses<T>>, E> {
+    scenario
+        .design
+        .n_per_arm
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            let started = Instant::now();
+            let cell = Cell::new(scenario, n);
+            let fixed = pass(i, &cell, EffectMode::Fixed)?;
+            let prior = if cell.has_prior() {
+                Some(pass(i, &cell, EffectMode::Prior)?)
+            } else {
+                None
+            };
+            Ok(CellPasses {
+                n_per_arm: n,
+                fixed,
+                prior,
+                seconds: started.elapsed().as_secs_f64(),
+            })
+        })
+        .collect()
+}
+
+/// The result of one cell: its summary at the assumed effect, the summary
+/// over the effect prior (when the effect has one), and how long both took.
+#[derive(Debug, Clone)]
+pub struct CellRun {
+    /// Control-arm size as written in `design.n_per_arm`.
+    pub n_per_arm: usize,
+    pub summary: Summary,
+    pub prior: Option<Summary>,
+    pub seconds: f64,
+    /// The folds of complete batches, for topping the run up later.
+    pub resume: (Resume, Option<Resume>),
+}
+
+impl CellRun {
+    /// A cell's run from its passes, each a summary and its complete-batch fold.
+    pub fn from_passes(p: CellPasses<(Summary, Resume)>) -> CellRun {
+        CellRun {
+            n_per_arm: p.n_per_arm,
+            summary: p.fixed.0,
+            resume: (p.fixed.1, p.prior.as_ref().map(|p| p.1.clone())),
+            prior: p.prior.map(|p| p.0),
+            seconds: p.seconds,
+        }
+    }
+}
+
+/// Replicates a scenario runs in all: per sample size, and once more when the
+/// effect has a prior (for assurance).
+pub fn total_replicates(scenario: &Scenario) -> u64 {
+    let passes = if scenario.effect.sd > 0.0 { 2 } else { 1 };
+    scenario.simulation.replicates * scenario.design.n_per_arm.len() as u64 * passes
+}
+
+/// Runs `replicates` replicates of `cell` at the assumed effect on the current
+/// rayon pool; calls `progress` with the number of replicates finished after
+/// each window of batches.
+pub fn run_cell(
+    cell: &Cell,
+    seed: u64,
+    replicates: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Summary {
+    fold_cell(cell, EffectMode::Fixed, seed, replicates, None, progress).0
+}
+
+/// Runs every sample size of `scenario` on the current rayon pool.
+pub fn run_scenario(scenario: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Vec<CellRun> {
+    run_scenario_from(scenario, &[], progress)
+}
+
+/// As [`run_scenario`], continuing from earlier folds of complete batches
+/// (`resume[i]` for sample size `i`; missing entries start afresh).
+pub fn run_scenario_from(
+    scenario: &Scenario,
+    resume: &[(Resume, Option<Resume>)],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<CellRun> {
+    let sim = &scenario.simulation;
+    let passes = each_cell(scenario, |i, cell, mode| {
+        let from = resume.get(i).and_then(|(fixed, prior)| match mode {
+            EffectMode::Fixed => Some(fixed.clone()),
+            EffectMode::Prior => prior.clone(),
+        });
+        Ok::<_, std::convert::Infallible>(fold_cell(
+            cell,
+            mode,
+            sim.seed,
+            sim.replicates,
+            from,
+            progress,
+        ))
+    });
+    match passes {
+        Ok(p) => p.into_iter().map(CellRun::from_passes).collect(),
+        Err(never) => match never {},
+    }
+}

@@ -1,0 +1,132 @@
+//! What happened to one patient: each world's recorded values, flares and
+//! therapy starts, and how the observed world is recorded in the trial data.
+
+use super::{MAX_CONCOMITANT, MAX_FLARES, MAX_VISITS};
+use crate::cohort::ArmData;
+use crate::design::Arm;
+
+/// Random numbers a patient's worlds share.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedDraws {
+    pub(super) exp: [f64; MAX_FLARES],
+    pub(super) worsening: [f64; MAX_FLARES],
+    /// Flare exponentials drawn so far (the worlds draw them as they need them).
+    pub(super) drawn: usize,
+    pub(super) conc_u: [f64; MAX_CONCOMITANT],
+    pub(super) conc_effect: [f64; MAX_CONCOMITANT],
+}
+
+impl Default for SharedDraws {
+    fn default() -> SharedDraws {
+        SharedDraws {
+            exp: [0.0; MAX_FLARES],
+            worsening: [0.0; MAX_FLARES],
+            drawn: 0,
+            conc_u: [0.0; MAX_CONCOMITANT],
+            conc_effect: [0.0; MAX_CONCOMITANT],
+        }
+    }
+}
+
+/// What happened in one world of one patient.
+#[derive(Debug, Clone, Copy)]
+pub struct World {
+    /// Recorded value at each visit (the last is primary), before any unit scaling.
+    pub values: [f64; MAX_VISITS],
+    pub flares: usize,
+    pub first_flare: f64,
+    /// Start week of each concomitant therapy (infinite if never).
+    pub conc_start: [f64; MAX_CONCOMITANT],
+    /// First start of any concomitant therapy: the intercurrent event.
+    pub event: f64,
+}
+
+impl World {
+    /// The value at the last visit not after the intercurrent event (a visit
+    /// on the day a therapy starts is measured before the dose; the recorded
+    /// baseline if the event comes before the first visit).
+    pub fn while_on_treatment(&self, visits: &[f64], recorded_baseline: f64) -> f64 {
+        match visits.iter().rposition(|&v| v <= self.event) {
+            Some(k) => self.values[k],
+            None => recorded_baseline,
+        }
+    }
+}
+
+/// A patient's four worlds: MSC and control, with and without the
+/// concomitant therapies. The patient's own arm with the therapies is the
+/// observed one.
+#[derive(Debug, Clone, Copy)]
+pub struct Worlds {
+    own: Arm,
+    own_with: World,
+    other_with: World,
+    own_plain: World,
+    other_plain: World,
+}
+
+impl Worlds {
+    pub(super) fn new(
+        own: Arm,
+        own_with: World,
+        other_with: World,
+        own_plain: World,
+        other_plain: World,
+    ) -> Worlds {
+        Worlds {
+            own,
+            own_with,
+            other_with,
+            own_plain,
+            other_plain,
+        }
+    }
+
+    /// The world of `arm`, with the concomitant therapies or without.
+    pub fn get(&self, arm: Arm, with_concomitants: bool) -> &World {
+        match (arm == self.own, with_concomitants) {
+            (true, true) => &self.own_with,
+            (false, true) => &self.other_with,
+            (true, false) => &self.own_plain,
+            (false, false) => &self.other_plain,
+        }
+    }
+
+    /// The world the trial observes.
+    pub fn observed(&self) -> &World {
+        &self.own_with
+    }
+
+    /// Records the observed world in `data`: each visit's value and the
+    /// recorded baseline (times `unit`), and the events. `visits` are the
+    /// visit weeks (the last is primary); a therapy counts when it starts by
+    /// `follow_up_weeks`.
+    pub fn record(
+        &self,
+        data: &mut ArmData,
+        recorded_baseline: f64,
+        (stratum, unit): (u8, f64),
+        visits: &[f64],
+        follow_up_weeks: f64,
+        therapies: usize,
+    ) {
+        let own = &self.own_with;
+        let k_primary = visits.len() - 1;
+        for &v in &own.values[..k_primary] {
+            data.interim.push(v * unit);
+        }
+        data.push_scaled(recorded_baseline, own.values[k_primary], unit, stratum);
+        data.event.push(own.event);
+        data.flared_by_primary
+            .push(own.first_flare <= visits[k_primary]);
+        data.first_flare.push(own.first_flare);
+        data.flares.push(own.flares as u16);
+        let mut mask = 0u32;
+        for (i, &start) in own.conc_start[..therapies].iter().enumerate() {
+            if start <= follow_up_weeks {
+                mask |= 1 << i;
+            }
+        }
+        data.concomitants.push(mask);
+    }
+}

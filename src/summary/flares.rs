@@ -1,0 +1,223 @@
+//! Flares and concomitant therapies, per arm: the accumulator one replicate
+//! is folded into, and the report columns read off it.
+//!
+//! Each Welford is over replicates of the per-trial proportion (or mean), so
+//! its SE is right even when patients of one trial share a drawn hazard ratio.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cohort::{ArmData, Cohort};
+use crate::design::Arms;
+use crate::intercurrent::IntercurrentModel;
+use crate::stats::Welford;
+
+/// One arm's intercurrent-event figures over replicates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArmStats {
+    pub flare_by_primary: Welford,
+    pub flare_in_follow_up: Welford,
+    pub flares_per_patient: Welford,
+    pub rescue: Welford,
+    /// One per concomitant therapy, in file order.
+    pub concomitant: Vec<Welford>,
+    /// Patients whose first flare came by week `w` (index), summed over replicates.
+    pub flared_by_week: Vec<u64>,
+    pub patients: u64,
+}
+
+/// Both arms' figures.
+pub type FlareStats = Arms<ArmStats>;
+
+impl ArmStats {
+    /// Folds `other` (later replicates) into `self`.
+    pub fn merge(&mut self, other: &ArmStats) {
+        self.flare_by_primary.merge(&other.flare_by_primary);
+        self.flare_in_follow_up.merge(&other.flare_in_follow_up);
+        self.flares_per_patient.merge(&other.flares_per_patient);
+        self.rescue.merge(&other.rescue);
+        merge_vec(&mut self.concomitant, &other.concomitant, |a, b| a.merge(b));
+        merge_vec(&mut self.flared_by_week, &other.flared_by_week, |a, b| {
+            *a += b
+        });
+        self.patients += other.patients;
+    }
+
+    /// Folds one replicate's arm into these figures.
+    fn record(&mut self, arm: &ArmData, rescue_mask: u32, weeks: usize) {
+        let n = arm.len();
+        if n == 0 {
+            return;
+        }
+        let share = |count: usize| count as f64 / n as f64;
+        self.patients += n as u64;
+        self.flare_by_primary
+            .push(share(arm.flared_by_primary.iter().filter(|&&f| f).count()));
+        self.flare_in_follow_up.push(share(
+            arm.first_flare.iter().filter(|t| t.is_finite()).count(),
+        ));
+        self.flares_per_patient
+            .push(arm.flares.iter().map(|&f| f as f64).sum::<f64>() / n as f64);
+        self.rescue.push(share(
+            arm.concomitants
+                .iter()
+                .filter(|&&m| m & rescue_mask != 0)
+                .count(),
+        ));
+        for (i, w) in self.concomitant.iter_mut().enumerate() {
+            w.push(share(
+                arm.concomitants
+                    .iter()
+                    .filter(|&&m| m & (1 << i) != 0)
+                    .count(),
+            ));
+        }
+        for &t in &arm.first_flare {
+            if t.is_finite() {
+                for count in &mut self.flared_by_week[(t.ceil() as usize).min(weeks)..] {
+                    *count += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Element-wise merge, adopting `other`'s length when `target` is shorter.
+pub(super) fn merge_vec<T: Clone + Default>(
+    target: &mut Vec<T>,
+    other: &[T],
+    f: impl Fn(&mut T, &T),
+) {
+    if target.len() < other.len() {
+        target.resize(other.len(), T::default());
+    }
+    for (a, b) in target.iter_mut().zip(other) {
+        f(a, b);
+    }
+}
+
+/// Empty figures for `ic`'s therapies and follow-up.
+pub fn empty(ic: &IntercurrentModel) -> FlareStats {
+    Arms::both(ArmStats {
+        concomitant: vec![Welford::default(); ic.spec.concomitants.len()],
+        flared_by_week: vec![0; weeks(ic)],
+        ..ArmStats::default()
+    })
+}
+
+/// Weeks 0, 1, ..., ceil(follow-up) of the flare-free curve.
+fn weeks(ic: &IntercurrentModel) -> usize {
+    ic.spec.follow_up_weeks.ceil() as usize + 1
+}
+
+/// Folds one replicate's per-arm flare and therapy figures into `stats`.
+pub fn record(stats: &mut FlareStats, ic: &IntercurrentModel, cohort: &Cohort) {
+    let rescue_mask: u32 = (0..ic.spec.concomitants.len())
+        .filter(|&i| ic.is_rescue(i))
+        .map(|i| 1 << i)
+        .sum();
+    let weeks = weeks(ic);
+    for (arm, s) in stats.iter_mut() {
+        s.record(&cohort[arm], rescue_mask, weeks);
+    }
+}
+
+/// A figure for each arm (`control` is empty in a single-arm design).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PerArm {
+    pub msc: f64,
+    pub control: Option<f64>,
+}
+
+fn per_arm(stats: Option<&FlareStats>, f: impl Fn(&ArmStats) -> f64) -> Option<PerArm> {
+    let s = stats?;
+    Some(PerArm {
+        msc: f(&s.msc),
+        control: Some(&s.control).filter(|a| a.patients > 0).map(&f),
+    })
+}
+
+/// The report columns of flares and therapies (empty without intercurrent events).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlareColumns {
+    /// Probability of at least one flare by the primary visit, per arm.
+    pub flare_probability: Option<PerArm>,
+    pub flare_probability_mc_se: Option<PerArm>,
+    /// ... of at least one flare at any time in follow-up.
+    pub flare_probability_follow_up: Option<PerArm>,
+    pub flare_probability_follow_up_mc_se: Option<PerArm>,
+    pub flares_per_patient: Option<PerArm>,
+    pub flares_per_patient_mc_se: Option<PerArm>,
+    /// Probability of a flare-triggered (rescue) therapy in follow-up.
+    pub rescue_probability: Option<PerArm>,
+    pub rescue_probability_mc_se: Option<PerArm>,
+    /// Probability of each concomitant therapy in follow-up, by name.
+    pub concomitant_probability: Option<BTreeMap<String, PerArm>>,
+    pub concomitant_probability_mc_se: Option<BTreeMap<String, PerArm>>,
+}
+
+/// Flare-free proportions by week 0, 1, ..., per arm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlareFree {
+    pub msc: Vec<f64>,
+    pub control: Vec<f64>,
+}
+
+/// The flare-free curve column (empty without intercurrent events).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlareCurve {
+    /// Share of patients flare-free at each week 0, 1, ..., per arm.
+    pub flare_free: Option<FlareFree>,
+}
+
+impl FlareColumns {
+    /// Reads the columns off `stats`; `therapies` names the concomitant
+    /// therapies in file order.
+    pub fn new(stats: Option<&FlareStats>, therapies: &[String]) -> FlareColumns {
+        let by_therapy = |f: &dyn Fn(&Welford) -> f64| {
+            stats.map(|_| {
+                therapies
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, name)| {
+                        per_arm(stats, |a| a.concomitant.get(i).map_or(f64::NAN, f))
+                            .map(|p| (name.clone(), p))
+                    })
+                    .collect()
+            })
+        };
+        FlareColumns {
+            flare_probability: per_arm(stats, |a| a.flare_by_primary.mean),
+            flare_probability_mc_se: per_arm(stats, |a| a.flare_by_primary.se()),
+            flare_probability_follow_up: per_arm(stats, |a| a.flare_in_follow_up.mean),
+            flare_probability_follow_up_mc_se: per_arm(stats, |a| a.flare_in_follow_up.se()),
+            flares_per_patient: per_arm(stats, |a| a.flares_per_patient.mean),
+            flares_per_patient_mc_se: per_arm(stats, |a| a.flares_per_patient.se()),
+            rescue_probability: per_arm(stats, |a| a.rescue.mean),
+            rescue_probability_mc_se: per_arm(stats, |a| a.rescue.se()),
+            concomitant_probability: by_therapy(&|w| w.mean),
+            concomitant_probability_mc_se: by_therapy(&Welford::se),
+        }
+    }
+}
+
+impl FlareCurve {
+    /// Reads the flare-free curve off `stats`.
+    pub fn new(stats: Option<&FlareStats>) -> FlareCurve {
+        let curve = |a: &ArmStats| -> Vec<f64> {
+            a.flared_by_week
+                .iter()
+                .map(|&k| 1.0 - k as f64 / a.patients.max(1) as f64)
+                .collect()
+        };
+        FlareCurve {
+            flare_free: stats.map(|s| FlareFree {
+                msc: curve(&s.msc),
+                control: Some(&s.control)
+                    .filter(|a| a.patients > 0)
+                    .map_or_else(Vec::new, curve),
+            }),
+        }
+    }
+}

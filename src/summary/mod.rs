@@ -1,0 +1,99 @@
+//! Mergeable accumulators: what a batch of replicates leaves behind.
+//!
+//! Memory is constant in the number of replicates: each batch folds its
+//! replicates into a [`Summary`], and batches are merged in index order, so the
+//! result is bit-identical whatever the thread count.
+//!
+//! Each feature brings its accumulator and the report columns read off it in
+//! one file ([`flares`], [`estimands`]); a [`Summary`] is created with its
+//! cell's shape ([`Summary::new`]), never sized by the first replicate.
+
+pub mod estimands;
+pub mod figure;
+pub mod flares;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::stats::{Welford, Z_975, wilson_interval};
+pub use estimands::StrategyErrors;
+pub use figure::Figure;
+pub use flares::{ArmStats, FlareStats};
+
+/// Which feature accumulators a cell's summaries carry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shape {
+    /// Bias by estimand strategy (intercurrent events).
+    pub estimands: bool,
+    /// Per-arm flare and therapy figures, sized for the cell's therapies
+    /// and follow-up (intercurrent events).
+    pub flares: Option<FlareStats>,
+}
+
+/// Everything recorded about a set of replicates of one sample-size cell.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub replicates: u64,
+    /// Replicates whose analysis rejected the null hypothesis.
+    pub rejections: u64,
+    /// Replicates whose analysis failed (counted as not rejecting).
+    pub failures: u64,
+    /// Single arm: series whose mean fall reached the reported improvement.
+    pub successes: u64,
+    /// Replicates whose 95% interval contained the estimand's true value.
+    pub covered: u64,
+    /// Effect estimates of the analyses that ran.
+    pub estimate: Welford,
+    /// Sample-average true MSC effect (no concomitant therapy), every replicate.
+    pub truth: Welford,
+    /// Sample-average true value of the chosen estimand, every replicate.
+    pub estimand_truth: Welford,
+    /// Estimate minus that replicate's true MSC effect, where the analysis ran.
+    pub error: Welford,
+    /// With intercurrent events: estimate minus MSC's own effect under each strategy.
+    pub estimands: Option<StrategyErrors>,
+    /// With intercurrent events: per-arm flare and therapy figures.
+    pub flares: Option<FlareStats>,
+}
+
+impl Summary {
+    /// An empty summary of the given shape.
+    pub fn new(shape: &Shape) -> Summary {
+        Summary {
+            estimands: shape.estimands.then(StrategyErrors::new),
+            flares: shape.flares.clone(),
+            ..Summary::default()
+        }
+    }
+
+    /// Folds `other` (later replicates) into `self`.
+    pub fn merge(&mut self, other: &Summary) {
+        self.replicates += other.replicates;
+        self.rejections += other.rejections;
+        self.failures += other.failures;
+        self.successes += other.successes;
+        self.covered += other.covered;
+        self.estimate.merge(&other.estimate);
+        self.truth.merge(&other.truth);
+        self.estimand_truth.merge(&other.estimand_truth);
+        self.error.merge(&other.error);
+        merge_option(&mut self.estimands, &other.estimands, StrategyErrors::merge);
+        merge_option(&mut self.flares, &other.flares, |a, b| {
+            a.msc.merge(&b.msc);
+            a.control.merge(&b.control);
+        });
+    }
+
+    /// Power (or type I error): the share of replicates that rejected.
+    pub fn power(&self) -> Figure {
+        Figure::rate(self.rejections, self.replicates)
+    }
+}
+
+/// Merges an optional accumulator, adopting `other`'s when `target` has none.
+fn merge_option<T: Clone>(target: &mut Option<T>, other: &Option<T>, f: impl Fn(&mut T, &T)) {
+    match (target.as_mut(), other) {
+        (Some(a), Some(b)) => f(a, b),
+        (None, Some(b)) => *target = Some(b.clone()),
+        (_, None) => {}
+    }
+}
