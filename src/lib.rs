@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod app;
 pub mod bench;
+pub mod bench_report;
 pub mod cli;
 pub mod cohort;
 pub mod engine;

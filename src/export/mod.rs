@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::plot;
+use crate::plot::estimand_bias::EstimandBiasPlot;
+use crate::plot::flare::FlarePlot;
+use crate::plot::power::PowerPlot;
+use crate::plot::{self, Format};
 use crate::report::RunReport;
 
 /// Every file a run writes, as `(file name, bytes)`.
@@ -22,16 +25,28 @@ pub fn render_all(report: &RunReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let mut files = vec![
         ("summary.csv", csv::to_bytes(report)?),
         ("summary.json", json::to_bytes(report)?),
-        ("power.png", plot::power_png(report)?),
-        ("power.svg", plot::power_svg(report)?.into_bytes()),
+        (
+            "power.png",
+            plot::render("power.png", &PowerPlot(report), Format::Png)?,
+        ),
+        (
+            "power.svg",
+            plot::render("power.svg", &PowerPlot(report), Format::Svg)?,
+        ),
     ];
-    if let Some((png, svg)) = plot::flare_files(report)? {
-        files.push(("flare.png", png));
-        files.push(("flare.svg", svg.into_bytes()));
+    if let Some(chart) = FlarePlot::of(report) {
+        files.push(("flare.png", plot::render("flare.png", &chart, Format::Png)?));
+        files.push(("flare.svg", plot::render("flare.svg", &chart, Format::Svg)?));
     }
-    if let Some((png, svg)) = plot::estimand_bias_files(report)? {
-        files.push(("estimand_bias.png", png));
-        files.push(("estimand_bias.svg", svg.into_bytes()));
+    if let Some(chart) = EstimandBiasPlot::of(report) {
+        files.push((
+            "estimand_bias.png",
+            plot::render("estimand_bias.png", &chart, Format::Png)?,
+        ));
+        files.push((
+            "estimand_bias.svg",
+            plot::render("estimand_bias.svg", &chart, Format::Svg)?,
+        ));
     }
     Ok(files)
 }
