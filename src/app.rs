@@ -26,8 +26,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run_files(&args),
         Command::Merge(args) => merge(&args),
         Command::Bench(args) => crate::bench::run(&args),
-        Command::Evidence { json } => print(json, evidence::rows(), export::table::evidence),
-        Command::Cases { json } => print(json, evidence::cases(), export::table::cases),
+        Command::Evidence { json } => print(json, evidence::rows(), export::evidence::evidence),
+        Command::Cases { json } => print(json, evidence::cases(), export::evidence::cases),
     }
 }
 
@@ -192,7 +192,7 @@ fn write_run(out: &Path, report: &RunReport, state: &RunState, silent: bool) -> 
     files.push((STATE_FILE, serde_json::to_vec(state)?));
     export::write_outputs(&dir, &files)?;
     if !silent {
-        println!("{}", export::table::render(report));
+        println!("{}", export::markdown::render(report));
         let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
         println!("wrote {}/{{{}}}\n", dir.display(), names.join(", "));
     }
