@@ -7,7 +7,6 @@
 
 pub mod analysis;
 pub mod app;
-pub mod bench;
 pub mod bench_report;
 pub mod cli;
 pub mod cohort;

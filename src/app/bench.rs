@@ -16,7 +16,7 @@ use crate::plot::{self, Format, scaling::ScalingPlot};
 use crate::scenario;
 
 /// The reference workload's scenario file.
-pub const REFERENCE: &str = include_str!("../scenarios/reference_sle_ancova_30.toml");
+pub const REFERENCE: &str = include_str!("../../scenarios/reference_sle_ancova_30.toml");
 
 /// Thread counts 1, 2, 4, ... below `max`, then `max`.
 pub fn thread_counts(max: usize) -> Vec<usize> {
@@ -65,7 +65,7 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
 
     let mut rows: Vec<BenchRow> = Vec::new();
     for threads in thread_counts(max_threads) {
-        let pool = crate::app::thread_pool(threads)?;
+        let pool = super::thread_pool(threads)?;
         let seconds = best(&|| {
             pool.install(|| {
                 std::hint::black_box(engine::run_cell(&cell, seed, replicates, &|_| {}))
