@@ -58,3 +58,16 @@ pub fn render_all(report: &RunReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::EXPORTERS;
+
+    #[test]
+    fn no_two_exporters_write_the_same_file() {
+        let mut names: Vec<&str> = EXPORTERS.iter().map(|e| e.file_name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EXPORTERS.len());
+    }
+}
