@@ -11,7 +11,6 @@
 
 pub mod analysis;
 pub mod app;
-pub mod bench;
 pub mod cli;
 pub mod cohort;
 pub mod decision;

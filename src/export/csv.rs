@@ -1,4 +1,5 @@
-//! `summary.csv`: one row per sample size, the fields of [`CellResult`].
+//! `summary.csv`: one row per sample size, the fields of
+//! [`CellResult`](crate::report::CellResult); `bench.csv` the same way.
 //!
 //! The columns are derived from the JSON form of the record, so they cannot
 //! drift from it: nested objects become `parent_child` columns (for example
@@ -9,6 +10,7 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::Exporter;
 use crate::report::RunReport;
 
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
@@ -32,12 +34,17 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// The CSV bytes of a report's results.
-///
-/// # Errors
-/// If a record cannot be serialised.
-pub fn to_bytes(report: &RunReport) -> Result<Vec<u8>> {
-    rows_to_bytes(&report.results)
+/// `summary.csv`: the report's results, one row per sample size.
+pub struct SummaryCsv;
+
+impl Exporter for SummaryCsv {
+    fn file_name(&self) -> &'static str {
+        "summary.csv"
+    }
+
+    fn render(&self, report: &RunReport) -> Result<Option<Vec<u8>>> {
+        rows_to_bytes(&report.results).map(Some)
+    }
 }
 
 /// CSV bytes of any records: one row each, columns from their JSON form.

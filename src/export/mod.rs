@@ -1,68 +1,73 @@
-//! Output formats, one file each, all reading a [`RunReport`] and returning
-//! bytes, so they are tested without touching disk; [`write_outputs`] puts
-//! them on disk without ever leaving a half-written run behind.
+//! Output formats, one file each, all behind [`Exporter`]: each reads a
+//! [`RunReport`] and returns bytes, so they are tested without touching disk.
+//! [`render_all`] runs the [`EXPORTERS`] registry; [`write_outputs`] puts the
+//! result on disk without ever leaving a half-written run behind.
+//!
+//! The Markdown table ([`markdown`]) and the evidence tables ([`evidence`])
+//! are printed on stdout rather than written, so they are plain functions.
 
+pub mod chart;
 pub mod csv;
+pub mod evidence;
 pub mod json;
-pub mod table;
+pub mod markdown;
+mod write;
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use anyhow::Result;
 
-use anyhow::{Context, Result};
+pub use write::write_outputs;
 
-use crate::plot;
+use crate::plot::Format;
 use crate::report::RunReport;
+
+/// One file of a run, rendered from its report.
+pub trait Exporter {
+    /// The file's name inside the run's folder.
+    fn file_name(&self) -> &'static str;
+
+    /// The file's bytes, or `None` when the report has nothing this file
+    /// shows (the flare plot of a run without intercurrent events).
+    ///
+    /// # Errors
+    /// If a record cannot be serialised or a plot cannot be drawn.
+    fn render(&self, report: &RunReport) -> Result<Option<Vec<u8>>>;
+}
+
+/// Every file a run can write, in the order they are written and listed.
+pub const EXPORTERS: &[&dyn Exporter] = &[
+    &csv::SummaryCsv,
+    &json::SummaryJson,
+    &chart::ChartFile::new("power.png", Format::Png, chart::power),
+    &chart::ChartFile::new("power.svg", Format::Svg, chart::power),
+    &chart::ChartFile::new("flare.png", Format::Png, chart::flare),
+    &chart::ChartFile::new("flare.svg", Format::Svg, chart::flare),
+    &chart::ChartFile::new("estimand_bias.png", Format::Png, chart::estimand_bias),
+    &chart::ChartFile::new("estimand_bias.svg", Format::Svg, chart::estimand_bias),
+];
 
 /// Every file a run writes, as `(file name, bytes)`.
 ///
 /// # Errors
 /// If a plot cannot be drawn or a record cannot be serialised.
 pub fn render_all(report: &RunReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let mut files = vec![
-        ("summary.csv", csv::to_bytes(report)?),
-        ("summary.json", json::to_bytes(report)?),
-        ("power.png", plot::power_png(report)?),
-        ("power.svg", plot::power_svg(report)?.into_bytes()),
-    ];
-    if let Some((png, svg)) = plot::flare_files(report)? {
-        files.push(("flare.png", png));
-        files.push(("flare.svg", svg.into_bytes()));
-    }
-    if let Some((png, svg)) = plot::estimand_bias_files(report)? {
-        files.push(("estimand_bias.png", png));
-        files.push(("estimand_bias.svg", svg.into_bytes()));
+    let mut files = Vec::with_capacity(EXPORTERS.len());
+    for exporter in EXPORTERS {
+        if let Some(bytes) = exporter.render(report)? {
+            files.push((exporter.file_name(), bytes));
+        }
     }
     Ok(files)
 }
 
-/// Writes `files` into `dir`, creating it. Each file goes to a hidden temporary
-/// name first and is renamed over the old one only once every file has been
-/// written, so a failure leaves the previous run's files intact.
-///
-/// # Errors
-/// If the folder cannot be created or a file cannot be written.
-pub fn write_outputs(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let pid = std::process::id();
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
-    let result = (|| -> Result<()> {
-        for (name, bytes) in files {
-            let tmp = dir.join(format!(".{name}.{pid}.tmp"));
-            fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-            staged.push((tmp, dir.join(name)));
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        for (tmp, _) in &staged {
-            let _ = fs::remove_file(tmp);
-        }
-        return Err(e);
+#[cfg(test)]
+mod tests {
+    use super::EXPORTERS;
+
+    #[test]
+    fn no_two_exporters_write_the_same_file() {
+        let mut names: Vec<&str> = EXPORTERS.iter().map(|e| e.file_name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EXPORTERS.len());
     }
-    for (tmp, target) in &staged {
-        fs::rename(tmp, target)
-            .with_context(|| format!("cannot move {} to {}", tmp.display(), target.display()))?;
-    }
-    Ok(())
 }

@@ -6,6 +6,8 @@
 //! from the engine's prepared cells; each feature's columns come from its
 //! accumulator's file in [`crate::summary`].
 
+pub mod bench;
+
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::registry;

@@ -7,43 +7,17 @@ use std::time::Instant;
 
 use anyhow::Result;
 use rand_distr::{Distribution, StandardNormal};
-use serde::Serialize;
 
 use crate::cli::BenchArgs;
 use crate::design::stream::{EffectMode, replicate_stream};
 use crate::engine::{self, Cell};
 use crate::export;
-use crate::plot;
+use crate::plot::{self, Format, scaling::ScalingPlot};
+use crate::report::bench::{BenchReport, BenchRow};
 use crate::scenario;
 
 /// The reference workload's scenario file.
-pub const REFERENCE: &str = include_str!("../scenarios/reference_sle_ancova_30.toml");
-
-/// One thread count's measurement.
-#[derive(Debug, Clone, Serialize)]
-pub struct BenchRow {
-    pub threads: usize,
-    pub trials_per_second: f64,
-    pub seconds: f64,
-    /// Throughput relative to one thread.
-    pub speedup: f64,
-    /// `speedup / threads`.
-    pub efficiency: f64,
-}
-
-/// A whole benchmark.
-#[derive(Debug, Clone, Serialize)]
-pub struct BenchReport {
-    pub workload: String,
-    pub cpus: usize,
-    pub replicates: u64,
-    pub repeats: u64,
-    /// Trials per second if a trial cost only its random numbers (1 thread).
-    pub random_numbers_only_trials_per_second: f64,
-    /// One-thread trial time over its random-number time.
-    pub cost_over_random_numbers: f64,
-    pub rows: Vec<BenchRow>,
-}
+pub const REFERENCE: &str = include_str!("../../scenarios/reference_sle_ancova_30.toml");
 
 /// Thread counts 1, 2, 4, ... below `max`, then `max`.
 pub fn thread_counts(max: usize) -> Vec<usize> {
@@ -92,7 +66,7 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
 
     let mut rows: Vec<BenchRow> = Vec::new();
     for threads in thread_counts(max_threads) {
-        let pool = crate::app::thread_pool(threads)?;
+        let pool = super::thread_pool(threads)?;
         let seconds = best(&|| {
             pool.install(|| {
                 std::hint::black_box(engine::run_cell(&cell, seed, replicates, &|_| {}))
@@ -148,15 +122,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         |m| m as usize,
     );
     let report = measure(max, args.replicates, args.repeats)?;
-    let (png, svg) = plot::scaling_files(&report)?;
+    let chart = ScalingPlot(&report);
     let dir = args.out.join("bench");
     export::write_outputs(
         &dir,
         &[
             ("bench.csv", export::csv::rows_to_bytes(&report.rows)?),
             ("bench.json", serde_json::to_vec_pretty(&report)?),
-            ("scaling.png", png),
-            ("scaling.svg", svg.into_bytes()),
+            (
+                "scaling.png",
+                plot::render("scaling.png", &chart, Format::Png)?,
+            ),
+            (
+                "scaling.svg",
+                plot::render("scaling.svg", &chart, Format::Svg)?,
+            ),
         ],
     )?;
     println!("{}", table(&report));

@@ -3,24 +3,28 @@
 
 use std::fmt::Write;
 
-use crate::evidence::{Case, Row};
-use crate::report::RunReport;
+use crate::report::{CellResult, PerArm, RunReport};
 use crate::scenario::DesignKind;
 
 /// The Markdown table of a report, with a heading line, its notes and the
 /// evidence rows it used.
 pub fn render(report: &RunReport) -> String {
-    let single = report.design == DesignKind::SingleArm;
-    let with_assurance = report.results.iter().any(|r| r.assurance.is_some());
-    let with_flares = report
-        .results
-        .iter()
-        .any(|r| r.flares.flare_probability.is_some());
-    let with_success = report
-        .results
-        .iter()
-        .any(|r| r.success_probability.is_some());
     let mut out = String::new();
+    heading(report, &mut out);
+    let columns = Columns::of(report);
+    let header = columns.header(report);
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for r in &report.results {
+        let _ = writeln!(out, "| {} |", columns.cells(r).join(" | "));
+    }
+    estimand_bias_line(report, &mut out);
+    out
+}
+
+/// The lines above the table: what was run, the strata, the notes and the
+/// evidence rows, then a blank line.
+fn heading(report: &RunReport, out: &mut String) {
     let _ = writeln!(
         out,
         "{}: {} on {}{}{}, alpha {} ({}-sided), effect {}{}, {} replicates, seed {}",
@@ -34,7 +38,11 @@ pub fn render(report: &RunReport) -> String {
         report
             .disease
             .map_or_else(String::new, |d| format!(" ({d})")),
-        if single { ", single arm" } else { "" },
+        if report.design == DesignKind::SingleArm {
+            ", single arm"
+        } else {
+            ""
+        },
         report.alpha,
         report.sided,
         format_args!("{:.3}", report.effect_mean),
@@ -81,58 +89,79 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "evidence rows: {} (trialsim evidence)", ids.join(", "));
     }
     let _ = writeln!(out);
+}
 
-    let mut header = vec![
-        if single {
-            "n".to_string()
-        } else {
-            "n MSC:control".to_string()
-        },
-        if single {
-            "paired-t rejection ± MC SE".to_string()
-        } else {
-            "power ± MC SE".to_string()
-        },
-        "95% CI".to_string(),
-    ];
-    if with_assurance {
-        header.push("assurance ± MC SE".into());
+/// Which optional columns the table has: a column appears when any sample
+/// size has its figure.
+struct Columns {
+    single: bool,
+    assurance: bool,
+    success: bool,
+    flares: bool,
+}
+
+impl Columns {
+    fn of(report: &RunReport) -> Columns {
+        let any = |has: fn(&CellResult) -> bool| report.results.iter().any(has);
+        Columns {
+            single: report.design == DesignKind::SingleArm,
+            assurance: any(|r| r.assurance.is_some()),
+            success: any(|r| r.success_probability.is_some()),
+            flares: any(|r| r.flares.flare_probability.is_some()),
+        }
     }
-    if with_success {
-        header.push(format!(
-            "P(mean fall ≥ {}) ± MC SE",
-            report.reported_improvement.unwrap_or(f64::NAN)
-        ));
-    }
-    header.extend(
-        [
+
+    fn header(&self, report: &RunReport) -> Vec<String> {
+        let single = self.single;
+        let mut header = vec![
+            if single { "n" } else { "n MSC:control" }.to_string(),
             if single {
-                "apparent change (SD)"
+                "paired-t rejection ± MC SE"
             } else {
-                "mean estimate (SD)"
-            },
-            "true effect",
-            "bias ± MC SE",
-        ]
-        .map(String::from),
-    );
-    if with_flares {
+                "power ± MC SE"
+            }
+            .to_string(),
+            "95% CI".to_string(),
+        ];
+        if self.assurance {
+            header.push("assurance ± MC SE".into());
+        }
+        if self.success {
+            header.push(format!(
+                "P(mean fall ≥ {}) ± MC SE",
+                report.reported_improvement.unwrap_or(f64::NAN)
+            ));
+        }
         header.extend(
             [
-                "estimand value",
-                "CI coverage",
-                "flare by primary MSC / control",
-                "rescue MSC / control",
+                if single {
+                    "apparent change (SD)"
+                } else {
+                    "mean estimate (SD)"
+                },
+                "true effect",
+                "bias ± MC SE",
             ]
             .map(String::from),
         );
+        if self.flares {
+            header.extend(
+                [
+                    "estimand value",
+                    "CI coverage",
+                    "flare by primary MSC / control",
+                    "rescue MSC / control",
+                ]
+                .map(String::from),
+            );
+        }
+        header.extend(["failed", "seconds"].map(String::from));
+        header
     }
-    header.extend(["failed", "seconds"].map(String::from));
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
-    for r in &report.results {
+
+    fn cells(&self, r: &CellResult) -> Vec<String> {
         let mut cells = vec![
-            if single {
+            if self.single {
                 r.n_msc.to_string()
             } else {
                 format!("{}:{}", r.n_msc, r.n_control)
@@ -140,10 +169,10 @@ pub fn render(report: &RunReport) -> String {
             format!("{:.3} ± {:.3}", r.power, r.power_mc_se),
             format!("{:.3}–{:.3}", r.power_ci_low, r.power_ci_high),
         ];
-        if with_assurance {
+        if self.assurance {
             cells.push(pair(r.assurance, r.assurance_mc_se));
         }
-        if with_success {
+        if self.success {
             cells.push(pair(r.success_probability, r.success_probability_mc_se));
         }
         cells.extend([
@@ -151,14 +180,7 @@ pub fn render(report: &RunReport) -> String {
             format!("{:.3}", r.true_effect),
             format!("{:+.3} ± {:.3}", r.bias, r.bias_mc_se),
         ]);
-        if with_flares {
-            let arms = |p: Option<crate::report::PerArm>| match p {
-                Some(p) => match p.control {
-                    Some(c) => format!("{:.3} / {c:.3}", p.msc),
-                    None => format!("{:.3}", p.msc),
-                },
-                None => "–".into(),
-            };
+        if self.flares {
             cells.extend([
                 format!("{:.3}", r.estimand_value),
                 format!("{:.3} ± {:.3}", r.coverage, r.coverage_mc_se),
@@ -167,8 +189,13 @@ pub fn render(report: &RunReport) -> String {
             ]);
         }
         cells.extend([r.failures.to_string(), format!("{:.2}", r.seconds)]);
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
+        cells
     }
+}
+
+/// The line under the table with the bias by estimand strategy at the
+/// largest sample size, when the run has intercurrent events.
+fn estimand_bias_line(report: &RunReport, out: &mut String) {
     if let Some(last) = report.results.last()
         && let (Some(bias), Some(se)) = (
             &last.estimands.bias_by_estimand,
@@ -192,7 +219,17 @@ pub fn render(report: &RunReport) -> String {
             parts.join("; ")
         );
     }
-    out
+}
+
+/// `MSC / control` probabilities, `MSC` alone for a single arm, `–` if absent.
+fn arms(p: Option<PerArm>) -> String {
+    match p {
+        Some(p) => match p.control {
+            Some(c) => format!("{:.3} / {c:.3}", p.msc),
+            None => format!("{:.3}", p.msc),
+        },
+        None => "–".into(),
+    }
 }
 
 fn pair(value: Option<f64>, se: Option<f64>) -> String {
@@ -200,67 +237,4 @@ fn pair(value: Option<f64>, se: Option<f64>) -> String {
         (Some(v), Some(s)) => format!("{v:.3} ± {s:.3}"),
         _ => "–".into(),
     }
-}
-
-/// The evidence table as Markdown.
-pub fn evidence(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "| id | quantity | value | uncertainty | n | population | follow-up | citation | tag |\n|---|---|---|---|---|---|---|---|---|\n",
-    );
-    for r in rows {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:?} |",
-            r.id,
-            r.quantity,
-            r.value,
-            r.spread(),
-            r.n,
-            r.population,
-            r.follow_up,
-            r.citation,
-            r.confidence
-        );
-    }
-    out.push_str(
-        "\nTags: C confirmed, P partly confirmed, M from memory, D derived, A assumption.\n",
-    );
-    out
-}
-
-/// The seed case series as Markdown.
-pub fn cases(cases: &[Case]) -> String {
-    let mut out = String::from(
-        "Wong SC et al., Pediatr Rheumatol 2021: three children given MSC outside a trial.\n\n\
-         | case | diagnosis | age onset / MSC / follow-up | MSC source | dose per kg | route | PGA before -> after | activity before -> after | concomitant | adverse events |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
-    );
-    for c in cases {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} / {} / {} | {} | {:.1e} ({}) | {} | {} -> {}{} | {} {} -> {} | {} | {} |",
-            c.id,
-            c.diagnosis,
-            c.age_onset_years,
-            c.age_msc_years,
-            c.age_follow_up_years,
-            c.msc_source,
-            c.dose_per_kg,
-            c.dose_note,
-            c.route,
-            c.pga_before,
-            c.pga_after,
-            if c.pga_note.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", c.pga_note)
-            },
-            c.activity_scale,
-            c.activity_before,
-            c.activity_after,
-            c.concomitant,
-            c.adverse_events
-        );
-    }
-    out
 }

@@ -1,0 +1,201 @@
+//! `trialsim run`: validate every scenario file (and any saved state to top
+//! up) before simulating any, then run each whole, as one shard
+//! (`--shard K/N`), or on top of a saved run (`--top-up`), and write its files.
+//! `merge` shares the writing and the JSON printing.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use super::progress::Progress;
+use crate::cli::RunArgs;
+use crate::engine;
+use crate::engine::shard::{self, InputError, Provenance, RunState, STATE_FILE};
+use crate::export;
+use crate::report::RunReport;
+use crate::scenario::{self, Scenario};
+
+/// A validated scenario with the text and path it came from.
+struct Loaded {
+    scenario: Scenario,
+    provenance: Provenance,
+}
+
+/// Saved batches of each cell to continue from (empty for a fresh run).
+type SavedCells = Vec<(engine::Resume, Option<engine::Resume>)>;
+
+/// Runs the files of `trialsim run`.
+///
+/// # Errors
+/// A [`scenario::ScenarioError`] or [`InputError`] for bad input or saved
+/// state, found before anything runs; any other error if writing fails.
+pub fn run(args: &RunArgs) -> Result<()> {
+    // Validate everything (and any saved state to top up) before simulating.
+    let loaded = args
+        .files
+        .iter()
+        .map(|f| load(f, args))
+        .collect::<Result<Vec<_>>>()?;
+    let mut resumes = Vec::with_capacity(loaded.len());
+    for l in &loaded {
+        let state_path = args.out.join(&l.scenario.name).join(STATE_FILE);
+        resumes.push(if args.top_up {
+            read_state(&state_path, &l.scenario)?
+        } else {
+            Vec::new()
+        });
+    }
+    let pool = pool(args.threads)?;
+
+    if let Some(shard) = args.shard {
+        return run_shards(args, &loaded, shard, &pool);
+    }
+
+    let threads = pool.current_num_threads();
+    let mut reports = Vec::with_capacity(loaded.len());
+    for (l, resume) in loaded.iter().zip(&resumes) {
+        let done: u64 = resume
+            .iter()
+            .map(|(f, p)| f.batches + p.as_ref().map_or(0, |p| p.batches))
+            .sum::<u64>()
+            * engine::BATCH;
+        let total = engine::total_replicates(&l.scenario).saturating_sub(done);
+        let started = Instant::now();
+        let bar = Progress::new(&l.scenario, total, args.quiet);
+        let runs = pool.install(|| {
+            engine::run_scenario_from(&l.scenario, resume, &|d| bar.tick_by(d, started))
+        });
+        bar.finish();
+        let report = RunReport::new(&l.scenario, &runs, threads, started.elapsed().as_secs_f64());
+        write_run(
+            &args.out,
+            &report,
+            &RunState::of(l.provenance.clone(), &runs),
+            args.json || args.quiet,
+        )?;
+        reports.push(report);
+    }
+    if args.json {
+        print_json(&reports)?;
+    }
+    Ok(())
+}
+
+/// `--shard K/N`: each scenario's K-th slice, written as
+/// `OUT/<name>/partial-K-of-N.json` for `trialsim merge`.
+fn run_shards(
+    args: &RunArgs,
+    loaded: &[Loaded],
+    shard: (u64, u64),
+    pool: &rayon::ThreadPool,
+) -> Result<()> {
+    for l in loaded {
+        let started = Instant::now();
+        let bar = Progress::new(
+            &l.scenario,
+            engine::total_replicates(&l.scenario) / shard.1,
+            args.quiet,
+        );
+        let partial = pool.install(|| {
+            shard::run_shard(&l.scenario, l.provenance.clone(), shard, &|d| {
+                bar.tick_by(d, started)
+            })
+        });
+        bar.finish();
+        let name = format!("partial-{}-of-{}.json", shard.0, shard.1);
+        let dir = args.out.join(&l.scenario.name);
+        export::write_outputs(&dir, &[(name.as_str(), serde_json::to_vec(&partial)?)])?;
+        if !args.quiet {
+            eprintln!("wrote {}", dir.join(&name).display());
+        }
+    }
+    Ok(())
+}
+
+fn load(file: &Path, args: &RunArgs) -> Result<Loaded> {
+    let text = std::fs::read_to_string(file).map_err(|e| scenario::ScenarioError {
+        file: file.to_path_buf(),
+        location: scenario::Location::File,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    let mut s = scenario::parse(file, &text)?;
+    if let Some(r) = args.replicates {
+        s.simulation.replicates = r;
+    }
+    if let Some(seed) = args.seed {
+        s.simulation.seed = seed;
+    }
+    let provenance = Provenance::new(&s, file, &text);
+    Ok(Loaded {
+        scenario: s,
+        provenance,
+    })
+}
+
+fn read_state(path: &Path, scenario: &Scenario) -> Result<SavedCells> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        InputError(format!(
+            "{}: cannot read the saved run to top up ({e}); run once without --top-up first",
+            path.display()
+        ))
+    })?;
+    let state: RunState = serde_json::from_str(&text).map_err(|e| {
+        InputError(format!(
+            "{}: not a trialsim run state ({e})",
+            path.display()
+        ))
+    })?;
+    state.check_top_up(scenario, path)?;
+    Ok(state.cells)
+}
+
+/// Writes a finished run's files (and its resumable state) and, unless
+/// `silent`, prints its table.
+pub(super) fn write_run(
+    out: &Path,
+    report: &RunReport,
+    state: &RunState,
+    silent: bool,
+) -> Result<()> {
+    let dir = out.join(&report.scenario);
+    let mut files = export::render_all(report)?;
+    files.push((STATE_FILE, serde_json::to_vec(state)?));
+    export::write_outputs(&dir, &files)?;
+    if !silent {
+        println!("{}", export::markdown::render(report));
+        let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+        println!("wrote {}/{{{}}}\n", dir.display(), names.join(", "));
+    }
+    Ok(())
+}
+
+/// Prints the reports as JSON on stdout: one object, or an array of several.
+pub(super) fn print_json(reports: &[RunReport]) -> Result<()> {
+    let text = if reports.len() == 1 {
+        export::json::to_string(&reports[0])?
+    } else {
+        let mut t = serde_json::to_string_pretty(reports)?;
+        t.push('\n');
+        t
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t as usize);
+    }
+    builder.build().context("cannot start the worker threads")
+}
+
+/// A thread pool of exactly `threads` workers (for `trialsim bench`).
+///
+/// # Errors
+/// If the threads cannot be started.
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    pool(Some(threads as u64))
+}
