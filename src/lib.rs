@@ -7,7 +7,10 @@
 //! each [`estimand`] with an [`analysis`] and a [`decision`] rule, and fold the
 //! results into mergeable [`summary`] accumulators; [`report`] turns the
 //! summaries into the records that [`export`] and [`plot`] write.
-//! `docs/ARCHITECTURE.md` is the map.
+//! [`state`] holds what a run leaves to be merged or continued, and
+//! [`error::Error`] every way a command fails. `docs/ARCHITECTURE.md` is the map.
+
+pub use error::{Error, Result};
 
 pub mod analysis;
 pub mod app;
@@ -16,6 +19,7 @@ pub mod cohort;
 pub mod decision;
 pub mod design;
 pub mod engine;
+pub mod error;
 pub mod estimand;
 pub mod evidence;
 pub mod export;
@@ -23,5 +27,6 @@ pub mod intercurrent;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod state;
 pub mod stats;
 pub mod summary;

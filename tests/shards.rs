@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use trialsim::engine::shard::{self, Partial, Provenance};
+use trialsim::engine::shard;
 use trialsim::engine::{self, CellRun};
 use trialsim::scenario;
+use trialsim::state::{Partial, Provenance};
 
 fn load(file: &str, replicates: u64) -> (scenario::Scenario, Provenance) {
     let text = std::fs::read_to_string(file).unwrap();

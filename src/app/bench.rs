@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use anyhow::Result;
+use crate::error::Result;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::cli::BenchArgs;

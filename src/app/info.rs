@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use crate::error::Result;
 
 /// Prints `items` on stdout: pretty JSON with a final newline when `json`,
 /// else the Markdown `table`.

@@ -8,7 +8,7 @@ mod merge;
 mod progress;
 mod run;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::cli::{Cli, Command};
 use crate::evidence;
@@ -19,9 +19,8 @@ pub use run::thread_pool;
 /// Runs a parsed command line.
 ///
 /// # Errors
-/// A [`crate::scenario::ScenarioError`] or [`crate::engine::shard::InputError`] for
-/// bad input (the binary exits with 2), any other error for a failed run
-/// (exit 1).
+/// An [`Error`](crate::Error), which knows its exit code: 2 for bad input,
+/// 1 for a failed run.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Check { files } => check::run(&files),

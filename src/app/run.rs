@@ -7,15 +7,16 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 
 use super::progress::Progress;
 use crate::cli::RunArgs;
-use crate::engine;
-use crate::engine::shard::{self, InputError, Provenance, RunState, STATE_FILE};
+use crate::engine::{self, shard};
+use crate::error::Result;
 use crate::export;
 use crate::report::RunReport;
 use crate::scenario::{self, Scenario};
+use crate::state::{Provenance, RunState, STATE_FILE};
 
 /// A validated scenario with the text and path it came from.
 struct Loaded {
@@ -23,14 +24,12 @@ struct Loaded {
     provenance: Provenance,
 }
 
-/// Saved batches of each cell to continue from (empty for a fresh run).
-type SavedCells = Vec<(engine::Resume, Option<engine::Resume>)>;
-
 /// Runs the files of `trialsim run`.
 ///
 /// # Errors
-/// A [`scenario::ScenarioError`] or [`InputError`] for bad input or saved
-/// state, found before anything runs; any other error if writing fails.
+/// [`crate::Error::Scenario`] or [`crate::Error::Input`] for bad input or
+/// saved state, found before anything runs; [`crate::Error::Failed`] if
+/// writing fails.
 pub fn run(args: &RunArgs) -> Result<()> {
     // Validate everything (and any saved state to top up) before simulating.
     let loaded = args
@@ -42,7 +41,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     for l in &loaded {
         let state_path = args.out.join(&l.scenario.name).join(STATE_FILE);
         resumes.push(if args.top_up {
-            read_state(&state_path, &l.scenario)?
+            RunState::read_for_top_up(&state_path, &l.scenario)?.cells
         } else {
             Vec::new()
         });
@@ -72,7 +71,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         write_run(
             &args.out,
             &report,
-            &RunState::of(l.provenance.clone(), &runs),
+            &run_state(l.provenance.clone(), &runs),
             args.json || args.quiet,
         )?;
         reports.push(report);
@@ -134,23 +133,6 @@ fn load(file: &Path, args: &RunArgs) -> Result<Loaded> {
     })
 }
 
-fn read_state(path: &Path, scenario: &Scenario) -> Result<SavedCells> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError(format!(
-            "{}: cannot read the saved run to top up ({e}); run once without --top-up first",
-            path.display()
-        ))
-    })?;
-    let state: RunState = serde_json::from_str(&text).map_err(|e| {
-        InputError(format!(
-            "{}: not a trialsim run state ({e})",
-            path.display()
-        ))
-    })?;
-    state.check_top_up(scenario, path)?;
-    Ok(state.cells)
-}
-
 /// Writes a finished run's files (and its resumable state) and, unless
 /// `silent`, prints its table.
 pub(super) fn write_run(
@@ -171,6 +153,11 @@ pub(super) fn write_run(
     Ok(())
 }
 
+/// The resumable state of a finished run.
+pub(super) fn run_state(provenance: Provenance, runs: &[engine::CellRun]) -> RunState {
+    RunState::new(provenance, runs.iter().map(|r| r.resume.clone()).collect())
+}
+
 /// Prints the reports as JSON on stdout: one object, or an array of several.
 pub(super) fn print_json(reports: &[RunReport]) -> Result<()> {
     let text = if reports.len() == 1 {
@@ -189,7 +176,7 @@ fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool> {
     if let Some(t) = threads {
         builder = builder.num_threads(t as usize);
     }
-    builder.build().context("cannot start the worker threads")
+    Ok(builder.build().context("cannot start the worker threads")?)
 }
 
 /// A thread pool of exactly `threads` workers (for `trialsim bench`).

@@ -8,11 +8,10 @@
 use std::ops::Range;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::Cell;
 use crate::design::stream::EffectMode;
-use crate::summary::Summary;
+use crate::summary::{Resume, Summary};
 
 /// Replicates per batch: the unit of parallel work and of merging.
 pub const BATCH: u64 = 256;
@@ -66,15 +65,6 @@ pub fn for_each_batch(
         }
         start = end;
     }
-}
-
-/// The fold of a run's complete batches `0..batches`: what a later run needs
-/// to add replicates without repeating these (a final partial batch is
-/// recomputed, so topping up is bit-identical to one longer run).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Resume {
-    pub batches: u64,
-    pub summary: Summary,
 }
 
 /// Folds batch summaries in batch order: returns the summary of the whole

@@ -21,7 +21,8 @@ pub mod run;
 pub mod shard;
 pub mod trial;
 
-pub use batch::{BATCH, Folder, Resume, fold_cell, for_each_batch};
+pub use crate::summary::Resume;
+pub use batch::{BATCH, Folder, fold_cell, for_each_batch};
 pub use cell::{Cell, Workspace};
 pub use run::{
     CellPasses, CellRun, each_cell, run_cell, run_scenario, run_scenario_from, total_replicates,

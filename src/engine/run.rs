@@ -4,10 +4,10 @@
 use std::time::Instant;
 
 use super::Cell;
-use super::batch::{Resume, fold_cell};
+use super::batch::fold_cell;
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
-use crate::summary::Summary;
+use crate::summary::{Resume, Summary};
 
 /// What one pass over a cell produced, at the assumed effect and (when the
 /// effect has a prior) over the prior, and how long the cell took.

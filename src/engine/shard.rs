@@ -6,166 +6,17 @@
 //! batches `(K-1)·B/N .. K·B/N` and writes their summaries individually;
 //! [`merge`] folds all of them in batch order, so counts and every float are
 //! bit-identical to a single run with the same seed, whatever order the
-//! shards finished in. A normal run also writes `state.json`, the fold of its
-//! complete batches, from which a top-up continues.
+//! shards finished in. The files themselves are [`crate::state`]'s.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
-
 use super::{BATCH, CellPasses, CellRun, Folder, Resume, each_cell, for_each_batch};
 use crate::design::stream::EffectMode;
-use crate::scenario::{self, Scenario};
-use crate::summary::Summary;
-
-/// File name of a run's resumable state.
-pub const STATE_FILE: &str = "state.json";
-
-/// Bad shard, merge or top-up input: exit code 2, like a bad scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError(pub String);
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
-
-fn input_error(message: String) -> anyhow::Error {
-    InputError(message).into()
-}
-
-/// What a partial or saved run was computed from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Provenance {
-    pub scenario: String,
-    pub scenario_file: String,
-    /// The scenario file's text, so a merge can rebuild the scenario.
-    pub scenario_text: String,
-    pub seed: u64,
-    pub replicates: u64,
-    /// The validated scenario with seed and replicates blanked: two runs
-    /// can be combined only if their keys are equal.
-    pub key: String,
-    pub trialsim_version: String,
-}
-
-impl Provenance {
-    /// The provenance of `scenario`, read from `file` (whose text is `text`).
-    pub fn new(scenario: &Scenario, file: &Path, text: &str) -> Provenance {
-        Provenance {
-            scenario: scenario.name.clone(),
-            scenario_file: file.display().to_string(),
-            scenario_text: text.to_string(),
-            seed: scenario.simulation.seed,
-            replicates: scenario.simulation.replicates,
-            key: key(scenario),
-            trialsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        }
-    }
-
-    /// The scenario again, with the seed and replicates of the run.
-    ///
-    /// # Errors
-    /// If the stored text no longer validates.
-    pub fn scenario(&self) -> Result<Scenario> {
-        let mut s = scenario::parse(Path::new(&self.scenario_file), &self.scenario_text)?;
-        s.simulation.seed = self.seed;
-        s.simulation.replicates = self.replicates;
-        Ok(s)
-    }
-}
-
-/// The comparison key of a scenario: everything but seed and replicates.
-pub fn key(scenario: &Scenario) -> String {
-    let mut s = scenario.clone();
-    s.simulation.seed = 0;
-    s.simulation.replicates = 0;
-    format!("{s:?}")
-}
-
-/// One batch's summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Batch {
-    pub index: u64,
-    pub summary: Summary,
-}
-
-/// A shard's batches of one sample size.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PartialCell {
-    pub n_per_arm: usize,
-    pub fixed: Vec<Batch>,
-    pub prior: Option<Vec<Batch>>,
-    pub seconds: f64,
-}
-
-/// What `trialsim run --shard K/N` writes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Partial {
-    pub provenance: Provenance,
-    /// 1-based shard number and the number of shards.
-    pub shard: u64,
-    pub shards: u64,
-    pub threads: usize,
-    pub cells: Vec<PartialCell>,
-}
-
-/// A run's resumable state (`state.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunState {
-    pub provenance: Provenance,
-    /// Per sample size: the folds of complete batches, fixed effect and prior.
-    pub cells: Vec<(Resume, Option<Resume>)>,
-}
-
-impl RunState {
-    /// The state of a finished run.
-    pub fn of(provenance: Provenance, runs: &[CellRun]) -> RunState {
-        RunState {
-            provenance,
-            cells: runs.iter().map(|r| r.resume.clone()).collect(),
-        }
-    }
-
-    /// Checks that this saved run can be topped up to `scenario`.
-    ///
-    /// # Errors
-    /// An [`InputError`] if the scenario or seed differ, or the saved run
-    /// already has more replicates than asked for.
-    pub fn check_top_up(&self, scenario: &Scenario, path: &Path) -> Result<()> {
-        let p = &self.provenance;
-        if p.key != key(scenario) {
-            return Err(input_error(format!(
-                "{}: the saved run is of a different scenario than {} (same name, other settings); run without --top-up to start afresh",
-                path.display(),
-                scenario.name
-            )));
-        }
-        if p.seed != scenario.simulation.seed {
-            return Err(input_error(format!(
-                "{}: the saved run used seed {}, not {}; topping up needs the same seed",
-                path.display(),
-                p.seed,
-                scenario.simulation.seed
-            )));
-        }
-        if p.replicates > scenario.simulation.replicates {
-            return Err(input_error(format!(
-                "{}: the saved run already has {} replicates; ask for at least that many with --replicates",
-                path.display(),
-                p.replicates
-            )));
-        }
-        Ok(())
-    }
-}
+use crate::error::{Error, Result};
+use crate::scenario::Scenario;
+use crate::state::{Batch, Partial, PartialCell, Provenance};
 
 /// Batches of shard `k` (1-based) of `n` out of `batches`.
 pub fn shard_range(batches: u64, k: u64, n: u64) -> Range<u64> {
@@ -219,7 +70,7 @@ pub fn run_shard(
         Ok::<_, std::convert::Infallible>(out)
     });
     let cells = match passes {
-        Ok(p) => p.into_iter().map(PartialCell::from_passes).collect(),
+        Ok(p) => p.into_iter().map(partial_cell).collect(),
         Err(never) => match never {},
     };
     Partial {
@@ -231,61 +82,13 @@ pub fn run_shard(
     }
 }
 
-impl PartialCell {
-    fn from_passes(p: CellPasses<Vec<Batch>>) -> PartialCell {
-        PartialCell {
-            n_per_arm: p.n_per_arm,
-            fixed: p.fixed,
-            prior: p.prior,
-            seconds: p.seconds,
-        }
+fn partial_cell(p: CellPasses<Vec<Batch>>) -> PartialCell {
+    PartialCell {
+        n_per_arm: p.n_per_arm,
+        fixed: p.fixed,
+        prior: p.prior,
+        seconds: p.seconds,
     }
-}
-
-/// Reads partial summaries from files, or from every `partial-*.json` in
-/// the folders given.
-///
-/// # Errors
-/// If a path cannot be read or is not a partial summary.
-pub fn read_partials(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Partial)>> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("cannot read {}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("partial-") && n.ends_with(".json"))
-                })
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                return Err(input_error(format!(
-                    "{}: no partial-*.json files here",
-                    path.display()
-                )));
-            }
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    files
-        .into_iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(&f)
-                .with_context(|| format!("cannot read {}", f.display()))?;
-            let partial: Partial = serde_json::from_str(&text).map_err(|e| {
-                input_error(format!(
-                    "{}: not a trialsim partial summary ({e})",
-                    f.display()
-                ))
-            })?;
-            Ok((f, partial))
-        })
-        .collect()
 }
 
 /// A merged run: the scenario, its cells, and the shards' timing.
@@ -300,12 +103,12 @@ pub struct Merged {
 /// would have produced.
 ///
 /// # Errors
-/// An [`InputError`] when the partials are of different scenarios, seeds or
+/// An [`Error::Input`] when the partials are of different scenarios, seeds or
 /// replicate counts, or a shard is missing or given twice.
 pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
     let Some((first_path, first)) = partials.first() else {
-        return Err(input_error(
-            "nothing to merge: give partial summaries or folders holding them".into(),
+        return Err(Error::input(
+            "nothing to merge: give partial summaries or folders holding them",
         ));
     };
     let p0 = &first.provenance;
@@ -326,7 +129,7 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
             None
         };
         if let Some(what) = what {
-            return Err(input_error(format!(
+            return Err(Error::input(format!(
                 "{} and {} are parts of different runs ({what}); merge only the shards of one run",
                 path.display(),
                 first_path.display()
@@ -336,7 +139,7 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
     let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
     for (path, p) in &partials {
         if let Some(other) = seen.insert(p.shard, path) {
-            return Err(input_error(format!(
+            return Err(Error::input(format!(
                 "shard {}/{} is given twice: {} and {}",
                 p.shard,
                 p.shards,
@@ -350,7 +153,7 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
         .map(|k| format!("{k}/{}", first.shards))
         .collect();
     if !missing.is_empty() {
-        return Err(input_error(format!(
+        return Err(Error::input(format!(
             "shards missing: {}",
             missing.join(", ")
         )));
@@ -378,14 +181,14 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
         );
         for (expected, b) in batches.iter().enumerate() {
             if b.index != expected as u64 {
-                return Err(input_error(format!(
+                return Err(Error::input(format!(
                     "sample size {n}: batch {expected} is missing or repeated in the shards"
                 )));
             }
             folder.push(b.index, &b.summary);
         }
         if batches.len() as u64 != replicates.div_ceil(BATCH) {
-            return Err(input_error(format!(
+            return Err(Error::input(format!(
                 "sample size {n}: the shards do not cover every batch"
             )));
         }

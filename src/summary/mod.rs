@@ -97,3 +97,12 @@ fn merge_option<T: Clone>(target: &mut Option<T>, other: &Option<T>, f: impl Fn(
         (_, None) => {}
     }
 }
+
+/// The fold of a run's complete batches `0..batches`: what a later run needs
+/// to add replicates without repeating these (a final partial batch is
+/// recomputed, so topping up is bit-identical to one longer run).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resume {
+    pub batches: u64,
+    pub summary: Summary,
+}

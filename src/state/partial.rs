@@ -1,0 +1,89 @@
+//! The partial summaries `trialsim run --shard K/N` writes: each batch's
+//! summary, so a merge folds them in batch order.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::Provenance;
+use crate::error::{Error, Result};
+use crate::summary::Summary;
+
+/// One batch's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub index: u64,
+    pub summary: Summary,
+}
+
+/// A shard's batches of one sample size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialCell {
+    pub n_per_arm: usize,
+    pub fixed: Vec<Batch>,
+    pub prior: Option<Vec<Batch>>,
+    pub seconds: f64,
+}
+
+/// What `trialsim run --shard K/N` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    pub provenance: Provenance,
+    /// 1-based shard number and the number of shards.
+    pub shard: u64,
+    pub shards: u64,
+    pub threads: usize,
+    pub cells: Vec<PartialCell>,
+}
+
+/// Reads partial summaries from files, or from every `partial-*.json` in
+/// the folders given.
+///
+/// # Errors
+/// If a path cannot be read or is not a partial summary.
+pub fn read_partials(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Partial)>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| {
+                    Error::input(format!("{}: cannot read the folder ({e})", path.display()))
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("partial-") && n.ends_with(".json"))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Error::input(format!(
+                    "{}: no partial-*.json files here",
+                    path.display()
+                )));
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).map_err(|e| {
+                Error::input(format!(
+                    "{}: cannot read the partial summary ({e})",
+                    f.display()
+                ))
+            })?;
+            let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+                Error::input(format!(
+                    "{}: not a trialsim partial summary ({e})",
+                    f.display()
+                ))
+            })?;
+            Ok((f, partial))
+        })
+        .collect()
+}
