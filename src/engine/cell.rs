@@ -159,7 +159,7 @@ impl Cell {
         let patients = self.sizes.total() as f64;
         let chosen = ic.spec.strategy;
         for strategy in Strategy::ALL {
-            if !self.applies(strategy) {
+            if !estimand::serves(strategy, &self.analyzer) {
                 continue;
             }
             let result = self.analyse_strategy(strategy, ic, work, &mut rng);
@@ -173,16 +173,6 @@ impl Cell {
         }
         if let Some(flares) = summary.flares.as_mut() {
             summary::flares::record(flares, ic, &work.cohort);
-        }
-    }
-
-    /// Whether this cell's analysis can serve `strategy`: composite needs a
-    /// responder analysis, hypothetical (multiple imputation) a t-based one.
-    pub fn applies(&self, strategy: Strategy) -> bool {
-        match strategy {
-            Strategy::Composite => self.analyzer.is_responder(),
-            Strategy::Hypothetical => self.analyzer.is_t_based(),
-            _ => true,
         }
     }
 

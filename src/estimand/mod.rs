@@ -26,7 +26,7 @@ pub mod truth;
 
 pub use rubin::rubin;
 
-use crate::analysis::{AnalysisFailure, ArmView};
+use crate::analysis::{AnalysisFailure, Analyzer, ArmView};
 use crate::cohort::{ArmData, Cohort};
 use crate::scenario::intercurrent::Strategy;
 use impute::impute;
@@ -48,6 +48,17 @@ pub struct EstimandScratch {
 struct Transformed {
     primary: Vec<f64>,
     change: Vec<f64>,
+}
+
+/// Whether `analyzer` can serve `strategy`: composite needs a responder
+/// analysis, hypothetical (multiple imputation combined by Rubin's rules) a
+/// t-based one.
+pub fn serves(strategy: Strategy, analyzer: &Analyzer) -> bool {
+    match strategy {
+        Strategy::Composite => analyzer.is_responder(),
+        Strategy::Hypothetical => analyzer.is_t_based(),
+        Strategy::TreatmentPolicy | Strategy::WhileOnTreatment => true,
+    }
 }
 
 /// The two arms as `strategy` wants them analysed. `visits` are the visit
