@@ -192,7 +192,7 @@ impl Citations {
 /// 6. `[[stratum]]`, with the rules that tie strata to the analysis and design;
 /// 7. the rules that join `[design]` to the strata and the scale;
 /// 8. `[effect]`, then `simulation.replicates`;
-/// 9. `design.follow_up_weeks` and the intercurrent tables ([`intercurrent`]).
+/// 9. `design.follow_up_weeks` and the intercurrent tables (see `intercurrent` below).
 ///
 /// # Errors
 /// A [`ScenarioError`] for the first bad or missing value, naming its key and what is allowed.
@@ -381,6 +381,23 @@ fn intercurrent(
 mod tests {
     use super::*;
     use crate::scenario::tests::{GOOD, err};
+
+    #[test]
+    fn several_problems_report_the_first_in_check_order() {
+        // The population is resolved before [design] (later checks need its scale).
+        let both = GOOD
+            .replace("analysis =", "alpha = 2.0\nanalysis =")
+            .replace("change_sd = 6", "change_sd = -1");
+        assert!(err(&both).contains("key `population.change_sd`"));
+        // [effect] before [simulation], and both before the intercurrent tables.
+        let three = format!(
+            "{}[simulation]\nreplicates = 0\n[estimand]\nstrategy = \"composite\"\n",
+            GOOD.replace("source = \"assumption\"", "source = \"\"")
+        );
+        assert!(err(&three).contains("key `effect.source`"));
+        let two = three.replace("source = \"\"", "source = \"assumption\"");
+        assert!(err(&two).contains("key `simulation.replicates`"));
+    }
 
     #[test]
     fn checker_prefixes_keys() {
