@@ -1,0 +1,138 @@
+//! `[[concomitant]]`: concomitant and rescue therapies, each with its trigger,
+//! probability of use per arm, effect, timing and source.
+//!
+//! Timing is checked against the visits and the end of follow-up, which
+//! `[design]` sets.
+
+use super::Checker;
+use crate::scenario::ScenarioError;
+use crate::scenario::intercurrent::{
+    Concomitant, MAX_CONCOMITANT, RawConcomitant, RawProbability, Trigger,
+};
+
+/// Checks the `[[concomitant]]` tables; `responder_threshold` is the default
+/// improvement a non-responder lacks.
+///
+/// # Errors
+/// More than [`MAX_CONCOMITANT`] therapies, or the first bad key of the first bad one.
+pub fn validate(
+    root: &Checker,
+    raw: Vec<RawConcomitant>,
+    visits_weeks: &[f64],
+    follow_up_weeks: f64,
+    responder_threshold: Option<f64>,
+) -> Result<Vec<Concomitant>, ScenarioError> {
+    if raw.len() > MAX_CONCOMITANT {
+        return Err(root.bad(
+            "concomitant",
+            format!(
+                "{} therapies: at most {MAX_CONCOMITANT} are allowed",
+                raw.len()
+            ),
+        ));
+    }
+    let timing = Timing {
+        visits_weeks,
+        follow_up_weeks,
+        responder_threshold,
+    };
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, c)| concomitant(&root.at(&format!("concomitant[{i}]")), c, &timing))
+        .collect()
+}
+
+/// What a therapy's timing is checked against.
+struct Timing<'a> {
+    visits_weeks: &'a [f64],
+    follow_up_weeks: f64,
+    responder_threshold: Option<f64>,
+}
+
+/// One therapy; `checker` is at `concomitant[i]`.
+fn concomitant(
+    checker: &Checker,
+    c: RawConcomitant,
+    timing: &Timing<'_>,
+) -> Result<Concomitant, ScenarioError> {
+    const PROBABILITY: (f64, f64) = (0.0, 1.0);
+    let probability = match c.probability {
+        None => [1.0, 1.0],
+        Some(RawProbability::Both(p)) => {
+            let p = checker.within("probability", p, PROBABILITY, "a probability")?;
+            [p, p]
+        }
+        Some(RawProbability::PerArm(pa)) => [
+            checker.within("probability.msc", pa.msc, PROBABILITY, "a probability")?,
+            checker.within(
+                "probability.control",
+                pa.control,
+                PROBABILITY,
+                "a probability",
+            )?,
+        ],
+    };
+    if !c.effect.is_finite() {
+        return Err(checker.bad(
+            "effect",
+            "give a finite number (scale units; negative improves)",
+        ));
+    }
+    let effect_sd = checker.non_negative("effect_sd", c.effect_sd.unwrap_or(0.0), "an SD")?;
+    let start_week = c.start_week.unwrap_or(0.0);
+    let last = timing.follow_up_weeks;
+    if !(start_week.is_finite() && start_week >= 0.0 && start_week <= last) {
+        return Err(checker.bad(
+            "start_week",
+            format!(
+                "{start_week} is not allowed: it must lie from week 0 to the end of follow-up (week {last})"
+            ),
+        ));
+    }
+    let before_primary = &timing.visits_weeks[..timing.visits_weeks.len() - 1];
+    if c.trigger == Trigger::Nonresponse && !before_primary.contains(&start_week) {
+        return Err(checker.bad(
+            "start_week",
+            format!(
+                "{start_week} is not allowed: non-response is assessed at a visit before the primary one; choose one of {before_primary:?}"
+            ),
+        ));
+    }
+    let duration_weeks = c.duration_weeks.unwrap_or(f64::INFINITY);
+    let half_life_weeks = c.half_life_weeks.unwrap_or(0.0);
+    if duration_weeks.is_nan() || duration_weeks <= 0.0 {
+        return Err(checker.bad(
+            "duration_weeks",
+            format!("{duration_weeks} is not allowed: the effect must last above 0 weeks"),
+        ));
+    }
+    if !(half_life_weeks.is_finite() && half_life_weeks >= 0.0) {
+        return Err(checker.bad(
+            "half_life_weeks",
+            format!("{half_life_weeks} is not allowed: 0 (the effect stops at once) or more"),
+        ));
+    }
+    if c.source.trim().is_empty() {
+        return Err(checker.bad(
+            "source",
+            "is empty: cite the therapy's effect and use, or say they are assumptions",
+        ));
+    }
+    Ok(Concomitant {
+        name: c.name,
+        trigger: c.trigger,
+        probability,
+        effect: c.effect,
+        effect_sd,
+        start_week,
+        duration_weeks,
+        half_life_weeks,
+        // Not improved: a fall below this (default: the responder
+        // threshold; without one, no fall at all).
+        improvement_needed: c
+            .improvement_needed
+            .or(timing.responder_threshold)
+            .unwrap_or(f64::MIN_POSITIVE),
+        source: c.source,
+    })
+}
