@@ -13,7 +13,7 @@ use super::fisher::{FisherResponder, LogFactorials};
 use super::paired::Paired;
 use super::stratified::Stratified;
 use super::welch::Welch;
-use super::wilcoxon::Wilcoxon;
+use super::wilcoxon::{self, Wilcoxon};
 use super::{Alternative, Analysis, AnalysisFailure, ArmView, EffectScale, Scratch, TestResult};
 use crate::design::Arms;
 use crate::scenario::{AnalysisKind, Sided};
@@ -32,6 +32,8 @@ pub struct Properties {
     pub single_arm: bool,
     /// Needs `[[stratum]]` tables (a pooled trial).
     pub stratified: bool,
+    /// Most MSC-control pairs the analysis may hold, when it holds them all.
+    pub max_pairs: Option<f64>,
     /// Degrees of freedom fixed by the arm sizes, when the test has them
     /// (its critical value is then computed once per cell).
     fixed_df: fn(Arms<usize>) -> Option<f64>,
@@ -56,6 +58,7 @@ pub fn properties(kind: AnalysisKind) -> Properties {
         t_based: false,
         single_arm: false,
         stratified: false,
+        max_pairs: None,
         fixed_df: no_fixed_df,
         build: |s| {
             Box::new(Welch {
@@ -99,6 +102,7 @@ pub fn properties(kind: AnalysisKind) -> Properties {
             ..base
         },
         AnalysisKind::Wilcoxon => Properties {
+            max_pairs: Some(wilcoxon::MAX_PAIRS),
             build: |s| Box::new(Wilcoxon::new(s.alternative, s.sizes.msc, s.sizes.control)),
             ..base
         },

@@ -13,6 +13,10 @@ use super::{
 /// Arms smaller than this (both) get the exact test when there are no ties.
 pub const EXACT_BELOW: usize = 50;
 
+/// Most MSC-control pairs the Hodges-Lehmann estimate may hold (32 MB per
+/// worker); validation refuses larger arms.
+pub const MAX_PAIRS: f64 = 4e6;
+
 /// Exact null distribution of the Mann-Whitney U for arm sizes `(m, n)`:
 /// `cdf[u] = P(U <= u)`, built once per sample size.
 #[derive(Debug, Clone)]

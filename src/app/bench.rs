@@ -33,12 +33,14 @@ pub fn thread_counts(max: usize) -> Vec<usize> {
 /// # Errors
 /// If a thread pool cannot be built.
 pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<BenchReport> {
-    let mut s = scenario::parse(
+    let s = scenario::parse_with(
         std::path::Path::new("reference_sle_ancova_30.toml"),
         REFERENCE,
-    )
-    .expect("the compiled-in reference scenario is valid");
-    s.simulation.replicates = replicates;
+        &scenario::Overrides {
+            replicates: Some(replicates),
+            seed: None,
+        },
+    )?;
     let cell = Cell::new(&s, s.design.n_per_arm[0]);
     let seed = s.simulation.seed;
 

@@ -113,19 +113,19 @@ fn run_shards(
     Ok(())
 }
 
+/// Reads and validates one file, with `--replicates` and `--seed` merged in
+/// before validation.
 fn load(file: &Path, args: &RunArgs) -> Result<Loaded> {
     let text = std::fs::read_to_string(file).map_err(|e| scenario::ScenarioError {
         file: file.to_path_buf(),
         location: scenario::Location::File,
         message: format!("cannot read the file: {e}"),
     })?;
-    let mut s = scenario::parse(file, &text)?;
-    if let Some(r) = args.replicates {
-        s.simulation.replicates = r;
-    }
-    if let Some(seed) = args.seed {
-        s.simulation.seed = seed;
-    }
+    let overrides = scenario::Overrides {
+        replicates: args.replicates,
+        seed: args.seed,
+    };
+    let s = scenario::parse_with(file, &text, &overrides)?;
     let provenance = Provenance::new(&s, file, &text);
     Ok(Loaded {
         scenario: s,

@@ -37,11 +37,13 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 pub mod data;
 pub mod jadas;
+pub mod scale;
 
 pub use data::{ArmData, Cohort};
 
 use crate::design::{Arm, Arms};
-use crate::scenario::{EndpointKind, Population, Scale, enrolment_share};
+use crate::scenario::{EndpointKind, Population};
+use scale::{Scale, enrolment_share};
 
 /// Visits a scenario may have.
 pub const MAX_VISITS: usize = 32;

@@ -12,7 +12,7 @@ use std::ops::{Index, IndexMut};
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::{Design, DesignKind};
+use crate::scenario::{Design, DesignKind, Stratum};
 
 /// A trial arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -136,4 +136,20 @@ pub fn arm_sizes(design: &Design, n: usize) -> Arms<usize> {
             control: n,
         },
     }
+}
+
+/// Patients per arm in each stratum for `n` per arm: shares rounded, the
+/// last stratum taking the remainder.
+pub fn stratum_sizes(strata: &[Stratum], n: usize) -> Vec<usize> {
+    if strata.is_empty() {
+        return Vec::new();
+    }
+    let mut sizes: Vec<usize> = strata
+        .iter()
+        .map(|s| (s.share * n as f64).round() as usize)
+        .collect();
+    let assigned: usize = sizes[..sizes.len() - 1].iter().sum();
+    let last = sizes.len() - 1;
+    sizes[last] = n.saturating_sub(assigned);
+    sizes
 }

@@ -7,13 +7,14 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::analysis::{AnalysisFailure, Analyzer, Scratch, TestResult};
 use crate::cohort::{Cohort, CohortModel};
 use crate::decision::{self, Decision};
+use crate::design::stratum_sizes;
 use crate::design::stream::{EffectMode, replicate_stream};
 use crate::design::{self, Arms};
 use crate::estimand::truth::StrategyTruth;
 use crate::estimand::{self, EstimandScratch};
 use crate::intercurrent::IntercurrentModel;
+use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
-use crate::scenario::{Scenario, stratum_sizes};
 use crate::summary::{self, Shape, Summary};
 
 use super::trial::Trial;

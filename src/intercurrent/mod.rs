@@ -32,13 +32,15 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Open01, StandardNormal};
 
+pub mod hazard;
 pub mod world;
 
 pub use world::{SharedDraws, World, Worlds};
 
 use crate::cohort::Latent;
 use crate::design::{Arm, Arms};
-use crate::scenario::intercurrent::{Intercurrent, Piecewise, Trigger};
+use crate::scenario::intercurrent::{Intercurrent, Trigger};
+use hazard::Piecewise;
 
 /// Flares counted per patient; later ones are ignored (a hazard this high is
 /// far outside any pediatric trial).
@@ -63,51 +65,11 @@ pub struct IntercurrentModel {
     order: Vec<usize>,
 }
 
-/// `[msc, control]`-indexed scenario values, by arm.
-fn of_arm<T: Copy>(values: [T; 2], arm: Arm) -> T {
-    match arm {
-        Arm::Msc => values[0],
-        Arm::Control => values[1],
-    }
-}
-
-/// One arm's hazard schedule: the pieces of `on`, `taper` and `off` merged
-/// over trial weeks, with the taper and withdrawal applied.
-fn schedule(t: &crate::scenario::intercurrent::StandardTherapy, withdraws: bool) -> Piecewise {
-    let mut cuts: Vec<f64> = t
-        .hazard_on
-        .starts
-        .iter()
-        .chain(&t.hazard_off.starts)
-        .chain(t.hazard_taper.iter().flat_map(|p| p.starts.iter()))
-        .copied()
-        .chain([0.0, t.taper_weeks])
-        .collect();
-    cuts.sort_by(f64::total_cmp);
-    cuts.dedup();
-    let rate = |w: f64| -> f64 {
-        if !withdraws {
-            t.hazard_on.at(w)
-        } else if w < t.taper_weeks {
-            t.hazard_taper.as_ref().map_or_else(
-                || (t.hazard_on.at(w) + t.hazard_off.at(w)) / 2.0,
-                |p: &Piecewise| p.at(w),
-            )
-        } else {
-            t.hazard_off.at(w)
-        }
-    };
-    Piecewise {
-        rates: cuts.iter().map(|&w| rate(w)).collect(),
-        starts: cuts,
-    }
-}
-
 impl IntercurrentModel {
     /// Prepares `spec` for visits at `visits` weeks (the last is primary).
     pub fn new(spec: &Intercurrent, visits: &[f64]) -> IntercurrentModel {
         let t = &spec.therapy;
-        let schedules = Arms::from_fn(|arm| schedule(t, of_arm(t.withdraws, arm)));
+        let schedules = Arms::from_fn(|arm| Piecewise::for_arm(t, t.withdraws[arm]));
         let has_flares = [&schedules.msc, &schedules.control]
             .iter()
             .any(|s| s.rates.iter().any(|&r| r > 0.0));
@@ -264,7 +226,7 @@ impl IntercurrentModel {
         if with_concomitants {
             for &i in &self.order {
                 let c = &self.spec.concomitants[i];
-                if draws.conc_u[i] >= of_arm(c.probability, arm) {
+                if draws.conc_u[i] >= c.probability[arm] {
                     continue;
                 }
                 conc_start[i] = match c.trigger {
@@ -345,7 +307,10 @@ mod tests {
     fn taper_defaults_to_midway_and_withdrawal_switches_hazard() {
         let mut t = StandardTherapy::none();
         t.policy = Policy::Withdraw;
-        t.withdraws = [true, false];
+        t.withdraws = Arms {
+            msc: true,
+            control: false,
+        };
         t.taper_weeks = 4.0;
         t.hazard_on = Piecewise::constant(0.01);
         t.hazard_off = Piecewise::constant(0.05);

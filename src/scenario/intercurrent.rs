@@ -6,6 +6,9 @@
 
 use serde::Deserialize;
 
+use crate::design::{Arm, Arms};
+use crate::intercurrent::hazard::Piecewise;
+
 /// A hazard per week: one number, or `[[from_week, hazard], ...]` pieces.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(
@@ -25,20 +28,12 @@ pub enum Policy {
     Withdraw,
 }
 
-/// An arm name as written in scenario files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ArmName {
-    Msc,
-    Control,
-}
-
 /// `[standard_therapy]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStandardTherapy {
     pub policy: Option<Policy>,
-    pub withdraw_arms: Option<Vec<ArmName>>,
+    pub withdraw_arms: Option<Vec<Arm>>,
     pub taper_weeks: Option<f64>,
     pub flare_hazard_on: Option<RawHazard>,
     pub flare_hazard_taper: Option<RawHazard>,
@@ -136,40 +131,12 @@ pub struct RawEstimand {
     pub strategy: Option<Strategy>,
 }
 
-/// A piecewise-constant hazard per week: `rates[i]` from `starts[i]` on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Piecewise {
-    pub starts: Vec<f64>,
-    pub rates: Vec<f64>,
-}
-
-impl Piecewise {
-    /// A constant hazard.
-    pub fn constant(rate: f64) -> Piecewise {
-        Piecewise {
-            starts: vec![0.0],
-            rates: vec![rate],
-        }
-    }
-
-    /// The hazard at week `t`.
-    pub fn at(&self, t: f64) -> f64 {
-        let i = self.starts.partition_point(|&s| s <= t);
-        self.rates[i.saturating_sub(1)]
-    }
-
-    /// Whether the hazard is zero everywhere.
-    pub fn is_zero(&self) -> bool {
-        self.rates.iter().all(|&r| r == 0.0)
-    }
-}
-
 /// Standard therapy and flares, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StandardTherapy {
     pub policy: Policy,
-    /// Whether each arm withdraws, indexed `[msc, control]`.
-    pub withdraws: [bool; 2],
+    /// Whether each arm withdraws.
+    pub withdraws: Arms<bool>,
     pub taper_weeks: f64,
     pub hazard_on: Piecewise,
     /// `None`: midway between on and off at each week.
@@ -187,7 +154,7 @@ impl StandardTherapy {
     pub fn none() -> StandardTherapy {
         StandardTherapy {
             policy: Policy::Continue,
-            withdraws: [false, false],
+            withdraws: Arms::both(false),
             taper_weeks: 0.0,
             hazard_on: Piecewise::constant(0.0),
             hazard_taper: None,
@@ -213,8 +180,8 @@ impl StandardTherapy {
 pub struct Concomitant {
     pub name: String,
     pub trigger: Trigger,
-    /// Probability of use, indexed `[msc, control]`.
-    pub probability: [f64; 2],
+    /// Probability of use in each arm.
+    pub probability: Arms<f64>,
     pub effect: f64,
     pub effect_sd: f64,
     /// Baseline: week started. Flare: delay after the first flare.

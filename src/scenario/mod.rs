@@ -15,15 +15,13 @@ pub mod validate;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use crate::cohort::scale::Scale;
 pub use raw::{AnalysisKind, DesignKind, Disease, EndpointKind, Sided};
 
 /// Default `design.visits_weeks`: one visit, 24 weeks after the first infusion,
 /// the primary time point of most adult MSC lupus studies (Wang D, Arthritis Res
 /// Ther 2014; Deng, Ann Rheum Dis 2017 used 6 months).
 pub const DEFAULT_VISITS_WEEKS: [f64; 1] = [24.0];
-/// Most MSC-control pairs a Wilcoxon analysis may hold (its Hodges-Lehmann
-/// buffer: 32 MB per worker).
-pub const MAX_WILCOXON_PAIRS: f64 = 4e6;
 /// Default `simulation.replicates`: gives a Monte Carlo SE of power at most 0.005.
 pub const DEFAULT_REPLICATES: u64 = 10_000;
 /// Default `simulation.seed`.
@@ -66,77 +64,6 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// An endpoint scale: its bounds and the resolution it is recorded at.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Scale {
-    pub kind: EndpointKind,
-    pub min: f64,
-    pub max: f64,
-    /// Values are rounded to a multiple of this; 0 means no rounding.
-    pub step: f64,
-}
-
-impl Scale {
-    /// The scale of an endpoint kind.
-    pub fn of(kind: EndpointKind) -> Scale {
-        let (min, max, step) = match kind {
-            EndpointKind::Continuous => (f64::NEG_INFINITY, f64::INFINITY, 0.0),
-            // SLEDAI-2K: integer score 0-105 (Gladman, J Rheumatol 2002).
-            EndpointKind::Sledai2k => (0.0, 105.0, 1.0),
-            // JADAS-27: 0-57 (Consolaro, Arthritis Rheum 2009); ESR part is continuous,
-            // so the total is kept to one decimal.
-            EndpointKind::Jadas27 => (0.0, 57.0, 0.1),
-            // Patient/parent global assessment: 0-10 numeric rating scale.
-            EndpointKind::Pga => (0.0, 10.0, 1.0),
-        };
-        Scale {
-            kind,
-            min,
-            max,
-            step,
-        }
-    }
-
-    /// The value a clinician would record for a latent value: kept within the
-    /// scale's bounds and rounded to the nearest step (ties to even).
-    #[inline]
-    pub fn observe(&self, latent: f64) -> f64 {
-        let bounded = latent.clamp(self.min, self.max);
-        if self.step > 0.0 {
-            round_ties_even_fast(bounded / self.step) * self.step
-        } else {
-            bounded
-        }
-    }
-
-    /// The lowest latent value whose recorded value exceeds `c`: the next
-    /// recordable value above `c`, less half a step (for the continuous scale, `c`).
-    pub fn enrolment_cut(&self, c: f64) -> f64 {
-        if self.step > 0.0 {
-            let next = ((c / self.step + 1e-9).floor() + 1.0) * self.step;
-            next - self.step / 2.0
-        } else {
-            c
-        }
-    }
-
-    /// Width of the scale (infinite for the continuous endpoint).
-    pub fn range(&self) -> f64 {
-        self.max - self.min
-    }
-}
-
-/// Rounds to the nearest integer, ties to even, for `|x| < 2^51`: adding and
-/// subtracting 1.5 * 2^52 leaves no fraction bits. Unlike `f64::round` this
-/// needs no libm call on baseline x86-64 (no SSE4.1), and it runs for every
-/// recorded value. Bounded scales keep `x` far inside the valid range.
-#[inline]
-fn round_ties_even_fast(x: f64) -> f64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0;
-    debug_assert!(x.abs() < 2f64.powi(51));
-    (x + MAGIC) - MAGIC
-}
-
 /// `[design]`, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
@@ -154,17 +81,6 @@ pub struct Design {
     pub enroll_above: Option<f64>,
     /// Single arm: the mean improvement a case series reported.
     pub reported_improvement: Option<f64>,
-}
-
-impl Design {
-    /// Arm sizes `(msc, control)` for a control-arm size `n`; a single-arm
-    /// series of `n` has no control arm.
-    pub fn arm_sizes(&self, n: usize) -> (usize, usize) {
-        match self.kind {
-            DesignKind::SingleArm => (n, 0),
-            DesignKind::Parallel => ((self.allocation * n as f64).round() as usize, n),
-        }
-    }
 }
 
 /// `[endpoint]`, validated. Lower is better on every scale (as on SLEDAI-2K,
@@ -329,33 +245,6 @@ pub fn parse_with(
     validate::validate(path, load::raw(path, text)?, overrides)
 }
 
-/// Patients per arm in each stratum for `n` per arm: shares rounded, the
-/// last stratum taking the remainder.
-pub fn stratum_sizes(strata: &[Stratum], n: usize) -> Vec<usize> {
-    if strata.is_empty() {
-        return Vec::new();
-    }
-    let mut sizes: Vec<usize> = strata
-        .iter()
-        .map(|s| (s.share * n as f64).round() as usize)
-        .collect();
-    let assigned: usize = sizes[..sizes.len() - 1].iter().sum();
-    let last = sizes.len() - 1;
-    sizes[last] = n.saturating_sub(assigned);
-    sizes
-}
-
-/// Probability that a patient's measured baseline exceeds `c`: the latent
-/// baseline must reach the lowest recordable value above `c`, less half a step.
-pub fn enrolment_share(scale: &Scale, mean: f64, sd: f64, c: f64) -> f64 {
-    let cut = scale.enrolment_cut(c);
-    if sd == 0.0 {
-        return if mean >= cut { 1.0 } else { 0.0 };
-    }
-    use statrs::distribution::{ContinuousCDF, Normal};
-    Normal::new(mean, sd).expect("sd > 0").sf(cut)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,23 +270,6 @@ source = "assumption"
     /// The message `parse` gives for `text`, which must be refused.
     pub(crate) fn err(text: &str) -> String {
         parse(Path::new("s.toml"), text).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn scales_round_and_bound() {
-        let s = Scale::of(EndpointKind::Sledai2k);
-        assert_eq!(s.observe(-3.2), 0.0);
-        assert_eq!(s.observe(4.49), 4.0);
-        assert_eq!(s.observe(4.51), 5.0);
-        assert_eq!(s.observe(2.5), 2.0);
-        assert_eq!(s.observe(3.5), 4.0);
-        assert_eq!(s.observe(400.0), 105.0);
-        let j = Scale::of(EndpointKind::Jadas27);
-        assert!((j.observe(12.34) - 12.3).abs() < 1e-12);
-        assert_eq!(j.observe(60.0), 57.0);
-        let c = Scale::of(EndpointKind::Continuous);
-        assert_eq!(c.observe(-1e300), -1e300);
-        assert_eq!(c.observe(0.123456789), 0.123456789);
     }
 
     #[test]

@@ -42,10 +42,15 @@ impl Provenance {
     /// # Errors
     /// If the stored text no longer validates.
     pub fn scenario(&self) -> Result<Scenario> {
-        let mut s = scenario::parse(Path::new(&self.scenario_file), &self.scenario_text)?;
-        s.simulation.seed = self.seed;
-        s.simulation.replicates = self.replicates;
-        Ok(s)
+        let overrides = scenario::Overrides {
+            replicates: Some(self.replicates),
+            seed: Some(self.seed),
+        };
+        Ok(scenario::parse_with(
+            Path::new(&self.scenario_file),
+            &self.scenario_text,
+            &overrides,
+        )?)
     }
 }
 

@@ -5,6 +5,7 @@
 //! `[design]` sets.
 
 use super::Checker;
+use crate::design::Arms;
 use crate::scenario::ScenarioError;
 use crate::scenario::intercurrent::{
     Concomitant, MAX_CONCOMITANT, RawConcomitant, RawProbability, Trigger,
@@ -57,20 +58,19 @@ fn concomitant(
 ) -> Result<Concomitant, ScenarioError> {
     const PROBABILITY: (f64, f64) = (0.0, 1.0);
     let probability = match c.probability {
-        None => [1.0, 1.0],
+        None => Arms::both(1.0),
         Some(RawProbability::Both(p)) => {
-            let p = checker.within("probability", p, PROBABILITY, "a probability")?;
-            [p, p]
+            Arms::both(checker.within("probability", p, PROBABILITY, "a probability")?)
         }
-        Some(RawProbability::PerArm(pa)) => [
-            checker.within("probability.msc", pa.msc, PROBABILITY, "a probability")?,
-            checker.within(
+        Some(RawProbability::PerArm(pa)) => Arms {
+            msc: checker.within("probability.msc", pa.msc, PROBABILITY, "a probability")?,
+            control: checker.within(
                 "probability.control",
                 pa.control,
                 PROBABILITY,
                 "a probability",
             )?,
-        ],
+        },
     };
     if !c.effect.is_finite() {
         return Err(checker.bad(

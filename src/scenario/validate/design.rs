@@ -5,6 +5,7 @@
 //! the intercurrent tables that use it.
 
 use super::Checker;
+use crate::analysis::registry::properties;
 use crate::scenario::raw::{RawDesign, SampleSizes};
 use crate::scenario::{
     AnalysisKind, DEFAULT_VISITS_WEEKS, DesignKind, MAX_ARM_SIZE, ScenarioError,
@@ -119,17 +120,19 @@ fn analysis(
     kind: DesignKind,
     raw: Option<AnalysisKind>,
 ) -> Result<AnalysisKind, ScenarioError> {
+    let single_arm = |a: AnalysisKind| properties(a).single_arm;
     match (kind, raw) {
-        (DesignKind::SingleArm, None | Some(AnalysisKind::PairedT)) => Ok(AnalysisKind::PairedT),
+        (DesignKind::SingleArm, None) => Ok(AnalysisKind::PairedT),
+        (DesignKind::SingleArm, Some(a)) if single_arm(a) => Ok(a),
         (DesignKind::SingleArm, Some(other)) => Err(checker.bad(
             "analysis",
             format!(
                 "`{other}` compares two arms; a single-arm design is analysed with \"paired_t\" (before/after on the same patients)"
             ),
         )),
-        (DesignKind::Parallel, Some(AnalysisKind::PairedT)) => Err(checker.bad(
+        (DesignKind::Parallel, Some(a)) if single_arm(a) => Err(checker.bad(
             "analysis",
-            "\"paired_t\" is for design.kind = \"single_arm\"; a parallel design takes welch_t, ancova, wilcoxon or fisher_responder",
+            format!("\"{a}\" is for design.kind = \"single_arm\"; a parallel design takes welch_t, ancova, wilcoxon or fisher_responder"),
         )),
         (DesignKind::Parallel, Some(a)) => Ok(a),
         (DesignKind::Parallel, None) => Err(checker.bad(

@@ -5,12 +5,12 @@
 //! decides when each runs.
 
 use super::Checker;
+use crate::analysis::registry::properties;
+use crate::cohort::scale::enrolment_share;
+use crate::design::stratum_sizes;
 use crate::scenario::intercurrent::Strategy;
 use crate::scenario::raw::{RawEndpoint, RawPopulation};
-use crate::scenario::{
-    AnalysisKind, DesignKind, MAX_WILCOXON_PAIRS, Population, Scale, ScenarioError, Stratum,
-    enrolment_share, stratum_sizes,
-};
+use crate::scenario::{AnalysisKind, DesignKind, Population, Scale, ScenarioError, Stratum};
 
 /// Fisher's exact test counts responders, so it needs `endpoint.responder_threshold`.
 pub fn fisher_needs_threshold(
@@ -18,10 +18,10 @@ pub fn fisher_needs_threshold(
     analysis: AnalysisKind,
     responder_threshold: Option<f64>,
 ) -> Result<(), ScenarioError> {
-    if analysis == AnalysisKind::FisherResponder && responder_threshold.is_none() {
+    if properties(analysis).responder && responder_threshold.is_none() {
         return Err(root.bad(
             "endpoint.responder_threshold",
-            "missing: analysis = \"fisher_responder\" needs the improvement from baseline that counts as a response (e.g. 4 for an SRI-4-like SLEDAI-2K response)",
+            format!("missing: analysis = \"{analysis}\" needs the improvement from baseline that counts as a response (e.g. 4 for an SRI-4-like SLEDAI-2K response)"),
         ));
     }
     Ok(())
@@ -33,10 +33,10 @@ pub fn stratified_ancova_needs_strata(
     analysis: AnalysisKind,
     strata_given: bool,
 ) -> Result<(), ScenarioError> {
-    if !strata_given && analysis == AnalysisKind::StratifiedAncova {
+    if !strata_given && properties(analysis).stratified {
         return Err(root.bad(
             "design.analysis",
-            "\"stratified_ancova\" needs [[stratum]] tables (one per disease or subgroup)",
+            format!("\"{analysis}\" needs [[stratum]] tables (one per disease or subgroup)"),
         ));
     }
     Ok(())
@@ -48,7 +48,7 @@ pub fn strata_need_stratified_ancova(
     analysis: AnalysisKind,
     strata_given: bool,
 ) -> Result<(), ScenarioError> {
-    if strata_given && analysis != AnalysisKind::StratifiedAncova {
+    if strata_given && !properties(analysis).stratified {
         return Err(root.bad(
             "design.analysis",
             format!(
@@ -112,23 +112,24 @@ pub fn allocation_not_with_strata(
     Ok(())
 }
 
-/// A Wilcoxon analysis holds at most [`MAX_WILCOXON_PAIRS`] MSC-control pairs.
+/// An analysis that holds every MSC-control pair (Wilcoxon's Hodges-Lehmann
+/// estimate) holds at most its registered number of them.
 pub fn wilcoxon_pair_cap(
     root: &Checker,
     analysis: AnalysisKind,
     n_per_arm: &[usize],
     allocation: f64,
 ) -> Result<(), ScenarioError> {
-    if analysis != AnalysisKind::Wilcoxon {
+    let Some(cap) = properties(analysis).max_pairs else {
         return Ok(());
-    }
+    };
     for &n in n_per_arm {
         let (m, c) = ((allocation * n as f64).round(), n as f64);
-        if m * c > MAX_WILCOXON_PAIRS {
+        if m * c > cap {
             return Err(root.bad(
                 "design.n_per_arm",
                 format!(
-                    "{n} is too large for \"wilcoxon\": its Hodges-Lehmann estimate holds every MSC-control pair ({} here, at most {MAX_WILCOXON_PAIRS}); use fewer patients or welch_t / ancova",
+                    "{n} is too large for \"{analysis}\": its Hodges-Lehmann estimate holds every MSC-control pair ({} here, at most {cap}); use fewer patients or welch_t / ancova",
                     m * c
                 ),
             ));
@@ -262,7 +263,7 @@ pub fn composite_needs_fisher(
     strategy: Strategy,
     analysis: AnalysisKind,
 ) -> Result<(), ScenarioError> {
-    if strategy == Strategy::Composite && analysis != AnalysisKind::FisherResponder {
+    if strategy == Strategy::Composite && !properties(analysis).responder {
         return Err(root.bad(
             "estimand.strategy",
             "\"composite\" counts rescue or flare as non-response, so it needs analysis = \"fisher_responder\"; with a continuous analysis choose treatment_policy, hypothetical or while_on_treatment",
@@ -278,9 +279,7 @@ pub fn hypothetical_needs_t_analysis(
     strategy: Strategy,
     analysis: AnalysisKind,
 ) -> Result<(), ScenarioError> {
-    if strategy == Strategy::Hypothetical
-        && !matches!(analysis, AnalysisKind::WelchT | AnalysisKind::Ancova)
-    {
+    if strategy == Strategy::Hypothetical && !properties(analysis).t_based {
         return Err(root.bad(
             "estimand.strategy",
             "\"hypothetical\" multiply imputes values after concomitant therapy and combines the analyses by Rubin's rules, which needs a t-based analysis: use analysis = \"welch_t\" or \"ancova\"",

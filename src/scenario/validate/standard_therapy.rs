@@ -6,9 +6,9 @@
 //! cited source.
 
 use super::Checker;
-use crate::scenario::intercurrent::{
-    ArmName, Piecewise, Policy, RawHazard, RawStandardTherapy, StandardTherapy,
-};
+use crate::design::{Arm, Arms};
+use crate::intercurrent::hazard::Piecewise;
+use crate::scenario::intercurrent::{Policy, RawHazard, RawStandardTherapy, StandardTherapy};
 use crate::scenario::{DesignKind, ScenarioError};
 
 /// Checks `[standard_therapy]` (all defaults when absent); `checker` is at
@@ -83,36 +83,36 @@ pub fn validate(
     Ok(therapy)
 }
 
-/// Whether each arm withdraws, `[msc, control]`: `withdraw_arms` only with
+/// Whether each arm withdraws: `withdraw_arms` only with
 /// `policy = "withdraw"`, whose default is every arm the design has.
 fn withdraws(
     checker: &Checker,
     policy: Policy,
-    arms: Option<&[ArmName]>,
+    arms: Option<&[Arm]>,
     design: DesignKind,
-) -> Result<[bool; 2], ScenarioError> {
+) -> Result<Arms<bool>, ScenarioError> {
     match (policy, arms) {
-        (Policy::Continue, None) => Ok([false, false]),
+        (Policy::Continue, None) => Ok(Arms::both(false)),
         (Policy::Continue, Some(_)) => Err(checker.bad(
             "withdraw_arms",
             "is only for policy = \"withdraw\"; with \"continue\" every arm keeps its standard therapy",
         )),
-        (Policy::Withdraw, None) => Ok([true, design == DesignKind::Parallel]),
+        (Policy::Withdraw, None) => Ok(Arms {
+            msc: true,
+            control: design == DesignKind::Parallel,
+        }),
         (Policy::Withdraw, Some([])) => Err(checker.bad(
             "withdraw_arms",
             "is empty: list \"msc\", \"control\" or both",
         )),
         (Policy::Withdraw, Some(list)) => {
-            if design == DesignKind::SingleArm && list.contains(&ArmName::Control) {
+            if design == DesignKind::SingleArm && list.contains(&Arm::Control) {
                 return Err(checker.bad(
                     "withdraw_arms",
                     "a single-arm design has only the \"msc\" arm",
                 ));
             }
-            Ok([
-                list.contains(&ArmName::Msc),
-                list.contains(&ArmName::Control),
-            ])
+            Ok(Arms::from_fn(|arm| list.contains(&arm)))
         }
     }
 }

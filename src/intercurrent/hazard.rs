@@ -1,0 +1,66 @@
+//! Piecewise-constant flare hazards over trial weeks: the one hazard type,
+//! used for what a scenario file gives and for each arm's merged schedule.
+//! Week numbers count from the first infusion (trial weeks), whatever phase
+//! of standard therapy a piece belongs to.
+
+use crate::scenario::intercurrent::StandardTherapy;
+
+/// A piecewise-constant hazard per week: `rates[i]` from `starts[i]` on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piecewise {
+    pub starts: Vec<f64>,
+    pub rates: Vec<f64>,
+}
+
+impl Piecewise {
+    /// A constant hazard.
+    pub fn constant(rate: f64) -> Piecewise {
+        Piecewise {
+            starts: vec![0.0],
+            rates: vec![rate],
+        }
+    }
+
+    /// The hazard at week `t`.
+    pub fn at(&self, t: f64) -> f64 {
+        let i = self.starts.partition_point(|&s| s <= t);
+        self.rates[i.saturating_sub(1)]
+    }
+
+    /// Whether the hazard is zero everywhere.
+    pub fn is_zero(&self) -> bool {
+        self.rates.iter().all(|&r| r == 0.0)
+    }
+
+    /// One arm's hazard schedule: the pieces of `on`, `taper` and `off` merged
+    /// over trial weeks, with the taper and withdrawal applied.
+    pub fn for_arm(t: &StandardTherapy, withdraws: bool) -> Piecewise {
+        let mut cuts: Vec<f64> = t
+            .hazard_on
+            .starts
+            .iter()
+            .chain(&t.hazard_off.starts)
+            .chain(t.hazard_taper.iter().flat_map(|p| p.starts.iter()))
+            .copied()
+            .chain([0.0, t.taper_weeks])
+            .collect();
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let rate = |w: f64| -> f64 {
+            if !withdraws {
+                t.hazard_on.at(w)
+            } else if w < t.taper_weeks {
+                t.hazard_taper.as_ref().map_or_else(
+                    || (t.hazard_on.at(w) + t.hazard_off.at(w)) / 2.0,
+                    |p: &Piecewise| p.at(w),
+                )
+            } else {
+                t.hazard_off.at(w)
+            }
+        };
+        Piecewise {
+            rates: cuts.iter().map(|&w| rate(w)).collect(),
+            starts: cuts,
+        }
+    }
+}
