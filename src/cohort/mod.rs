@@ -324,10 +324,12 @@ impl CohortModel {
         cohort: &mut Cohort,
         mut outcome: impl FnMut(Outcomes),
     ) {
-        for (arm, &n) in self.sizes.iter() {
-            for _ in 0..n {
-                outcome(self.patient(effect, arm, rng, &mut cohort[arm]));
-            }
+        // One loop per arm, so each is compiled for its constant arm.
+        for _ in 0..self.sizes.msc {
+            outcome(self.patient(effect, Arm::Msc, rng, &mut cohort.msc));
+        }
+        for _ in 0..self.sizes.control {
+            outcome(self.patient(effect, Arm::Control, rng, &mut cohort.control));
         }
     }
 

@@ -8,7 +8,7 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
-use crate::scenario::Sided;
+use crate::scenario::{Design, Sided};
 
 /// A rule deciding whether one trial's result is a success.
 pub trait Decision: Send + Sync + std::fmt::Debug {
@@ -59,7 +59,9 @@ impl Decision for SignificanceLevel {
     }
 }
 
-/// The decision rule of a cell: the registry of rules (one today).
-pub fn prepare(analyzer: &Analyzer, sided: Sided, alpha: f64) -> Box<dyn Decision> {
-    Box::new(SignificanceLevel::new(analyzer, sided, alpha))
+/// The decision rule of a cell of `design`: the registry of rules (one
+/// today; a new rule is a file here and one arm in this function, chosen by
+/// its scenario key).
+pub fn prepare(analyzer: &Analyzer, design: &Design) -> Box<dyn Decision> {
+    Box::new(SignificanceLevel::new(analyzer, design.sided, design.alpha))
 }

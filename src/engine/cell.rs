@@ -76,7 +76,7 @@ impl Cell {
             effect_scale: analyzer.effect_scale(),
         };
         Cell {
-            decision: decision::prepare(&analyzer, design.sided, design.alpha),
+            decision: decision::prepare(&analyzer, design),
             n_per_arm: n,
             sizes,
             trial,
