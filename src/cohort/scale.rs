@@ -6,7 +6,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::scenario::EndpointKind;
 
 /// An endpoint scale: its bounds and the resolution it is recorded at.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Scale {
     pub kind: EndpointKind,
     pub min: f64,

@@ -6,7 +6,7 @@
 use crate::scenario::intercurrent::StandardTherapy;
 
 /// A piecewise-constant hazard per week: `rates[i]` from `starts[i]` on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Piecewise {
     pub starts: Vec<f64>,
     pub rates: Vec<f64>,

@@ -151,6 +151,13 @@ pub struct RunReport {
     pub estimand: String,
     pub standard_therapy_policy: Option<String>,
     pub follow_up_weeks: f64,
+    /// Week of the primary visit (the last of `design.visits_weeks`).
+    pub primary_week: f64,
+    /// With standard therapy withdrawn: the weeks over which it is tapered
+    /// (0: stopped at once). Empty when no arm withdraws.
+    pub taper_weeks: Option<f64>,
+    /// Whether any flare hazard is above zero (else no flare can happen).
+    pub flares_possible: bool,
     /// Pooled trial: the strata (empty otherwise). Estimates are then in SD
     /// units of each stratum's change.
     pub strata: Vec<StratumInfo>,
@@ -225,6 +232,19 @@ impl RunReport {
                 *scenario.design.visits_weeks.last().expect("a visit"),
                 |ic| ic.follow_up_weeks,
             ),
+            primary_week: *scenario
+                .design
+                .visits_weeks
+                .last()
+                .expect("validated: a visit"),
+            taper_weeks: scenario.intercurrent.as_ref().and_then(|ic| {
+                let t = &ic.therapy;
+                (t.withdraws.msc || t.withdraws.control).then_some(t.taper_weeks)
+            }),
+            flares_possible: scenario
+                .intercurrent
+                .as_ref()
+                .is_some_and(|ic| ic.therapy.has_flares()),
             strata: scenario
                 .strata
                 .iter()

@@ -132,7 +132,7 @@ pub struct RawEstimand {
 }
 
 /// Standard therapy and flares, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StandardTherapy {
     pub policy: Policy,
     /// Whether each arm withdraws.
@@ -176,7 +176,7 @@ impl StandardTherapy {
 }
 
 /// One concomitant or rescue therapy, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Concomitant {
     pub name: String,
     pub trigger: Trigger,
@@ -210,7 +210,7 @@ impl Concomitant {
 }
 
 /// Everything about intercurrent events in a scenario.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Intercurrent {
     pub therapy: StandardTherapy,
     pub concomitants: Vec<Concomitant>,

@@ -22,6 +22,10 @@ pub use raw::{AnalysisKind, DesignKind, Disease, EndpointKind, Sided};
 /// the primary time point of most adult MSC lupus studies (Wang D, Arthritis Res
 /// Ther 2014; Deng, Ann Rheum Dis 2017 used 6 months).
 pub const DEFAULT_VISITS_WEEKS: [f64; 1] = [24.0];
+/// Longest time a scenario may describe, in weeks after baseline (visits,
+/// follow-up, hazard pieces, therapy timing): 10 years, far beyond any
+/// pediatric trial, and small enough that per-week figures stay small.
+pub const MAX_WEEKS: f64 = 520.0;
 /// Default `simulation.replicates`: gives a Monte Carlo SE of power at most 0.005.
 pub const DEFAULT_REPLICATES: u64 = 10_000;
 /// Default `simulation.seed`.
@@ -65,7 +69,7 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// `[design]`, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Design {
     pub kind: DesignKind,
     /// Control-arm sizes (single arm: series sizes) to simulate, in the order written.
@@ -85,7 +89,7 @@ pub struct Design {
 
 /// `[endpoint]`, validated. Lower is better on every scale (as on SLEDAI-2K,
 /// JADAS and PGA), so an improvement is a fall from baseline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Endpoint {
     pub scale: Scale,
     /// Improvement from baseline (in scale units) that makes a responder.
@@ -93,7 +97,7 @@ pub struct Endpoint {
 }
 
 /// `[population]`, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Population {
     pub baseline_mean: f64,
     pub baseline_sd: f64,
@@ -116,7 +120,7 @@ impl Population {
 }
 
 /// One stratum of a pooled trial: its own scale, population and MSC effect.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Stratum {
     pub name: String,
     /// Share of each arm's patients.
@@ -132,7 +136,7 @@ pub struct Stratum {
 pub const MAX_STRATA: usize = 8;
 
 /// `[effect]`, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Effect {
     /// MSC minus control difference in mean change at the primary visit.
     pub mean: f64,
@@ -144,14 +148,14 @@ pub struct Effect {
 }
 
 /// `[simulation]`, validated (after command-line overrides).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Simulation {
     pub replicates: u64,
     pub seed: u64,
 }
 
 /// A validated scenario.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Scenario {
     pub name: String,
     pub description: String,

@@ -24,6 +24,10 @@ pub struct ArmStats {
     pub concomitant: Vec<Welford>,
     /// Patients whose first flare came by week `w` (index), summed over replicates.
     pub flared_by_week: Vec<u64>,
+    /// The same per-trial counts squared, summed over replicates: with
+    /// `flared_by_week`, the Monte Carlo SE of the flare-free curve.
+    #[serde(default)]
+    pub flared_by_week_sq: Vec<u64>,
     pub patients: u64,
 }
 
@@ -41,6 +45,11 @@ impl ArmStats {
         merge_vec(&mut self.flared_by_week, &other.flared_by_week, |a, b| {
             *a += b
         });
+        merge_vec(
+            &mut self.flared_by_week_sq,
+            &other.flared_by_week_sq,
+            |a, b| *a += b,
+        );
         self.patients += other.patients;
     }
 
@@ -73,12 +82,19 @@ impl ArmStats {
                     .count(),
             ));
         }
+        // This trial's count of first flares by each week, added to the
+        // running sums of counts and of squared counts.
+        let mut by_week = [0u64; MAX_CURVE_WEEKS + 2];
         for &t in &arm.first_flare {
             if t.is_finite() {
-                for count in &mut self.flared_by_week[(t.ceil() as usize).min(weeks)..] {
-                    *count += 1;
-                }
+                by_week[(t.ceil() as usize).min(weeks)] += 1;
             }
+        }
+        let mut cumulative = 0u64;
+        for w in 0..weeks {
+            cumulative += by_week[w];
+            self.flared_by_week[w] += cumulative;
+            self.flared_by_week_sq[w] += cumulative * cumulative;
         }
     }
 }
@@ -102,13 +118,18 @@ pub fn empty(ic: &IntercurrentModel) -> FlareStats {
     Arms::both(ArmStats {
         concomitant: vec![Welford::default(); ic.spec.concomitants.len()],
         flared_by_week: vec![0; weeks(ic)],
+        flared_by_week_sq: vec![0; weeks(ic)],
         ..ArmStats::default()
     })
 }
 
+/// Longest follow-up the flare-free curve covers, in weeks (validation keeps
+/// `design.follow_up_weeks` within it).
+pub const MAX_CURVE_WEEKS: usize = crate::scenario::MAX_WEEKS as usize;
+
 /// Weeks 0, 1, ..., ceil(follow-up) of the flare-free curve.
 fn weeks(ic: &IntercurrentModel) -> usize {
-    ic.spec.follow_up_weeks.ceil() as usize + 1
+    (ic.spec.follow_up_weeks.ceil() as usize + 1).min(MAX_CURVE_WEEKS + 1)
 }
 
 /// Folds one replicate's per-arm flare and therapy figures into `stats`.
@@ -157,11 +178,14 @@ pub struct FlareColumns {
     pub concomitant_probability_mc_se: Option<BTreeMap<String, PerArm>>,
 }
 
-/// Flare-free proportions by week 0, 1, ..., per arm.
+/// Flare-free proportions by week 0, 1, ..., per arm, and their Monte Carlo
+/// SEs (over replicates of the per-trial proportion).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlareFree {
     pub msc: Vec<f64>,
     pub control: Vec<f64>,
+    pub msc_mc_se: Vec<f64>,
+    pub control_mc_se: Vec<f64>,
 }
 
 /// The flare-free curve column (empty without intercurrent events).
@@ -211,12 +235,35 @@ impl FlareCurve {
                 .map(|&k| 1.0 - k as f64 / a.patients.max(1) as f64)
                 .collect()
         };
+        // Per-trial share flared x = k / n with n patients per trial: the SE
+        // of its mean over R replicates is sd(k) / (n sqrt(R)).
+        let se = |a: &ArmStats| -> Vec<f64> {
+            let r = a.flare_by_primary.n;
+            if r < 2 {
+                return vec![f64::NAN; a.flared_by_week.len()];
+            }
+            let (rf, n) = (r as f64, a.patients as f64 / r as f64);
+            a.flared_by_week
+                .iter()
+                .zip(&a.flared_by_week_sq)
+                .map(|(&s, &ss)| {
+                    let mean = s as f64 / rf;
+                    let var = ((ss as f64 - rf * mean * mean) / (rf - 1.0)).max(0.0);
+                    var.sqrt() / (n * rf.sqrt())
+                })
+                .collect()
+        };
+        let control = |f: &dyn Fn(&ArmStats) -> Vec<f64>, s: &FlareStats| {
+            Some(&s.control)
+                .filter(|a| a.patients > 0)
+                .map_or_else(Vec::new, f)
+        };
         FlareCurve {
             flare_free: stats.map(|s| FlareFree {
                 msc: curve(&s.msc),
-                control: Some(&s.control)
-                    .filter(|a| a.patients > 0)
-                    .map_or_else(Vec::new, curve),
+                control: control(&curve, s),
+                msc_mc_se: se(&s.msc),
+                control_mc_se: control(&se, s),
             }),
         }
     }

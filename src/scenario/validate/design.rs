@@ -8,7 +8,7 @@ use super::Checker;
 use crate::analysis::registry::properties;
 use crate::scenario::raw::{RawDesign, SampleSizes};
 use crate::scenario::{
-    AnalysisKind, DEFAULT_VISITS_WEEKS, DesignKind, MAX_ARM_SIZE, ScenarioError,
+    AnalysisKind, DEFAULT_VISITS_WEEKS, DesignKind, MAX_ARM_SIZE, MAX_WEEKS, ScenarioError,
 };
 
 /// The `[design]` values checked without looking at other tables.
@@ -142,10 +142,15 @@ fn analysis(
     }
 }
 
-/// `visits_weeks`: 1 to [`crate::intercurrent::MAX_VISITS`] weeks, above 0
-/// and strictly increasing (default [`DEFAULT_VISITS_WEEKS`]).
+/// `visits_weeks`: 1 to [`crate::intercurrent::MAX_VISITS`] weeks after
+/// baseline, strictly increasing, at most [`MAX_WEEKS`] (default
+/// [`DEFAULT_VISITS_WEEKS`]). A leading week 0 is the baseline visit, which
+/// every patient has anyway, so it is dropped.
 fn visits_weeks(checker: &Checker, raw: Option<&[f64]>) -> Result<Vec<f64>, ScenarioError> {
-    let visits = raw.unwrap_or(&DEFAULT_VISITS_WEEKS).to_vec();
+    let mut visits = raw.unwrap_or(&DEFAULT_VISITS_WEEKS).to_vec();
+    if visits.first() == Some(&0.0) {
+        visits.remove(0);
+    }
     if visits.is_empty() {
         return Err(checker.bad(
             "visits_weeks",
@@ -167,6 +172,12 @@ fn visits_weeks(checker: &Checker, raw: Option<&[f64]>) -> Result<Vec<f64>, Scen
                 format!("{w} is not allowed: visit weeks must be above 0 and strictly increasing"),
             ));
         }
+        if w > MAX_WEEKS {
+            return Err(checker.bad(
+                "visits_weeks",
+                format!("{w} is not allowed: visits are at most {MAX_WEEKS} weeks (10 years) after baseline"),
+            ));
+        }
         previous = w;
     }
     Ok(visits)
@@ -183,8 +194,13 @@ pub fn follow_up_weeks(
 ) -> Result<f64, ScenarioError> {
     let primary = *visits_weeks.last().expect("validated: at least one visit");
     let weeks = raw.unwrap_or(primary);
-    if weeks.is_finite() && weeks >= primary {
+    if weeks.is_finite() && weeks >= primary && weeks <= MAX_WEEKS {
         Ok(weeks)
+    } else if weeks > MAX_WEEKS {
+        Err(checker.bad(
+            "follow_up_weeks",
+            format!("{weeks} is not allowed: follow-up lasts at most {MAX_WEEKS} weeks (10 years)"),
+        ))
     } else {
         Err(checker.bad(
             "follow_up_weeks",
