@@ -91,10 +91,11 @@ impl ArmStats {
             }
         }
         let mut cumulative = 0u64;
-        for w in 0..weeks {
-            cumulative += by_week[w];
-            self.flared_by_week[w] += cumulative;
-            self.flared_by_week_sq[w] += cumulative * cumulative;
+        let sums = self.flared_by_week.iter_mut().zip(&mut self.flared_by_week_sq);
+        for (new, (sum, sum_sq)) in by_week[..weeks].iter().zip(sums) {
+            cumulative += new;
+            *sum += cumulative;
+            *sum_sq += cumulative * cumulative;
         }
     }
 }
