@@ -101,13 +101,13 @@ fn run_writes_table_csv_json_png_svg() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "| n MSC:control | power ± MC SE |",
+            "| n MSC:control | power (either direction) ± MC SE |",
         ));
     let dir = out.path().join("sle_sledai_addon");
     let csv = fs::read_to_string(dir.join("summary.csv")).unwrap();
     assert!(
         csv.starts_with(
-            "n_per_arm,n_msc,n_control,replicates,rejections,failures,power,power_mc_se"
+            "n_per_arm,n_msc,n_control,replicates,rejections,failures,failure_reasons_too_few_patients,failure_reasons_zero_variance,failure_reasons_not_finite,power,power_mc_se"
         )
     );
     assert_eq!(csv.lines().count(), 1 + 7);
@@ -128,7 +128,10 @@ fn run_writes_table_csv_json_png_svg() {
         "power",
         "power_mc_se",
         "mean_estimate",
-        "true_effect",
+        "msc_own_effect",
+        "bias_vs_own_effect",
+        "bias_vs_estimand",
+        "power_favourable",
     ] {
         assert!(json["results"][0].get(key).is_some(), "results lack {key}");
     }
@@ -339,14 +342,17 @@ fn disease_and_evidence_errors_name_the_key_and_the_allowed_values() {
     }
 }
 
-/// `trialsim check` on `text` exits 2 with one line holding `key` and `allowed`.
+/// `trialsim check` on `text` exits 2 with one error line, holding `key` and
+/// `allowed`, and the closing count of bad files.
 fn assert_check_refuses(dir: &Path, text: &str, key: &str, allowed: &str) {
     let file = dir.join("bad_input.toml");
     fs::write(&file, text).unwrap();
     let output = trialsim().arg("check").arg(&file).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    let lines: Vec<&str> = stderr.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines[1], "error: 1 of 1 scenario files are not valid");
     assert!(
         stderr.contains(key) && stderr.contains(allowed),
         "{text}: {stderr}"
@@ -499,14 +505,23 @@ fn intercurrent_runs_write_flare_and_estimand_plots_and_per_arm_json() {
         out.path(),
     );
     let r = &json["results"][0];
-    for key in ["bias", "estimand_value", "coverage"] {
+    for key in [
+        "bias_vs_own_effect",
+        "bias_vs_estimand",
+        "estimand_value",
+        "coverage",
+    ] {
         assert!(r[key].as_f64().is_some(), "{key}");
     }
     for arm in ["msc", "control"] {
-        assert!(
-            r["flare_probability"][arm].as_f64().is_some(),
-            "flare_probability.{arm}"
-        );
+        for key in [
+            "flare_probability_by_primary",
+            "flare_probability_in_follow_up",
+            "flares_per_patient_in_follow_up",
+            "flare_rescue_probability",
+        ] {
+            assert!(r[key][arm].as_f64().is_some(), "{key}.{arm}");
+        }
     }
     let dir = out.path().join("jia_mtx_withdrawal");
     for f in [
@@ -522,7 +537,7 @@ fn intercurrent_runs_write_flare_and_estimand_plots_and_per_arm_json() {
         csv.lines()
             .next()
             .unwrap()
-            .contains("flare_probability_msc,flare_probability_control")
+            .contains("flare_probability_by_primary_msc,flare_probability_by_primary_control")
     );
 }
 

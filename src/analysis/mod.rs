@@ -97,6 +97,25 @@ pub enum AnalysisFailure {
     TooFewPatients,
     #[error("the data have no variance left to test against")]
     ZeroVariance,
+    /// The arithmetic overflowed (values far too large for their scale).
+    #[error("the arithmetic overflowed")]
+    NotFinite,
+}
+
+impl TestResult {
+    /// Whether every number in the result is finite (and a t statistic's
+    /// degrees of freedom above 0), so deciding on it cannot fail.
+    pub fn is_finite(&self) -> bool {
+        let evidence = match self.significance {
+            Significance::P(p) => p.is_finite(),
+            Significance::T { t, df, .. } => t.is_finite() && df.is_finite() && df > 0.0,
+        };
+        let interval = match self.interval {
+            Interval::T { se, df } => se.is_finite() && df.is_finite() && df > 0.0,
+            Interval::Bounds(lo, hi) => !lo.is_nan() && !hi.is_nan(),
+        };
+        self.estimate.is_finite() && evidence && interval
+    }
 }
 
 /// Mean and unbiased sample variance.
@@ -108,9 +127,13 @@ pub(crate) fn mean_var(x: &[f64]) -> (f64, f64) {
 }
 
 /// p-value of a t statistic with `df` degrees of freedom.
+/// NaN when `df` is not a positive number (never for a result that passed
+/// [`TestResult::is_finite`], which the analyzer checks).
 pub(crate) fn t_p_value(t: f64, df: f64, alternative: Alternative) -> f64 {
-    let dist = StudentsT::new(0.0, 1.0, df).expect("degrees of freedom are positive");
-    t_p_value_with(&dist, t, alternative)
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(dist) => t_p_value_with(&dist, t, alternative),
+        Err(_) => f64::NAN,
+    }
 }
 
 pub(crate) fn t_p_value_with(dist: &StudentsT, t: f64, alternative: Alternative) -> f64 {
@@ -146,6 +169,17 @@ pub enum EffectScale {
 const RESPONDER_SLACK: f64 = 1e-9;
 
 impl EffectScale {
+    /// Whether an estimate (MSC minus control) points MSC's way: a larger
+    /// fall on a disease-activity scale (lower is better on every scale), or
+    /// more responders.
+    #[inline]
+    pub fn favours_msc(self, estimate: f64) -> bool {
+        match self {
+            EffectScale::Change => estimate < 0.0,
+            EffectScale::Responder { .. } => estimate > 0.0,
+        }
+    }
+
     /// Whether a patient who moved by `change` responds.
     #[inline]
     pub fn responds(threshold: f64, change: f64) -> bool {

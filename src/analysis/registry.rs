@@ -218,7 +218,9 @@ impl Analyzer {
     /// Runs the analysis on one replicate.
     ///
     /// # Errors
-    /// An [`AnalysisFailure`] when the data admit no test.
+    /// An [`AnalysisFailure`] when the data admit no test, including
+    /// [`AnalysisFailure::NotFinite`] when the arithmetic overflowed: a
+    /// counted failure, never a panic or a NaN decision.
     #[inline]
     pub fn analyse(
         &self,
@@ -226,6 +228,11 @@ impl Analyzer {
         control: ArmView<'_>,
         scratch: &mut Scratch,
     ) -> Result<TestResult, AnalysisFailure> {
-        self.test.analyse(msc, control, scratch)
+        let result = self.test.analyse(msc, control, scratch)?;
+        if result.is_finite() {
+            Ok(result)
+        } else {
+            Err(AnalysisFailure::NotFinite)
+        }
     }
 }

@@ -216,14 +216,21 @@ impl Cell {
             Ok(r) => {
                 if self.decision.rejects(&r) {
                     summary.rejections += 1;
+                    if self.analyzer.effect_scale().favours_msc(r.estimate) {
+                        summary.favourable_rejections += 1;
+                    }
                 }
                 if self.analyzer.covers(&r, estimand_truth) {
                     summary.covered += 1;
                 }
                 summary.estimate.push(r.estimate);
                 summary.error.push(r.estimate - truth);
+                summary.estimand_error.push(r.estimate - estimand_truth);
             }
-            Err(_) => summary.failures += 1,
+            Err(failure) => {
+                summary.failures += 1;
+                summary.failure_reasons.push(failure);
+            }
         }
     }
 

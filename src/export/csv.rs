@@ -3,8 +3,9 @@
 //!
 //! The columns are derived from the JSON form of the record, so they cannot
 //! drift from it: nested objects become `parent_child` columns (for example
-//! `flare_probability_msc`), absent values empty cells, columns empty in every
-//! row are left out, and per-week curves (arrays) are left to the JSON.
+//! `flare_probability_by_primary_msc`), undefined values (JSON `null`) empty
+//! cells in columns that are always there, fields that do not apply to the
+//! scenario absent, and per-week curves (arrays) left to the JSON.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -58,9 +59,10 @@ pub fn rows_to_bytes<T: Serialize>(records: &[T]) -> Result<Vec<u8>> {
         flatten("", &serde_json::to_value(r)?, &mut row);
         rows.push(row);
     }
-    // The header is the union of columns in first-seen order, less columns
-    // empty in every row (the intercurrent-event figures of a scenario
-    // without intercurrent events, say).
+    // The header is the union of columns in first-seen order. A column whose
+    // values are all undefined stays (empty cells), so a scenario's layout
+    // never depends on how its run went; fields that do not apply to the
+    // scenario are absent from the record and so from the header.
     let mut header: Vec<String> = Vec::new();
     for row in &rows {
         for (k, _) in row {
@@ -69,10 +71,6 @@ pub fn rows_to_bytes<T: Serialize>(records: &[T]) -> Result<Vec<u8>> {
             }
         }
     }
-    header.retain(|h| {
-        rows.iter()
-            .any(|r| r.iter().any(|(k, v)| k == h && !v.is_empty()))
-    });
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     writer.write_record(&header)?;
     for row in &rows {

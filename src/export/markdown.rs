@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::report::{CellResult, PerArm, RunReport};
-use crate::scenario::DesignKind;
+use crate::scenario::{DesignKind, Sided};
 
 /// The Markdown table of a report, with a heading line, its notes and the
 /// evidence rows it used.
@@ -19,6 +19,18 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "| {} |", columns.cells(r).join(" | "));
     }
     estimand_bias_line(report, &mut out);
+    let _ = writeln!(
+        out,
+        "\nMSC's own effect: the sample-average effect of MSC itself (no concomitant therapy) on the analysis scale, from each patient's outcome under both arms; bias vs own effect is the mean estimate minus it{}.",
+        if report.standard_therapy_policy.is_some() {
+            "; bias vs estimand is the mean estimate minus the chosen estimand's true value"
+        } else {
+            ""
+        }
+    );
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     out
 }
 
@@ -95,6 +107,8 @@ fn heading(report: &RunReport, out: &mut String) {
 /// size has its figure.
 struct Columns {
     single: bool,
+    /// A two-sided test: the rate in MSC's favour gets its own column.
+    two_sided: bool,
     assurance: bool,
     success: bool,
     flares: bool,
@@ -105,9 +119,10 @@ impl Columns {
         let any = |has: fn(&CellResult) -> bool| report.results.iter().any(has);
         Columns {
             single: report.design == DesignKind::SingleArm,
+            two_sided: report.sided == Sided::Two,
             assurance: any(|r| r.assurance.is_some()),
             success: any(|r| r.success_probability.is_some()),
-            flares: any(|r| r.flares.flare_probability.is_some()),
+            flares: any(|r| r.flares.flare_probability_by_primary.is_some()),
         }
     }
 
@@ -115,14 +130,17 @@ impl Columns {
         let single = self.single;
         let mut header = vec![
             if single { "n" } else { "n MSC:control" }.to_string(),
-            if single {
-                "paired-t rejection ± MC SE"
-            } else {
-                "power ± MC SE"
+            match (single, self.two_sided) {
+                (true, _) => "paired-t rejection ± MC SE",
+                (false, true) => "power (either direction) ± MC SE",
+                (false, false) => "power ± MC SE",
             }
             .to_string(),
             "95% CI".to_string(),
         ];
+        if self.two_sided {
+            header.push("significant favouring MSC ± MC SE".into());
+        }
         if self.assurance {
             header.push("assurance ± MC SE".into());
         }
@@ -139,8 +157,8 @@ impl Columns {
                 } else {
                     "mean estimate (SD)"
                 },
-                "true effect",
-                "bias ± MC SE",
+                "MSC's own effect",
+                "bias vs own effect ± MC SE",
             ]
             .map(String::from),
         );
@@ -148,9 +166,10 @@ impl Columns {
             header.extend(
                 [
                     "estimand value",
+                    "bias vs estimand ± MC SE",
                     "CI coverage",
                     "flare by primary MSC / control",
-                    "rescue MSC / control",
+                    "flare rescue MSC / control",
                 ]
                 .map(String::from),
             );
@@ -166,9 +185,12 @@ impl Columns {
             } else {
                 format!("{}:{}", r.n_msc, r.n_control)
             },
-            format!("{:.3} ± {:.3}", r.power, r.power_mc_se),
-            format!("{:.3}–{:.3}", r.power_ci_low, r.power_ci_high),
+            with_se(r.power, r.power_mc_se),
+            format!("{}–{}", num(r.power_ci_low), num(r.power_ci_high)),
         ];
+        if self.two_sided {
+            cells.push(with_se(r.power_favourable, r.power_favourable_mc_se));
+        }
         if self.assurance {
             cells.push(pair(r.assurance, r.assurance_mc_se));
         }
@@ -176,20 +198,49 @@ impl Columns {
             cells.push(pair(r.success_probability, r.success_probability_mc_se));
         }
         cells.extend([
-            format!("{:.3} ({:.3})", r.mean_estimate, r.sd_estimate),
-            format!("{:.3}", r.true_effect),
-            format!("{:+.3} ± {:.3}", r.bias, r.bias_mc_se),
+            format!("{} ({})", num(r.mean_estimate), num(r.sd_estimate)),
+            num(r.msc_own_effect),
+            with_se_signed(r.bias_vs_own_effect, r.bias_vs_own_effect_mc_se),
         ]);
         if self.flares {
             cells.extend([
-                format!("{:.3}", r.estimand_value),
-                format!("{:.3} ± {:.3}", r.coverage, r.coverage_mc_se),
-                arms(r.flares.flare_probability),
-                arms(r.flares.rescue_probability),
+                num(r.estimand_value),
+                with_se_signed(r.bias_vs_estimand, r.bias_vs_estimand_mc_se),
+                with_se(r.coverage, r.coverage_mc_se),
+                arms(r.flares.flare_probability_by_primary),
+                arms(r.flares.flare_rescue_probability),
             ]);
         }
         cells.extend([r.failures.to_string(), format!("{:.2}", r.seconds)]);
         cells
+    }
+}
+
+/// A figure to 3 decimals, `–` when undefined.
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.3}")
+    } else {
+        "–".into()
+    }
+}
+
+/// `value ± SE`; the SE is left out when undefined (fewer than 2 replicates),
+/// and the whole cell is `–` when the value is.
+fn with_se(value: f64, se: f64) -> String {
+    match (value.is_finite(), se.is_finite()) {
+        (false, _) => "–".into(),
+        (true, true) => format!("{value:.3} ± {se:.3}"),
+        (true, false) => format!("{value:.3}"),
+    }
+}
+
+/// As [`with_se`], with the value's sign always shown.
+fn with_se_signed(value: f64, se: f64) -> String {
+    match (value.is_finite(), se.is_finite()) {
+        (false, _) => "–".into(),
+        (true, true) => format!("{value:+.3} ± {se:.3}"),
+        (true, false) => format!("{value:+.3}"),
     }
 }
 
@@ -233,8 +284,8 @@ fn arms(p: Option<PerArm>) -> String {
 }
 
 fn pair(value: Option<f64>, se: Option<f64>) -> String {
-    match (value, se) {
-        (Some(v), Some(s)) => format!("{v:.3} ± {s:.3}"),
-        _ => "–".into(),
+    match value {
+        Some(v) => with_se(v, se.unwrap_or(f64::NAN)),
+        None => "–".into(),
     }
 }

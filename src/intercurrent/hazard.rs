@@ -33,7 +33,9 @@ impl Piecewise {
     }
 
     /// One arm's hazard schedule: the pieces of `on`, `taper` and `off` merged
-    /// over trial weeks, with the taper and withdrawal applied.
+    /// over trial weeks. A withdrawing arm is on standard therapy until
+    /// `withdraw_week`, tapers for `taper_weeks`, then is off; every piece's
+    /// `from_week` counts trial weeks, whatever phase it belongs to.
     pub fn for_arm(t: &StandardTherapy, withdraws: bool) -> Piecewise {
         let mut cuts: Vec<f64> = t
             .hazard_on
@@ -42,14 +44,14 @@ impl Piecewise {
             .chain(&t.hazard_off.starts)
             .chain(t.hazard_taper.iter().flat_map(|p| p.starts.iter()))
             .copied()
-            .chain([0.0, t.taper_weeks])
+            .chain([0.0, t.withdraw_week, t.withdraw_week + t.taper_weeks])
             .collect();
         cuts.sort_by(f64::total_cmp);
         cuts.dedup();
         let rate = |w: f64| -> f64 {
-            if !withdraws {
+            if !withdraws || w < t.withdraw_week {
                 t.hazard_on.at(w)
-            } else if w < t.taper_weeks {
+            } else if w < t.withdraw_week + t.taper_weeks {
                 t.hazard_taper.as_ref().map_or_else(
                     || (t.hazard_on.at(w) + t.hazard_off.at(w)) / 2.0,
                     |p: &Piecewise| p.at(w),

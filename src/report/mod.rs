@@ -18,14 +18,17 @@ use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
 use crate::summary::estimands::EstimandColumns;
 use crate::summary::flares::{FlareColumns, FlareCurve};
-use crate::summary::{Figure, Summary, wilson_interval};
+use crate::summary::{FailureReasons, Figure, Summary, wilson_interval};
 
 pub use crate::summary::flares::{FlareFree, PerArm};
 
 /// Results for one sample size. Estimates are MSC minus control: on the
 /// endpoint scale (negative = improvement) for `welch_t`, `ancova` and
 /// `wilcoxon`; as a difference in responder proportions (positive = more MSC
-/// responders) for `fisher_responder`.
+/// responders) for `fisher_responder`. A figure that is not defined (every
+/// analysis failed, or fewer than 2 replicates for an SE) is `null` in JSON
+/// and an empty cell in CSV; a field that does not apply to the scenario
+/// (no prior, no intercurrent events) is absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
     /// Control-arm size as written in `design.n_per_arm`.
@@ -33,34 +36,52 @@ pub struct CellResult {
     pub n_msc: usize,
     pub n_control: usize,
     pub replicates: u64,
+    /// Replicates whose test rejected the null, in either direction when two-sided.
     pub rejections: u64,
     /// Replicates whose analysis could not run (counted as not rejecting).
     pub failures: u64,
-    /// Rejection rate at the assumed effect (`effect.mean`): power, or the
-    /// type I error when the effect is 0.
+    /// The failures by reason.
+    pub failure_reasons: FailureReasons,
+    /// Rejection rate at the assumed effect (`effect.mean`), in either
+    /// direction when two-sided: power, or the type I error when the effect is 0.
     pub power: f64,
     pub power_mc_se: f64,
     pub power_ci_low: f64,
     pub power_ci_high: f64,
+    /// Rate of a significant result in MSC's favour (equals `power` for a
+    /// one-sided test): what "the trial succeeds" means.
+    pub power_favourable: f64,
+    pub power_favourable_mc_se: f64,
     pub mean_estimate: f64,
     pub sd_estimate: f64,
-    /// Mean over replicates of the sample-average true MSC effect on the
-    /// analysis scale (equals `effect.mean` on the continuous endpoint).
-    pub true_effect: f64,
-    /// Mean of (estimate - that replicate's true effect).
-    pub bias: f64,
-    pub bias_mc_se: f64,
-    /// Rejection rate with the effect drawn per trial from Normal(mean, sd):
-    /// power averaged over the prior. Empty when `effect.sd` is 0.
+    /// MSC's own effect: mean over replicates of the sample-average effect of
+    /// MSC itself (each patient's two potential outcomes, no concomitant
+    /// therapy) on the analysis scale. Equals `effect.mean` on the continuous
+    /// endpoint without intercurrent events; scale floors and steps move it.
+    pub msc_own_effect: f64,
+    /// Mean of (estimate - that replicate's MSC own effect).
+    pub bias_vs_own_effect: f64,
+    pub bias_vs_own_effect_mc_se: f64,
+    /// Probability of success over the effect prior: the rate of a
+    /// significant result in MSC's favour with the effect drawn per trial
+    /// from Normal(mean, sd). Only when `effect.sd` is above 0.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub assurance: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub assurance_mc_se: Option<f64>,
     /// Single arm: probability that the series' mean fall reaches
-    /// `design.reported_improvement`. Empty otherwise.
+    /// `design.reported_improvement`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub success_probability: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub success_probability_mc_se: Option<f64>,
-    /// Mean true value of the chosen estimand (equals `true_effect` without
+    /// Mean true value of the chosen estimand (equals `msc_own_effect` without
     /// intercurrent events).
     pub estimand_value: f64,
+    /// Mean of (estimate - that replicate's true estimand value): the bias of
+    /// the estimator for what it targets.
+    pub bias_vs_estimand: f64,
+    pub bias_vs_estimand_mc_se: f64,
     /// Share of replicates whose 95% interval contained the estimand's true value.
     pub coverage: f64,
     pub coverage_mc_se: f64,
@@ -82,8 +103,9 @@ impl CellResult {
         let s = &run.summary;
         let sizes = design::arm_sizes(&scenario.design, run.n_per_arm);
         let power = s.power();
+        let favourable = s.favourable_power();
         let (power_ci_low, power_ci_high) = wilson_interval(s.rejections, s.replicates);
-        let assurance = run.prior.as_ref().map(Summary::power);
+        let assurance = run.prior.as_ref().map(Summary::favourable_power);
         let success = scenario
             .design
             .reported_improvement
@@ -96,20 +118,25 @@ impl CellResult {
             replicates: s.replicates,
             rejections: s.rejections,
             failures: s.failures,
+            failure_reasons: s.failure_reasons,
             power: power.value,
             power_mc_se: power.mc_se,
             power_ci_low,
             power_ci_high,
+            power_favourable: favourable.value,
+            power_favourable_mc_se: favourable.mc_se,
             mean_estimate: s.estimate.mean_or_nan(),
-            sd_estimate: s.estimate.sd(),
-            true_effect: s.truth.mean_or_nan(),
-            bias: s.error.mean_or_nan(),
-            bias_mc_se: s.error.se(),
+            sd_estimate: s.estimate.sd_or_nan(),
+            msc_own_effect: s.truth.mean_or_nan(),
+            bias_vs_own_effect: s.error.mean_or_nan(),
+            bias_vs_own_effect_mc_se: s.error.se(),
             assurance: assurance.map(|a| a.value),
             assurance_mc_se: assurance.map(|a| a.mc_se),
             success_probability: success.map(|a| a.value),
             success_probability_mc_se: success.map(|a| a.mc_se),
             estimand_value: s.estimand_truth.mean_or_nan(),
+            bias_vs_estimand: s.estimand_error.mean_or_nan(),
+            bias_vs_estimand_mc_se: s.estimand_error.se(),
             coverage: coverage.value,
             coverage_mc_se: coverage.mc_se,
             flares: FlareColumns::new(s.flares.as_ref(), &therapy_names(scenario)),
@@ -118,7 +145,37 @@ impl CellResult {
             seconds: run.seconds,
         }
     }
+
+    /// A warning when this cell's analyses failed often enough to matter
+    /// (every one, or at least [`FAILURE_WARNING_SHARE`] of them).
+    pub fn failure_warning(&self, scenario: &str) -> Option<String> {
+        let share = self.failures as f64 / self.replicates.max(1) as f64;
+        if self.failures == 0 || share < FAILURE_WARNING_SHARE {
+            return None;
+        }
+        let reason = self
+            .failure_reasons
+            .commonest()
+            .map_or_else(String::new, |f| format!(" (commonest reason: {f})"));
+        let cell = format!("{scenario}, n {}:{}", self.n_msc, self.n_control);
+        Some(if self.failures == self.replicates {
+            format!(
+                "{cell}: every one of the {} trials failed its analysis{reason}; power counts failures as not rejecting and the estimates are undefined",
+                self.replicates
+            )
+        } else {
+            format!(
+                "{cell}: {} of {} trials ({:.1}%) failed their analysis{reason}; failures count as not rejecting and are left out of the estimates",
+                self.failures,
+                self.replicates,
+                100.0 * share
+            )
+        })
+    }
 }
+
+/// Share of failed analyses in a cell above which a run warns.
+pub const FAILURE_WARNING_SHARE: f64 = 0.05;
 
 /// Names of the concomitant therapies, in file order.
 fn therapy_names(scenario: &Scenario) -> Vec<String> {
@@ -153,6 +210,8 @@ pub struct RunReport {
     pub follow_up_weeks: f64,
     /// Week of the primary visit (the last of `design.visits_weeks`).
     pub primary_week: f64,
+    /// With standard therapy withdrawn: the week withdrawal starts.
+    pub withdraw_week: Option<f64>,
     /// With standard therapy withdrawn: the weeks over which it is tapered
     /// (0: stopped at once). Empty when no arm withdraws.
     pub taper_weeks: Option<f64>,
@@ -169,7 +228,13 @@ pub struct RunReport {
     pub replicates: u64,
     pub threads: usize,
     pub elapsed_s: f64,
+    /// Plausibility warnings about the scenario and warnings about the run
+    /// (cells whose analyses often failed); also printed on stderr.
+    pub warnings: Vec<String>,
     pub results: Vec<CellResult>,
+    /// Every resolved input after presets, evidence rows and command-line
+    /// overrides: the validated scenario the run simulated (its JSON form).
+    pub inputs: serde_json::Value,
 }
 
 /// One stratum of a pooled trial, as reported.
@@ -199,7 +264,7 @@ impl RunReport {
         } else {
             "change"
         };
-        RunReport {
+        let mut report = RunReport {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
             trialsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -237,6 +302,10 @@ impl RunReport {
                 .visits_weeks
                 .last()
                 .expect("validated: a visit"),
+            withdraw_week: scenario.intercurrent.as_ref().and_then(|ic| {
+                let t = &ic.therapy;
+                (t.withdraws.msc || t.withdraws.control).then_some(t.withdraw_week)
+            }),
             taper_weeks: scenario.intercurrent.as_ref().and_then(|ic| {
                 let t = &ic.therapy;
                 (t.withdraws.msc || t.withdraws.control).then_some(t.taper_weeks)
@@ -270,7 +339,18 @@ impl RunReport {
             replicates: scenario.simulation.replicates,
             threads,
             elapsed_s,
+            warnings: Vec::new(),
             results: runs.iter().map(|r| CellResult::new(scenario, r)).collect(),
-        }
+            inputs: serde_json::to_value(scenario).unwrap_or_default(),
+        };
+        report.warnings = crate::scenario::warnings::plausibility(scenario);
+        let name = &report.scenario;
+        let cells: Vec<String> = report
+            .results
+            .iter()
+            .filter_map(|r| r.failure_warning(name))
+            .collect();
+        report.warnings.extend(cells);
+        report
     }
 }

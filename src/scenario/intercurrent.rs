@@ -34,6 +34,7 @@ pub enum Policy {
 pub struct RawStandardTherapy {
     pub policy: Option<Policy>,
     pub withdraw_arms: Option<Vec<Arm>>,
+    pub withdraw_week: Option<f64>,
     pub taper_weeks: Option<f64>,
     pub flare_hazard_on: Option<RawHazard>,
     pub flare_hazard_taper: Option<RawHazard>,
@@ -137,6 +138,8 @@ pub struct StandardTherapy {
     pub policy: Policy,
     /// Whether each arm withdraws.
     pub withdraws: Arms<bool>,
+    /// Week the withdrawing arms start to taper (0: at the first infusion).
+    pub withdraw_week: f64,
     pub taper_weeks: f64,
     pub hazard_on: Piecewise,
     /// `None`: midway between on and off at each week.
@@ -155,6 +158,7 @@ impl StandardTherapy {
         StandardTherapy {
             policy: Policy::Continue,
             withdraws: Arms::both(false),
+            withdraw_week: 0.0,
             taper_weeks: 0.0,
             hazard_on: Piecewise::constant(0.0),
             hazard_taper: None,

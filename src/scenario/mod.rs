@@ -11,6 +11,7 @@ mod load;
 pub mod preset;
 pub mod raw;
 pub mod validate;
+pub mod warnings;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -145,6 +146,8 @@ pub struct Effect {
     /// Share of patients MSC works in; each of them gets `mean / share`.
     pub responder_share: f64,
     pub source: String,
+    /// The evidence row the mean came from (`effect.from`), if any.
+    pub from: Option<String>,
 }
 
 /// `[simulation]`, validated (after command-line overrides).
@@ -249,6 +252,23 @@ pub fn parse_with(
     validate::validate(path, load::raw(path, text)?, overrides)
 }
 
+/// Reads and validates a scenario file, reporting every problem found
+/// (see [`validate::validate_all`]) rather than only the first: for `check`.
+///
+/// # Errors
+/// Every [`ScenarioError`] found (one for an unreadable file or a syntax error).
+pub fn load_all(path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![ScenarioError {
+            file: path.to_path_buf(),
+            location: Location::File,
+            message: format!("cannot read the file: {e}"),
+        }]
+    })?;
+    let raw = load::raw(path, &text).map_err(|e| vec![e])?;
+    validate::validate_all(path, raw, &Overrides::default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +294,30 @@ source = "assumption"
     /// The message `parse` gives for `text`, which must be refused.
     pub(crate) fn err(text: &str) -> String {
         parse(Path::new("s.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn load_all_reports_every_independent_problem() {
+        let dir = std::env::temp_dir().join(format!("trialsim-load-all-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.toml");
+        let text = GOOD
+            .replace("analysis =", "alpha = 2.0\nanalysis =")
+            .replace("change_sd = 6", "change_sd = -1")
+            .replace("source = \"assumption\"", "source = \"\"");
+        std::fs::write(&path, text).unwrap();
+        let errors = load_all(&path).unwrap_err();
+        let keys: Vec<String> = errors
+            .iter()
+            .map(|e| match &e.location {
+                Location::Key(k) => k.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // The population is checked first; [design] and [effect] still report.
+        assert_eq!(keys[0], "population.change_sd");
+        assert!(keys.contains(&"design.alpha".to_string()), "{keys:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -49,9 +49,15 @@ impl Welford {
         }
     }
 
-    /// Standard error of the mean.
+    /// Sample standard deviation, or NaN with fewer than 2 values.
+    pub fn sd_or_nan(&self) -> f64 {
+        if self.n < 2 { f64::NAN } else { self.sd() }
+    }
+
+    /// Standard error of the mean, or NaN with fewer than 2 values (one
+    /// value says nothing about its own uncertainty).
     pub fn se(&self) -> f64 {
-        if self.n == 0 {
+        if self.n < 2 {
             f64::NAN
         } else {
             self.sd() / (self.n as f64).sqrt()

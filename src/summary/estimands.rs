@@ -43,8 +43,11 @@ impl StrategyErrors {
 /// The report columns of bias by estimand (empty without intercurrent events).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EstimandColumns {
-    /// Mean estimate minus MSC's own effect under each estimand strategy.
+    /// Mean estimate minus MSC's own effect (`msc_own_effect`) under each
+    /// estimand strategy the analysis serves.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub bias_by_estimand: Option<BTreeMap<String, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub bias_by_estimand_mc_se: Option<BTreeMap<String, f64>>,
 }
 

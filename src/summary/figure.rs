@@ -10,12 +10,17 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// The proportion `k / n` and its binomial SE `sqrt(p (1 - p) / n)`.
+    /// The proportion `k / n` and its binomial SE `sqrt(p (1 - p) / n)`;
+    /// the SE is NaN (undefined) below 2 trials, the proportion NaN at 0.
     pub fn rate(k: u64, n: u64) -> Figure {
         let p = k as f64 / n as f64;
         Figure {
             value: p,
-            mc_se: (p * (1.0 - p) / n as f64).sqrt(),
+            mc_se: if n < 2 {
+                f64::NAN
+            } else {
+                (p * (1.0 - p) / n as f64).sqrt()
+            },
         }
     }
 

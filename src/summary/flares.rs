@@ -91,7 +91,10 @@ impl ArmStats {
             }
         }
         let mut cumulative = 0u64;
-        let sums = self.flared_by_week.iter_mut().zip(&mut self.flared_by_week_sq);
+        let sums = self
+            .flared_by_week
+            .iter_mut()
+            .zip(&mut self.flared_by_week_sq);
         for (new, (sum, sum_sq)) in by_week[..weeks].iter().zip(sums) {
             cumulative += new;
             *sum += cumulative;
@@ -160,22 +163,36 @@ fn per_arm(stats: Option<&FlareStats>, f: impl Fn(&ArmStats) -> f64) -> Option<P
     })
 }
 
-/// The report columns of flares and therapies (empty without intercurrent events).
+/// The report columns of flares and therapies (absent without intercurrent
+/// events). "By primary" stops at the primary visit; "in follow-up" runs to
+/// `design.follow_up_weeks`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlareColumns {
     /// Probability of at least one flare by the primary visit, per arm.
-    pub flare_probability: Option<PerArm>,
-    pub flare_probability_mc_se: Option<PerArm>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flare_probability_by_primary: Option<PerArm>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flare_probability_by_primary_mc_se: Option<PerArm>,
     /// ... of at least one flare at any time in follow-up.
-    pub flare_probability_follow_up: Option<PerArm>,
-    pub flare_probability_follow_up_mc_se: Option<PerArm>,
-    pub flares_per_patient: Option<PerArm>,
-    pub flares_per_patient_mc_se: Option<PerArm>,
-    /// Probability of a flare-triggered (rescue) therapy in follow-up.
-    pub rescue_probability: Option<PerArm>,
-    pub rescue_probability_mc_se: Option<PerArm>,
-    /// Probability of each concomitant therapy in follow-up, by name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flare_probability_in_follow_up: Option<PerArm>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flare_probability_in_follow_up_mc_se: Option<PerArm>,
+    /// Mean number of flares per patient in follow-up.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flares_per_patient_in_follow_up: Option<PerArm>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flares_per_patient_in_follow_up_mc_se: Option<PerArm>,
+    /// Probability of a flare-triggered (rescue) therapy in follow-up; other
+    /// therapies (at baseline, on non-response) are in `concomitant_probability`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flare_rescue_probability: Option<PerArm>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flare_rescue_probability_mc_se: Option<PerArm>,
+    /// Probability of each concomitant therapy (any trigger) in follow-up, by name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub concomitant_probability: Option<BTreeMap<String, PerArm>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub concomitant_probability_mc_se: Option<BTreeMap<String, PerArm>>,
 }
 
@@ -193,6 +210,7 @@ pub struct FlareFree {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlareCurve {
     /// Share of patients flare-free at each week 0, 1, ..., per arm.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub flare_free: Option<FlareFree>,
 }
 
@@ -213,14 +231,14 @@ impl FlareColumns {
             })
         };
         FlareColumns {
-            flare_probability: per_arm(stats, |a| a.flare_by_primary.mean),
-            flare_probability_mc_se: per_arm(stats, |a| a.flare_by_primary.se()),
-            flare_probability_follow_up: per_arm(stats, |a| a.flare_in_follow_up.mean),
-            flare_probability_follow_up_mc_se: per_arm(stats, |a| a.flare_in_follow_up.se()),
-            flares_per_patient: per_arm(stats, |a| a.flares_per_patient.mean),
-            flares_per_patient_mc_se: per_arm(stats, |a| a.flares_per_patient.se()),
-            rescue_probability: per_arm(stats, |a| a.rescue.mean),
-            rescue_probability_mc_se: per_arm(stats, |a| a.rescue.se()),
+            flare_probability_by_primary: per_arm(stats, |a| a.flare_by_primary.mean),
+            flare_probability_by_primary_mc_se: per_arm(stats, |a| a.flare_by_primary.se()),
+            flare_probability_in_follow_up: per_arm(stats, |a| a.flare_in_follow_up.mean),
+            flare_probability_in_follow_up_mc_se: per_arm(stats, |a| a.flare_in_follow_up.se()),
+            flares_per_patient_in_follow_up: per_arm(stats, |a| a.flares_per_patient.mean),
+            flares_per_patient_in_follow_up_mc_se: per_arm(stats, |a| a.flares_per_patient.se()),
+            flare_rescue_probability: per_arm(stats, |a| a.rescue.mean),
+            flare_rescue_probability_mc_se: per_arm(stats, |a| a.rescue.se()),
             concomitant_probability: by_therapy(&|w| w.mean),
             concomitant_probability_mc_se: by_therapy(&Welford::se),
         }

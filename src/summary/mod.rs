@@ -14,6 +14,8 @@ pub mod flares;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::AnalysisFailure;
+
 pub use crate::stats::{Welford, Z_975, wilson_interval};
 pub use estimands::StrategyErrors;
 pub use figure::Figure;
@@ -35,8 +37,14 @@ pub struct Summary {
     pub replicates: u64,
     /// Replicates whose analysis rejected the null hypothesis.
     pub rejections: u64,
+    /// Rejections whose estimate favours MSC (all of them for a one-sided test).
+    #[serde(default)]
+    pub favourable_rejections: u64,
     /// Replicates whose analysis failed (counted as not rejecting).
     pub failures: u64,
+    /// The failures by reason.
+    #[serde(default)]
+    pub failure_reasons: FailureReasons,
     /// Single arm: series whose mean fall reached the reported improvement.
     pub successes: u64,
     /// Replicates whose 95% interval contained the estimand's true value.
@@ -49,6 +57,9 @@ pub struct Summary {
     pub estimand_truth: Welford,
     /// Estimate minus that replicate's true MSC effect, where the analysis ran.
     pub error: Welford,
+    /// Estimate minus that replicate's true value of the chosen estimand.
+    #[serde(default)]
+    pub estimand_error: Welford,
     /// With intercurrent events: estimate minus MSC's own effect under each strategy.
     pub estimands: Option<StrategyErrors>,
     /// With intercurrent events: per-arm flare and therapy figures.
@@ -69,13 +80,16 @@ impl Summary {
     pub fn merge(&mut self, other: &Summary) {
         self.replicates += other.replicates;
         self.rejections += other.rejections;
+        self.favourable_rejections += other.favourable_rejections;
         self.failures += other.failures;
+        self.failure_reasons.merge(&other.failure_reasons);
         self.successes += other.successes;
         self.covered += other.covered;
         self.estimate.merge(&other.estimate);
         self.truth.merge(&other.truth);
         self.estimand_truth.merge(&other.estimand_truth);
         self.error.merge(&other.error);
+        self.estimand_error.merge(&other.estimand_error);
         merge_option(&mut self.estimands, &other.estimands, StrategyErrors::merge);
         merge_option(&mut self.flares, &other.flares, |a, b| {
             a.msc.merge(&b.msc);
@@ -86,6 +100,50 @@ impl Summary {
     /// Power (or type I error): the share of replicates that rejected.
     pub fn power(&self) -> Figure {
         Figure::rate(self.rejections, self.replicates)
+    }
+
+    /// The share of replicates that rejected with an estimate favouring MSC.
+    pub fn favourable_power(&self) -> Figure {
+        Figure::rate(self.favourable_rejections, self.replicates)
+    }
+}
+
+/// Failed analyses by reason (see [`AnalysisFailure`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureReasons {
+    pub too_few_patients: u64,
+    pub zero_variance: u64,
+    pub not_finite: u64,
+}
+
+impl FailureReasons {
+    /// Counts one failure.
+    pub fn push(&mut self, failure: AnalysisFailure) {
+        *match failure {
+            AnalysisFailure::TooFewPatients => &mut self.too_few_patients,
+            AnalysisFailure::ZeroVariance => &mut self.zero_variance,
+            AnalysisFailure::NotFinite => &mut self.not_finite,
+        } += 1;
+    }
+
+    /// Folds `other` in.
+    pub fn merge(&mut self, other: &FailureReasons) {
+        self.too_few_patients += other.too_few_patients;
+        self.zero_variance += other.zero_variance;
+        self.not_finite += other.not_finite;
+    }
+
+    /// The commonest reason, if any analysis failed.
+    pub fn commonest(&self) -> Option<AnalysisFailure> {
+        [
+            (self.too_few_patients, AnalysisFailure::TooFewPatients),
+            (self.zero_variance, AnalysisFailure::ZeroVariance),
+            (self.not_finite, AnalysisFailure::NotFinite),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, f)| f)
     }
 }
 

@@ -6,10 +6,10 @@
 
 use super::Checker;
 use crate::design::Arms;
-use crate::scenario::ScenarioError;
 use crate::scenario::intercurrent::{
     Concomitant, MAX_CONCOMITANT, RawConcomitant, RawProbability, Trigger,
 };
+use crate::scenario::{MAX_WEEKS, ScenarioError};
 
 /// Checks the `[[concomitant]]` tables; `responder_threshold` is the default
 /// improvement a non-responder lacks.
@@ -31,6 +31,23 @@ pub fn validate(
                 raw.len()
             ),
         ));
+    }
+    for (i, c) in raw.iter().enumerate() {
+        let name = c.name.trim();
+        if name.is_empty() {
+            return Err(root.at(&format!("concomitant[{i}]")).bad(
+                "name",
+                "is empty: name the therapy (its figures are reported under this name)",
+            ));
+        }
+        if let Some(j) = raw[..i].iter().position(|d| d.name.trim() == name) {
+            return Err(root.at(&format!("concomitant[{i}]")).bad(
+                "name",
+                format!(
+                    "`{name}` is also the name of concomitant[{j}]: each therapy needs its own name, or its figures would overwrite the other's"
+                ),
+            ));
+        }
     }
     let timing = Timing {
         visits_weeks,
@@ -78,6 +95,7 @@ fn concomitant(
             "give a finite number (scale units; negative improves)",
         ));
     }
+    checker.finite("effect", c.effect)?;
     let effect_sd = checker.non_negative("effect_sd", c.effect_sd.unwrap_or(0.0), "an SD")?;
     let start_week = c.start_week.unwrap_or(0.0);
     let last = timing.follow_up_weeks;
@@ -106,11 +124,24 @@ fn concomitant(
             format!("{duration_weeks} is not allowed: the effect must last above 0 weeks"),
         ));
     }
-    if !(half_life_weeks.is_finite() && half_life_weeks >= 0.0) {
+    if c.duration_weeks.is_some() && duration_weeks > MAX_WEEKS {
+        return Err(checker.bad(
+            "duration_weeks",
+            format!(
+                "{duration_weeks} is not allowed: at most {MAX_WEEKS} weeks (leave it out for an effect that lasts to the end of follow-up)"
+            ),
+        ));
+    }
+    if !(half_life_weeks.is_finite() && (0.0..=MAX_WEEKS).contains(&half_life_weeks)) {
         return Err(checker.bad(
             "half_life_weeks",
-            format!("{half_life_weeks} is not allowed: 0 (the effect stops at once) or more"),
+            format!(
+                "{half_life_weeks} is not allowed: 0 (the effect stops at once) up to {MAX_WEEKS} weeks"
+            ),
         ));
+    }
+    if let Some(needed) = c.improvement_needed {
+        checker.finite("improvement_needed", needed)?;
     }
     if c.source.trim().is_empty() {
         return Err(checker.bad(

@@ -47,6 +47,7 @@ pub(super) fn validate(
         sd,
         responder_share,
         source: source.trim().to_string(),
+        from: e.from.clone().filter(|_| strata.is_empty()),
     })
 }
 

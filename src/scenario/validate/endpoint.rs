@@ -24,13 +24,13 @@ pub fn responder_threshold(
         .responder_threshold
         .or_else(|| preset.map(|p| p.responder_threshold));
     if let Some(t) = threshold
-        && !(t.is_finite() && t > 0.0 && t <= scale.range())
+        && !(t.is_finite() && t > 0.0 && t <= scale.range().min(super::MAX_MAGNITUDE))
     {
         return Err(checker.bad(
             "responder_threshold",
             format!(
                 "{t} is not allowed: the improvement that counts as a response must be above 0 and at most {} (the width of the {} scale)",
-                scale.range(),
+                scale.range().min(super::MAX_MAGNITUDE),
                 scale.kind
             ),
         ));

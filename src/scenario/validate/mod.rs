@@ -30,6 +30,17 @@ use super::{
     ScenarioError, Sided, Simulation,
 };
 
+/// Largest magnitude any scale value, SD or effect may have (the `finite`
+/// and `non_negative` checks): far beyond any clinical scale, small enough
+/// that sums of squares over 10,000 patients cannot overflow.
+pub const MAX_MAGNITUDE: f64 = 1e6;
+
+fn too_large(value: f64) -> String {
+    format!(
+        "{value} is not allowed: values are limited to {MAX_MAGNITUDE:e} in size (far beyond any clinical scale); check the units"
+    )
+}
+
 /// Builds [`ScenarioError`]s for one file, under one key prefix.
 ///
 /// ```
@@ -88,10 +99,12 @@ impl<'a> Checker<'a> {
     /// # Errors
     /// When `value` is not finite.
     pub fn finite(&self, key: &str, value: f64) -> Result<f64, ScenarioError> {
-        if value.is_finite() {
-            Ok(value)
-        } else {
+        if !value.is_finite() {
             Err(self.bad(key, format!("{value} is not allowed: give a finite number")))
+        } else if value.abs() > MAX_MAGNITUDE {
+            Err(self.bad(key, too_large(value)))
+        } else {
+            Ok(value)
         }
     }
 
@@ -101,7 +114,9 @@ impl<'a> Checker<'a> {
     /// # Errors
     /// When `value` is not a finite number of at least 0.
     pub fn non_negative(&self, key: &str, value: f64, what: &str) -> Result<f64, ScenarioError> {
-        if value.is_finite() && value >= 0.0 {
+        if value.is_finite() && value > MAX_MAGNITUDE {
+            Err(self.bad(key, too_large(value)))
+        } else if value.is_finite() && value >= 0.0 {
             Ok(value)
         } else {
             Err(self.bad(
@@ -183,90 +198,231 @@ impl Citations {
 /// `overrides` (from the command line) replace the file's values first and
 /// are checked like them.
 ///
-/// The order, which decides the key reported when a file has several problems:
+/// # Errors
+/// A [`ScenarioError`] for the first bad or missing value, in the order
+/// [`validate_all`] checks them.
+pub fn validate(
+    path: &Path,
+    raw: RawScenario,
+    overrides: &Overrides,
+) -> Result<Scenario, ScenarioError> {
+    validate_all(path, raw, overrides).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// Collects the errors of the checks of one file: a check whose inputs
+/// failed is skipped, every other one still runs.
+#[derive(Debug, Default)]
+struct Errors(Vec<ScenarioError>);
+
+impl Errors {
+    /// The value of a check that passed; records the error of one that failed.
+    fn take<T>(&mut self, result: Result<T, ScenarioError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+}
+
+/// As [`validate`], reporting every problem it can find: each table's first
+/// bad key, and each rule whose inputs are valid.
+///
+/// The order, which decides the key reported first when a file has several problems:
 /// 1. the command-line overrides, merged into `[simulation]`;
 /// 2. `name`;
 /// 3. the endpoint scale and `[population]` (or a preset): later checks need the scale;
 /// 4. `[design]` on its own;
-/// 5. `endpoint.responder_threshold`, and the rule that Fisher's test needs it;
+/// 5. `endpoint.responder_threshold`, and the rule that a responder analysis needs it;
 /// 6. `[[stratum]]`, with the rules that tie strata to the analysis and design;
 /// 7. the rules that join `[design]` to the strata and the scale;
 /// 8. `[effect]`, then `simulation.replicates`;
 /// 9. `design.follow_up_weeks` and the intercurrent tables (see `intercurrent` below).
 ///
 /// # Errors
-/// A [`ScenarioError`] for the first bad or missing value, naming its key and what is allowed.
-pub fn validate(
+/// Every [`ScenarioError`] found, in that order (never an empty list).
+pub fn validate_all(
     path: &Path,
     mut raw: RawScenario,
     overrides: &Overrides,
-) -> Result<Scenario, ScenarioError> {
+) -> Result<Scenario, Vec<ScenarioError>> {
     let root = Checker::new(path);
-    simulation::merge(&root.at("simulation"), &mut raw.simulation, overrides)?;
-    let name = scenario_name(&root, &raw.name)?;
+    let mut errors = Errors::default();
+    errors.take(simulation::merge(
+        &root.at("simulation"),
+        &mut raw.simulation,
+        overrides,
+    ));
+    let name = errors.take(scenario_name(&root, &raw.name));
 
     let strata_given = !raw.stratum.is_empty();
     let mut citations = Citations::default();
     let main = if strata_given {
-        None
+        Some(None)
     } else {
-        Some(population::resolve_main(
-            &root,
-            &raw.endpoint,
-            &raw.population,
-        )?)
+        errors
+            .take(population::resolve_main(
+                &root,
+                &raw.endpoint,
+                &raw.population,
+            ))
+            .map(Some)
     };
-    let (scale, preset) = match &main {
+    let scale_preset = main.as_ref().map(|m| match m {
         Some(m) => (m.scale, m.preset.as_ref()),
         // Strata carry their own scales; the pooled analysis works in SD units.
         None => (Scale::of(EndpointKind::Continuous), None),
-    };
-    if let Some(p) = preset {
+    });
+    if let Some((_, Some(p))) = scale_preset {
         citations.preset(p);
     }
+    let population = main.as_ref().map(|m| {
+        m.as_ref()
+            .map_or_else(Population::standard, |m| m.population.clone())
+    });
 
     let d = &raw.design;
-    let design = design::validate(&root.at("design"), d)?;
-    let responder_threshold =
-        endpoint::responder_threshold(&root.at("endpoint"), &raw.endpoint, &scale, preset)?;
-    rules::fisher_needs_threshold(&root, design.analysis, responder_threshold)?;
-    let population = main
-        .as_ref()
-        .map_or_else(Population::standard, |m| m.population.clone());
-
-    rules::stratified_ancova_needs_strata(&root, design.analysis, strata_given)?;
-    rules::strata_need_stratified_ancova(&root, design.analysis, strata_given)?;
-    let strata = strata::validate(&root, &raw.stratum, &mut citations)?;
-    rules::strata_hold_two_per_arm(&root, &strata, &design.n_per_arm)?;
-    rules::strata_exclude_population_keys(&root, &raw.endpoint, &raw.population, strata_given)?;
-
-    rules::allocation_not_with_strata(&root, d.allocation, strata_given)?;
-    rules::wilcoxon_pair_cap(&root, design.analysis, &design.n_per_arm, design.allocation)?;
-    rules::enroll_above_not_with_strata(&root, d.enroll_above, strata_given)?;
-    if let Some(c) = d.enroll_above {
-        rules::enroll_above_within_scale(&root, c, &scale)?;
-        rules::enroll_above_admits_patients(&root, c, &scale, &population)?;
-    }
-    if let Some(r) = d.reported_improvement {
-        rules::reported_improvement_only_single_arm(&root, design.kind)?;
-        rules::reported_improvement_within_scale(&root, r, &scale)?;
+    let design = errors.take(design::validate(&root.at("design"), d));
+    let responder_threshold = scale_preset.and_then(|(scale, preset)| {
+        errors.take(endpoint::responder_threshold(
+            &root.at("endpoint"),
+            &raw.endpoint,
+            &scale,
+            preset,
+        ))
+    });
+    if let (Some(design), Some(threshold)) = (&design, responder_threshold) {
+        errors.take(rules::fisher_needs_threshold(
+            &root,
+            design.analysis,
+            threshold,
+        ));
     }
 
-    rules::effect_not_with_strata(&root, &raw.effect, strata_given)?;
-    let effect = effect::validate(&root, &raw.effect, &strata, preset, &mut citations)?;
-    let replicates = simulation::replicates(&root.at("simulation"), &raw.simulation)?;
-    let intercurrent = intercurrent(
+    if let Some(design) = &design {
+        errors.take(rules::stratified_ancova_needs_strata(
+            &root,
+            design.analysis,
+            strata_given,
+        ));
+        errors.take(rules::strata_need_stratified_ancova(
+            &root,
+            design.analysis,
+            strata_given,
+        ));
+    }
+    let strata = errors.take(strata::validate(&root, &raw.stratum, &mut citations));
+    if let (Some(strata), Some(design)) = (&strata, &design) {
+        errors.take(rules::strata_hold_two_per_arm(
+            &root,
+            strata,
+            &design.n_per_arm,
+        ));
+    }
+    errors.take(rules::strata_exclude_population_keys(
         &root,
-        Tables {
-            standard_therapy: raw.standard_therapy,
-            concomitant: raw.concomitant,
-            estimand: raw.estimand,
-        },
-        &design,
-        d.follow_up_weeks,
-        responder_threshold,
+        &raw.endpoint,
+        &raw.population,
         strata_given,
-    )?;
+    ));
+
+    errors.take(rules::allocation_not_with_strata(
+        &root,
+        d.allocation,
+        strata_given,
+    ));
+    if let Some(design) = &design {
+        errors.take(rules::wilcoxon_pair_cap(
+            &root,
+            design.analysis,
+            &design.n_per_arm,
+            design.allocation,
+        ));
+    }
+    errors.take(rules::enroll_above_not_with_strata(
+        &root,
+        d.enroll_above,
+        strata_given,
+    ));
+    if let (Some(c), Some((scale, _)), Some(population)) =
+        (d.enroll_above, scale_preset, &population)
+        && errors
+            .take(rules::enroll_above_within_scale(&root, c, &scale))
+            .is_some()
+    {
+        errors.take(rules::enroll_above_admits_patients(
+            &root, c, &scale, population,
+        ));
+    }
+    if let (Some(r), Some(design), Some((scale, _))) =
+        (d.reported_improvement, &design, scale_preset)
+        && errors
+            .take(rules::reported_improvement_only_single_arm(
+                &root,
+                design.kind,
+            ))
+            .is_some()
+    {
+        errors.take(rules::reported_improvement_within_scale(&root, r, &scale));
+    }
+
+    errors.take(rules::effect_not_with_strata(
+        &root,
+        &raw.effect,
+        strata_given,
+    ));
+    let effect = match (&strata, scale_preset) {
+        (Some(strata), Some((_, preset))) => errors.take(effect::validate(
+            &root,
+            &raw.effect,
+            strata,
+            preset,
+            &mut citations,
+        )),
+        _ => None,
+    };
+    let replicates = errors.take(simulation::replicates(
+        &root.at("simulation"),
+        &raw.simulation,
+    ));
+    let intercurrent = match (&design, scale_preset) {
+        (Some(design), Some(_)) => errors.take(intercurrent(
+            &root,
+            Tables {
+                standard_therapy: raw.standard_therapy,
+                concomitant: raw.concomitant,
+                estimand: raw.estimand,
+            },
+            design,
+            d.follow_up_weeks,
+            responder_threshold.flatten(),
+            strata_given,
+        )),
+        _ => None,
+    };
+    let (
+        Some(name),
+        Some((scale, _)),
+        Some(population),
+        Some(design),
+        Some(responder_threshold),
+        Some(strata),
+        Some(effect),
+        Some(replicates),
+        Some(intercurrent),
+    ) = (
+        name,
+        scale_preset,
+        population,
+        design,
+        responder_threshold,
+        strata,
+        effect,
+        replicates,
+        intercurrent,
+    )
+    else {
+        return Err(errors.0);
+    };
+    if !errors.0.is_empty() {
+        return Err(errors.0);
+    }
     let (evidence, notes) = citations.finish();
 
     Ok(Scenario {

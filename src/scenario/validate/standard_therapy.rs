@@ -9,12 +9,21 @@ use super::Checker;
 use crate::design::{Arm, Arms};
 use crate::intercurrent::hazard::Piecewise;
 use crate::scenario::intercurrent::{Policy, RawHazard, RawStandardTherapy, StandardTherapy};
-use crate::scenario::{DesignKind, ScenarioError};
+use crate::scenario::{DesignKind, MAX_WEEKS, ScenarioError};
 
 /// Checks `[standard_therapy]` (all defaults when absent); `checker` is at
 /// `standard_therapy`.
 ///
 /// # Errors
+/// Largest flare hazard per week: 10 flares a week on average is far past
+/// any disease; a hazard above 1 is already suspect (a percentage typed as a
+/// rate) and draws a warning.
+pub const MAX_HAZARD: f64 = 10.0;
+/// Largest MSC flare hazard ratio.
+pub const MAX_HAZARD_RATIO: f64 = 100.0;
+/// Largest SD of the log hazard ratio's prior (a factor of e^3 = 20 per SD).
+pub const MAX_LOG_SD: f64 = 3.0;
+
 /// The first bad key, in file order; a missing source when flares can happen.
 pub fn validate(
     checker: &Checker,
@@ -23,9 +32,25 @@ pub fn validate(
 ) -> Result<StandardTherapy, ScenarioError> {
     let policy = t.policy.unwrap_or(Policy::Continue);
     let withdraws = withdraws(checker, policy, t.withdraw_arms.as_deref(), design)?;
-    let taper_weeks = checker.non_negative(
+    let withdraw_week = match (policy, t.withdraw_week) {
+        (_, None) => 0.0,
+        (Policy::Continue, Some(_)) => {
+            return Err(checker.bad(
+                "withdraw_week",
+                "is only for policy = \"withdraw\"; with \"continue\" every arm keeps its standard therapy",
+            ));
+        }
+        (Policy::Withdraw, Some(w)) => checker.within(
+            "withdraw_week",
+            w,
+            (0.0, MAX_WEEKS),
+            "the week withdrawal starts",
+        )?,
+    };
+    let taper_weeks = checker.within(
         "taper_weeks",
         t.taper_weeks.unwrap_or(0.0),
+        (0.0, MAX_WEEKS),
         "weeks of tapering",
     )?;
     let hazard_on = match &t.flare_hazard_on {
@@ -47,10 +72,17 @@ pub fn validate(
             format!("{msc_hazard_ratio} is not allowed: a hazard ratio must be above 0"),
         ));
     }
-    let msc_hazard_ratio_log_sd = checker.non_negative(
+    checker.above_zero_at_most(
+        "msc_flare_hazard_ratio",
+        msc_hazard_ratio,
+        MAX_HAZARD_RATIO,
+        "a hazard ratio",
+    )?;
+    let msc_hazard_ratio_log_sd = checker.within(
         "msc_flare_hazard_ratio_log_sd",
         t.msc_flare_hazard_ratio_log_sd.unwrap_or(0.0),
-        "an SD",
+        (0.0, MAX_LOG_SD),
+        "the SD of the log hazard ratio",
     )?;
     let flare_effect = t.flare_effect.unwrap_or(0.0);
     if !flare_effect.is_finite() {
@@ -59,11 +91,13 @@ pub fn validate(
             "give a finite number (scale units added per flare)",
         ));
     }
+    checker.finite("flare_effect", flare_effect)?;
     let flare_effect_sd =
         checker.non_negative("flare_effect_sd", t.flare_effect_sd.unwrap_or(0.0), "an SD")?;
     let therapy = StandardTherapy {
         policy,
         withdraws,
+        withdraw_week,
         taper_weeks,
         hazard_on,
         hazard_taper,
@@ -132,6 +166,12 @@ fn hazard(checker: &Checker, key: &str, raw: &RawHazard) -> Result<Piecewise, Sc
     }
     let mut previous = -1.0;
     for &[week, h] in &pieces {
+        if week > MAX_WEEKS {
+            return Err(checker.bad(
+                key,
+                format!("{week} is not allowed: piece weeks are at most {MAX_WEEKS}"),
+            ));
+        }
         if !(week.is_finite() && week > previous) {
             return Err(checker.bad(
                 key,
@@ -141,6 +181,14 @@ fn hazard(checker: &Checker, key: &str, raw: &RawHazard) -> Result<Piecewise, Sc
             ));
         }
         checker.non_negative(key, h, "a hazard per week")?;
+        if h > MAX_HAZARD {
+            return Err(checker.bad(
+                key,
+                format!(
+                    "{h} is not allowed: a hazard per week must be 0 or more and at most {MAX_HAZARD} (a hazard is per week, not a percentage)"
+                ),
+            ));
+        }
         previous = week;
     }
     Ok(Piecewise {
