@@ -13,15 +13,35 @@ scenario=${1:-$root/scenarios/jia_mtx_withdrawal.toml}
 shards=${2:-4}
 replicates=${3:-4000}
 work=$(mktemp -d /tmp/trialsim-slurm.XXXXXX)
+# "NAME PID" of each daemon this script started; the EXIT trap stops exactly
+# these (a daemon that was already running is never touched).
 started=()
 
-stop() {
-  for pidfile in "${started[@]}"; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+# Records the daemon NAME whose pid file is PIDFILE (waiting for the file).
+remember() {
+  local name=$1 pidfile=$2 pid=""
+  for _ in $(seq 50); do
+    [ -s "$pidfile" ] && pid=$(cat "$pidfile") && break
+    sleep 0.1
   done
-  sleep 1
+  [ -n "$pid" ] || { echo "smoke: $name wrote no pid file $pidfile"; return 1; }
+  started+=("$name $pid")
+}
+
+stop() {
+  local i name pid
+  # Newest first: the Slurm daemons before the munged they authenticate with.
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    read -r name pid <<<"${started[i]}"
+    # Only if that pid is still the daemon we started (not a reused pid).
+    [ "$(ps -p "$pid" -o comm= 2>/dev/null)" = "$name" ] || continue
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
 }
 trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   echo "smoke: installing slurm-wlm and munge"
@@ -37,8 +57,11 @@ if ! munge -n </dev/null >/dev/null 2>&1; then
   chown -R munge:munge /etc/munge /var/lib/munge /var/log/munge 2>/dev/null || true
   chmod 400 /etc/munge/munge.key
   mkdir -p /run/munge && chown munge:munge /run/munge
-  runuser -u munge -- munged --pid-file="$work/munged.pid"
-  started+=("$work/munged.pid")
+  # munged runs as munge, so its pid file must be in a folder munge can
+  # reach and write: $work is root's (mode 700), /run/munge is munge's.
+  munge_pid=/run/munge/trialsim-smoke-$$.pid
+  runuser -u munge -- munged --pid-file="$munge_pid"
+  remember munged "$munge_pid"
   for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
@@ -76,9 +99,9 @@ CONF
 echo "# CgroupPlugin autodetected" >"$work/cgroup.conf"
 fail() { echo "smoke: $1"; tail -n 20 "$work"/slurm*.log 2>/dev/null; exit 1; }
 slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start"
-started+=("$work/slurmctld.pid")
+remember slurmctld "$work/slurmctld.pid" || fail "slurmctld did not start"
 slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
-started+=("$work/slurmd.pid")
+remember slurmd "$work/slurmd.pid" || fail "slurmd did not start"
 for _ in $(seq 100); do sinfo -h -o %T 2>/dev/null | grep -q idle && break; sleep 0.2; done
 sinfo -h -o "%P %D %T" | grep -q idle || fail "the node did not become idle"
 
