@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use trialsim::engine;
+use trialsim::export::render_all;
 use trialsim::plot::estimand_bias::EstimandBiasPlot;
+use trialsim::plot::flare::FlarePlot;
 use trialsim::plot::power::PowerPlot;
 use trialsim::plot::scaling::ScalingPlot;
 use trialsim::plot::{Format, Plot, render};
@@ -17,6 +19,15 @@ use trialsim::scenario::{self, Overrides, Scenario};
 fn report_of(file: &str) -> RunReport {
     let path = Path::new("scenarios").join(file);
     let s = scenario::load_with(&path, &small()).expect("shipped scenario loads");
+    report(&s)
+}
+
+/// The report of a shipped scenario with `from` replaced by `to` in its text.
+fn report_of_edited(file: &str, from: &str, to: &str) -> RunReport {
+    let path = Path::new("scenarios").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    let s = scenario::parse_with(&path, &text.replace(from, to), &small()).unwrap();
     report(&s)
 }
 
@@ -54,6 +65,11 @@ fn texts(svg: &str) -> Vec<SvgText> {
             }
         })
         .collect()
+}
+
+fn attribute(attributes: &str, name: &str) -> Option<f64> {
+    let start = attributes.find(&format!(" {name}=\""))? + name.len() + 3;
+    attributes[start..].split('"').next()?.parse().ok()
 }
 
 /// The x axis tick labels: centred under their tick, hanging below it, not
@@ -140,6 +156,75 @@ fn scaling_axis_has_only_the_measured_thread_counts() {
 }
 
 #[test]
+fn flare_plot_draws_a_monte_carlo_band_around_each_arm() {
+    let r = report_of("jia_mtx_withdrawal.toml");
+    let picture = svg(&FlarePlot::of(&r).unwrap());
+    let bands = |fill: &str| {
+        picture
+            .split("<polygon ")
+            .skip(1)
+            .filter(|p| p.contains(&format!("fill=\"{fill}\"")))
+            .count()
+    };
+    assert_eq!(bands("#0000FF"), 1, "MSC band");
+    assert_eq!(bands("#DC6E00"), 1, "control band");
+    assert!(all_text(&picture).contains("±1.96 Monte Carlo SE"));
+}
+
+#[test]
+fn flare_axis_is_true_for_the_control_arm() {
+    let r = report_of("jia_mtx_withdrawal.toml");
+    let text = all_text(&svg(&FlarePlot::of(&r).unwrap()));
+    assert!(!text.contains("after the first MSC infusion"), "{text}");
+    assert!(text.contains("weeks since baseline"), "{text}");
+}
+
+#[test]
+fn flare_plot_marks_the_primary_visit_and_the_end_of_the_taper() {
+    let r = report_of("jia_mtx_withdrawal.toml");
+    let text = all_text(&svg(&FlarePlot::of(&r).unwrap()));
+    assert!(text.contains("primary visit, week 24"), "{text}");
+    assert!(text.contains("taper ends, week 4"), "{text}");
+
+    let r = report_of("sle_hcq_withdrawal.toml");
+    let text = all_text(&svg(&FlarePlot::of(&r).unwrap()));
+    assert!(text.contains("withdrawal at week 0, no taper"), "{text}");
+    assert!(!text.contains("taper ends"), "{text}");
+}
+
+#[test]
+fn flare_marker_labels_close_together_take_separate_rows() {
+    let r = report_of_edited(
+        "jia_mtx_withdrawal.toml",
+        "taper_weeks = 4",
+        "taper_weeks = 22",
+    );
+    let picture = svg(&FlarePlot::of(&r).unwrap());
+    let row = |label: &str| {
+        let t = texts(&picture)
+            .into_iter()
+            .find(|t| t.content.contains(label))
+            .unwrap_or_else(|| panic!("no {label:?}"));
+        attribute(&t.attributes, "y").unwrap()
+    };
+    assert_ne!(row("taper ends, week 22"), row("primary visit, week 24"));
+}
+
+#[test]
+fn no_flare_files_when_nothing_can_flare() {
+    // Intercurrent events (a concomitant therapy) but no flare hazard.
+    let r = report_of("mctd_tocilizumab_coadmin.toml");
+    assert!(!r.flares_possible);
+    let names: Vec<&str> = render_all(&r)
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("flare")), "{names:?}");
+    assert!(names.contains(&"estimand_bias.png"), "{names:?}");
+}
+
+#[test]
 fn estimand_bias_says_its_whiskers_are_1_96_monte_carlo_se() {
     let r = report_of("jia_mtx_withdrawal.toml");
     let text = all_text(&svg(&EstimandBiasPlot::of(&r).unwrap()));
@@ -151,6 +236,7 @@ fn no_dense_minor_grid() {
     let r = report_of("jia_mtx_withdrawal.toml");
     for (name, picture) in [
         ("power", svg(&PowerPlot(&r))),
+        ("flare", svg(&FlarePlot::of(&r).unwrap())),
         ("estimand_bias", svg(&EstimandBiasPlot::of(&r).unwrap())),
     ] {
         let lines = picture.matches("<line ").count();

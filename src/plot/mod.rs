@@ -242,7 +242,7 @@ fn draw_legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
     chart
         .configure_series_labels()
         .position(position)
-        .background_style(WHITE.mix(0.85))
+        .background_style(WHITE)
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", LABEL_FONT))
         .draw()
