@@ -51,7 +51,8 @@ pub fn power(report: &RunReport, file_name: &str, format: Format) -> Result<Opti
     plot::render(file_name, &PowerPlot(report), format).map(Some)
 }
 
-/// The flare-free curves; `None` without intercurrent events.
+/// The flare-free curves; `None` without intercurrent events or when no flare
+/// can happen (every flare hazard zero), so no flare files are written.
 ///
 /// # Errors
 /// If drawing fails.
