@@ -188,8 +188,21 @@ fn flare_plot_marks_the_primary_visit_and_the_end_of_the_taper() {
 
     let r = report_of("sle_hcq_withdrawal.toml");
     let text = all_text(&svg(&FlarePlot::of(&r).unwrap()));
-    assert!(text.contains("withdrawal at week 0, no taper"), "{text}");
+    assert!(
+        text.contains("withdrawal (MSC arm) at week 0, no taper"),
+        "{text}"
+    );
     assert!(!text.contains("taper ends"), "{text}");
+
+    // Withdrawal from week 12: the taper's start is marked too.
+    let r = report_of_edited(
+        "jia_mtx_withdrawal.toml",
+        "taper_weeks = 4",
+        "taper_weeks = 4\nwithdraw_week = 12",
+    );
+    let text = all_text(&svg(&FlarePlot::of(&r).unwrap()));
+    assert!(text.contains("taper starts, week 12"), "{text}");
+    assert!(text.contains("taper ends, week 16"), "{text}");
 }
 
 #[test]

@@ -55,20 +55,33 @@ pub struct Marker {
     pub label: String,
 }
 
-/// The weeks a reader needs to place the curves: the end of the taper of
-/// standard therapy (or, when it is stopped at once, a note at week 0), and
-/// the primary visit.
+/// The weeks a reader needs to place the curves: the start and end of the
+/// withdrawal of standard therapy (naming the arm when only one withdraws),
+/// and the primary visit.
 pub fn markers(report: &RunReport) -> Vec<Marker> {
     let mut marks = Vec::new();
+    let arms = match report.withdrawing_arms.as_slice() {
+        [one] if one == "msc" => " (MSC arm)".to_string(),
+        [one] => format!(" ({one} arm)"),
+        _ => String::new(),
+    };
+    let start = report.withdraw_week.unwrap_or(0.0);
     match report.taper_weeks {
-        Some(t) if t > 0.0 => marks.push(Marker {
-            week: t,
-            label: format!("taper ends, week {}", week_text(t)),
-        }),
+        Some(t) if t > 0.0 => {
+            if start > 0.0 {
+                marks.push(Marker {
+                    week: start,
+                    label: format!("taper starts{arms}, week {}", week_text(start)),
+                });
+            }
+            marks.push(Marker {
+                week: start + t,
+                label: format!("taper ends{arms}, week {}", week_text(start + t)),
+            });
+        }
         Some(_) => marks.push(Marker {
-            week: 0.0,
-            // The report does not say which arms withdraw (one may keep it).
-            label: "withdrawal at week 0, no taper".to_string(),
+            week: start,
+            label: format!("withdrawal{arms} at week {}, no taper", week_text(start)),
         }),
         None => {}
     }

@@ -210,6 +210,8 @@ pub struct RunReport {
     pub follow_up_weeks: f64,
     /// Week of the primary visit (the last of `design.visits_weeks`).
     pub primary_week: f64,
+    /// The arms that withdraw standard therapy (`msc`, `control`; empty when none).
+    pub withdrawing_arms: Vec<String>,
     /// With standard therapy withdrawn: the week withdrawal starts.
     pub withdraw_week: Option<f64>,
     /// With standard therapy withdrawn: the weeks over which it is tapered
@@ -302,6 +304,14 @@ impl RunReport {
                 .visits_weeks
                 .last()
                 .expect("validated: a visit"),
+            withdrawing_arms: scenario.intercurrent.as_ref().map_or_else(Vec::new, |ic| {
+                ic.therapy
+                    .withdraws
+                    .iter()
+                    .filter(|(_, w)| **w)
+                    .map(|(arm, _)| arm.name().to_string())
+                    .collect()
+            }),
             withdraw_week: scenario.intercurrent.as_ref().and_then(|ic| {
                 let t = &ic.therapy;
                 (t.withdraws.msc || t.withdraws.control).then_some(t.withdraw_week)
