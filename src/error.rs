@@ -1,5 +1,5 @@
 //! The crate's one error type: every way a command can fail, and the exit
-//! code each gives (2 for bad input, 1 for a run that failed).
+//! code each gives (2 for bad input, 130 for Ctrl-C, 1 for a run that failed).
 
 use std::process::ExitCode;
 
@@ -15,6 +15,9 @@ pub enum Error {
     /// not fit together. The message names the file and what is wrong.
     #[error("{0}")]
     Input(String),
+    /// The run was stopped by Ctrl-C; the message says what was saved.
+    #[error("{0}")]
+    Interrupted(String),
     /// The run itself failed (writing files, starting threads, drawing).
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
@@ -29,10 +32,12 @@ impl Error {
         Error::Input(message.into())
     }
 
-    /// The process exit code: 2 for bad input, 1 for a failed run.
+    /// The process exit code: 2 for bad input, 130 for an interrupted run
+    /// (128 + SIGINT, as shells report Ctrl-C), 1 for a failed run.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Scenario(_) | Error::Input(_) => ExitCode::from(2),
+            Error::Interrupted(_) => ExitCode::from(130),
             Error::Failed(_) => ExitCode::FAILURE,
         }
     }

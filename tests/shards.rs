@@ -45,7 +45,8 @@ fn merged_shards_equal_one_run_whatever_the_order() {
                 .map(|k| {
                     (
                         PathBuf::from(format!("p{k}")),
-                        shard::run_shard(&s, p.clone(), (k, n), &|_| {}),
+                        shard::run_shard(&s, p.clone(), (k, n), &|_| {}, &engine::NEVER_STOP)
+                            .unwrap(),
                     )
                 })
                 .collect();
@@ -91,7 +92,7 @@ fn merge_refuses_parts_of_different_runs() {
     let part = |s: &scenario::Scenario, p: &Provenance, k, n| {
         (
             PathBuf::from(format!("{k}of{n}")),
-            shard::run_shard(s, p.clone(), (k, n), &|_| {}),
+            shard::run_shard(s, p.clone(), (k, n), &|_| {}, &engine::NEVER_STOP).unwrap(),
         )
     };
     let err = |parts| shard::merge(parts).err().expect("refused").to_string();

@@ -140,6 +140,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 plot::render("scaling.svg", &chart, Format::Svg)?,
             ),
         ],
+        &[],
     )?;
     println!("{}", table(&report));
     println!(

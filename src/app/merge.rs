@@ -19,6 +19,7 @@ use crate::state;
 pub fn run(args: &MergeArgs) -> Result<()> {
     let started = Instant::now();
     let merged = shard::merge(state::read_partials(&args.paths)?)?;
+    crate::export::check_writable(&args.out)?;
     let runs: &[CellRun] = &merged.runs;
     let elapsed = runs.iter().map(|r| r.seconds).sum::<f64>();
     let report = RunReport::new(&merged.scenario, runs, merged.threads, elapsed);

@@ -2,21 +2,46 @@
 //! up) before simulating any, then run each whole, as one shard
 //! (`--shard K/N`), or on top of a saved run (`--top-up`), and write its files.
 //! `merge` shares the writing and the JSON printing.
+//!
+//! Before simulating: every file validates, no two share a `name` (they
+//! would write one folder), saved state checks out, `--out` is writable.
+//! Ctrl-C stops at the next window of batches and saves the complete ones
+//! in `state.json` (and nothing else: no summary of a run that did not
+//! finish), so `--top-up` continues bit-identically; a second Ctrl-C quits
+//! at once.
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
 
 use super::progress::Progress;
 use crate::cli::RunArgs;
-use crate::engine::{self, shard};
-use crate::error::Result;
+use crate::engine::{self, Outcome, shard};
+use crate::error::{Error, Result};
 use crate::export;
 use crate::report::RunReport;
 use crate::scenario::{self, Scenario};
 use crate::state::{Provenance, RunState, STATE_FILE};
+
+/// Raised by Ctrl-C; the batch loop stops at the next window.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED_EXIT: u8 = 130;
+
+/// Ctrl-C raises [`STOP`]; a second Ctrl-C exits at once.
+fn catch_ctrl_c() {
+    // An error means a handler is already installed (a second call in one
+    // process): the first one serves.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(INTERRUPTED_EXIT));
+        }
+    });
+}
 
 /// A validated scenario with the text and path it came from.
 struct Loaded {
@@ -31,21 +56,29 @@ struct Loaded {
 /// saved state, found before anything runs; [`crate::Error::Failed`] if
 /// writing fails.
 pub fn run(args: &RunArgs) -> Result<()> {
+    catch_ctrl_c();
     // Validate everything (and any saved state to top up) before simulating.
     let loaded = args
         .files
         .iter()
         .map(|f| load(f, args))
         .collect::<Result<Vec<_>>>()?;
+    refuse_duplicate_names(&loaded)?;
     let mut resumes = Vec::with_capacity(loaded.len());
     for l in &loaded {
         let state_path = args.out.join(&l.scenario.name).join(STATE_FILE);
         resumes.push(if args.top_up {
-            RunState::read_for_top_up(&state_path, &l.scenario)?.cells
+            let state = RunState::read_for_top_up(&state_path, &l.scenario)?;
+            shard::check_state(&state, &state_path)?;
+            state.cells
         } else {
             Vec::new()
         });
+        if let Some((_, n)) = args.shard {
+            shard::check_shard_count(n, l.scenario.simulation.replicates)?;
+        }
     }
+    export::check_writable(&args.out)?;
     let pool = pool(args.threads)?;
 
     if let Some(shard) = args.shard {
@@ -63,10 +96,16 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let total = engine::total_replicates(&l.scenario).saturating_sub(done);
         let started = Instant::now();
         let bar = Progress::new(&l.scenario, total, args.quiet);
-        let runs = pool.install(|| {
-            engine::run_scenario_from(&l.scenario, resume, &|d| bar.tick_by(d, started))
+        let outcome = pool.install(|| {
+            engine::run_scenario_until(&l.scenario, resume, &|d| bar.tick_by(d, started), &STOP)
         });
         bar.finish();
+        let runs = match outcome {
+            Outcome::Finished(runs) => runs,
+            Outcome::Interrupted(cells) => {
+                return Err(save_interrupted(&args.out, l, cells)?);
+            }
+        };
         let report = RunReport::new(&l.scenario, &runs, threads, started.elapsed().as_secs_f64());
         write_run(
             &args.out,
@@ -98,19 +137,74 @@ fn run_shards(
             args.quiet,
         );
         let partial = pool.install(|| {
-            shard::run_shard(&l.scenario, l.provenance.clone(), shard, &|d| {
-                bar.tick_by(d, started)
-            })
+            shard::run_shard(
+                &l.scenario,
+                l.provenance.clone(),
+                shard,
+                &|d| bar.tick_by(d, started),
+                &STOP,
+            )
         });
         bar.finish();
+        let Some(partial) = partial else {
+            return Err(Error::Interrupted(format!(
+                "interrupted: shard {}/{} of {} not written (a shard is saved whole or not at all); rerun it",
+                shard.0, shard.1, l.scenario.name
+            )));
+        };
         let name = format!("partial-{}-of-{}.json", shard.0, shard.1);
         let dir = args.out.join(&l.scenario.name);
-        export::write_outputs(&dir, &[(name.as_str(), serde_json::to_vec(&partial)?)])?;
+        export::write_file(&dir, &name, &serde_json::to_vec(&partial)?)?;
         if !args.quiet {
             eprintln!("wrote {}", dir.join(&name).display());
         }
     }
     Ok(())
+}
+
+/// Saves an interrupted run's complete batches as its only file,
+/// `state.json`, and returns the error that ends the command (exit 130).
+fn save_interrupted(
+    out: &Path,
+    l: &Loaded,
+    cells: Vec<(engine::Resume, Option<engine::Resume>)>,
+) -> Result<Error> {
+    let state = RunState::new(l.provenance.clone(), false, cells);
+    let dir = out.join(&l.scenario.name);
+    export::write_outputs(
+        &dir,
+        &[(STATE_FILE, serde_json::to_vec(&state)?)],
+        &owned_files(),
+    )?;
+    Ok(Error::Interrupted(format!(
+        "interrupted: {} of {} replicates saved in {}; rerun with --top-up to continue",
+        state.saved_replicates(),
+        engine::total_replicates(&l.scenario),
+        dir.join(STATE_FILE).display()
+    )))
+}
+
+/// Refuses two files with one `name`: both would write `OUT/<name>/`.
+fn refuse_duplicate_names(loaded: &[Loaded]) -> Result<()> {
+    for (i, a) in loaded.iter().enumerate() {
+        if let Some(b) = loaded[..i]
+            .iter()
+            .find(|b| b.scenario.name == a.scenario.name)
+        {
+            return Err(Error::input(format!(
+                "{} and {}: both have key `name` = \"{}\"; each run writes OUT/<name>/, so the scenarios of one run need different names",
+                b.provenance.scenario_file, a.provenance.scenario_file, a.scenario.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every file a run's folder may hold that the run itself writes.
+fn owned_files() -> Vec<&'static str> {
+    let mut names = export::file_names();
+    names.push(STATE_FILE);
+    names
 }
 
 /// Reads and validates one file, with `--replicates` and `--seed` merged in
@@ -144,7 +238,7 @@ pub(super) fn write_run(
     let dir = out.join(&report.scenario);
     let mut files = export::render_all(report)?;
     files.push((STATE_FILE, serde_json::to_vec(state)?));
-    export::write_outputs(&dir, &files)?;
+    export::write_outputs(&dir, &files, &owned_files())?;
     if !silent {
         println!("{}", export::markdown::render(report));
         let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
@@ -155,7 +249,11 @@ pub(super) fn write_run(
 
 /// The resumable state of a finished run.
 pub(super) fn run_state(provenance: Provenance, runs: &[engine::CellRun]) -> RunState {
-    RunState::new(provenance, runs.iter().map(|r| r.resume.clone()).collect())
+    RunState::new(
+        provenance,
+        true,
+        runs.iter().map(|r| r.resume.clone()).collect(),
+    )
 }
 
 /// Prints the reports as JSON on stdout: one object, or an array of several.

@@ -4,8 +4,12 @@
 //! folded in batch order ([`Folder`]), so a run is bit-identical for any
 //! thread count, and a shard, a merge or a top-up folds the same batches in
 //! the same order.
+//!
+//! A run can be asked to stop (Ctrl-C sets a flag): the loop checks it
+//! before each window, so what has been folded is always whole batches.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -35,10 +39,16 @@ impl Cell {
     }
 }
 
+/// A stop flag that is never raised, for runs that cannot be interrupted.
+pub static NEVER_STOP: AtomicBool = AtomicBool::new(false);
+
 /// Streams the summaries of batches `batches` of a run of `replicates`
 /// replicates to `sink`, in batch order, computing a window of batches at a
 /// time in parallel; calls `progress` with the replicates finished after
-/// each window.
+/// each window. Checks `stop` before each window and returns `false` if it
+/// stopped early (every batch sent to `sink` is whole), `true` when done.
+#[must_use]
+#[allow(clippy::too_many_arguments)]
 pub fn for_each_batch(
     cell: &Cell,
     mode: EffectMode,
@@ -46,11 +56,15 @@ pub fn for_each_batch(
     replicates: u64,
     batches: Range<u64>,
     progress: &(dyn Fn(u64) + Sync),
+    stop: &AtomicBool,
     mut sink: impl FnMut(u64, Summary),
-) {
+) -> bool {
     let window = (rayon::current_num_threads() as u64 * 8).max(8);
     let mut start = batches.start;
     while start < batches.end {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
         let end = (start + window).min(batches.end);
         let parts: Vec<Summary> = (start..end)
             .into_par_iter()
@@ -65,6 +79,7 @@ pub fn for_each_batch(
         }
         start = end;
     }
+    true
 }
 
 /// Folds batch summaries in batch order: returns the summary of the whole
@@ -110,10 +125,19 @@ impl Folder {
         let total = self.total.unwrap_or_else(|| self.complete.summary.clone());
         (total, self.complete)
     }
+
+    /// The fold of the complete batches so far (what an interrupted run saves).
+    pub fn into_resume(self) -> Resume {
+        self.complete
+    }
 }
 
 /// Runs the batches of `cell` not yet in `resume` (a fresh run when `None`)
 /// and folds them on.
+///
+/// # Errors
+/// When `stop` is raised first: the fold of the complete batches so far,
+/// for a later `--top-up`.
 pub fn fold_cell(
     cell: &Cell,
     mode: EffectMode,
@@ -121,7 +145,8 @@ pub fn fold_cell(
     replicates: u64,
     resume: Option<Resume>,
     progress: &(dyn Fn(u64) + Sync),
-) -> (Summary, Resume) {
+    stop: &AtomicBool,
+) -> Result<(Summary, Resume), Box<Resume>> {
     let batches = replicates.div_ceil(BATCH);
     let resume = resume.unwrap_or_else(|| Resume {
         batches: 0,
@@ -129,14 +154,19 @@ pub fn fold_cell(
     });
     let mut folder = Folder::new(replicates, resume);
     let from = folder.next_batch();
-    for_each_batch(
+    let done = for_each_batch(
         cell,
         mode,
         seed,
         replicates,
         from..batches,
         progress,
+        stop,
         |b, s| folder.push(b, &s),
     );
-    folder.finish()
+    if done {
+        Ok(folder.finish())
+    } else {
+        Err(Box::new(folder.into_resume()))
+    }
 }

@@ -22,8 +22,9 @@ pub mod shard;
 pub mod trial;
 
 pub use crate::summary::Resume;
-pub use batch::{BATCH, Folder, fold_cell, for_each_batch};
+pub use batch::{BATCH, Folder, NEVER_STOP, fold_cell, for_each_batch};
 pub use cell::{Cell, Workspace};
 pub use run::{
-    CellPasses, CellRun, each_cell, run_cell, run_scenario, run_scenario_from, total_replicates,
+    CellPasses, CellRun, Outcome, each_cell, run_cell, run_scenario, run_scenario_from,
+    run_scenario_until, total_replicates,
 };

@@ -1,10 +1,11 @@
 //! The per-cell loop every kind of run shares (a whole run, a shard, a
 //! merge of shards), and whole runs of a scenario.
 
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::Cell;
-use super::batch::fold_cell;
+use super::batch::{NEVER_STOP, fold_cell};
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
 use crate::summary::{Resume, Summary};
@@ -96,7 +97,18 @@ pub fn run_cell(
     replicates: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Summary {
-    fold_cell(cell, EffectMode::Fixed, seed, replicates, None, progress).0
+    match fold_cell(
+        cell,
+        EffectMode::Fixed,
+        seed,
+        replicates,
+        None,
+        progress,
+        &NEVER_STOP,
+    ) {
+        Ok((summary, _)) => summary,
+        Err(_) => unreachable!("NEVER_STOP is never raised"),
+    }
 }
 
 /// Runs every sample size of `scenario` on the current rayon pool.
@@ -111,23 +123,86 @@ pub fn run_scenario_from(
     resume: &[(Resume, Option<Resume>)],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<CellRun> {
+    match run_scenario_until(scenario, resume, progress, &NEVER_STOP) {
+        Outcome::Finished(runs) => runs,
+        Outcome::Interrupted(_) => unreachable!("NEVER_STOP is never raised"),
+    }
+}
+
+/// How a run that can be interrupted ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Every cell ran to the end.
+    Finished(Vec<CellRun>),
+    /// Stopped at a window boundary: per sample size, the folds of complete
+    /// batches so far (cells not reached keep what they were resumed from).
+    Interrupted(Vec<(Resume, Option<Resume>)>),
+}
+
+/// As [`run_scenario_from`], stopping at the next window of batches once
+/// `stop` is raised (Ctrl-C).
+pub fn run_scenario_until(
+    scenario: &Scenario,
+    resume: &[(Resume, Option<Resume>)],
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &AtomicBool,
+) -> Outcome {
     let sim = &scenario.simulation;
-    let passes = each_cell(scenario, |i, cell, mode| {
-        let from = resume.get(i).and_then(|(fixed, prior)| match mode {
+    let from = |i: usize, mode: EffectMode| {
+        resume.get(i).and_then(|(fixed, prior)| match mode {
             EffectMode::Fixed => Some(fixed.clone()),
             EffectMode::Prior => prior.clone(),
-        });
-        Ok::<_, std::convert::Infallible>(fold_cell(
+        })
+    };
+    let mut reached: Vec<Resume> = Vec::new();
+    let passes = each_cell(scenario, |i, cell, mode| {
+        let folded = fold_cell(
             cell,
             mode,
             sim.seed,
             sim.replicates,
-            from,
+            from(i, mode),
             progress,
-        ))
+            stop,
+        );
+        match folded {
+            Ok((summary, done)) => {
+                reached.push(done.clone());
+                Ok((summary, done))
+            }
+            Err(partial) => {
+                reached.push(*partial);
+                Err(())
+            }
+        }
     });
     match passes {
-        Ok(p) => p.into_iter().map(CellRun::from_passes).collect(),
-        Err(never) => match never {},
+        Ok(p) => Outcome::Finished(p.into_iter().map(CellRun::from_passes).collect()),
+        Err(()) => {
+            // `reached` holds the passes in order: fixed, then prior if any.
+            let mut reached = reached.into_iter();
+            let saved = scenario
+                .design
+                .n_per_arm
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| {
+                    let cell = Cell::new(scenario, n);
+                    let mut pass = |mode| {
+                        reached
+                            .next()
+                            .or_else(|| from(i, mode))
+                            .unwrap_or_else(|| Resume {
+                                batches: 0,
+                                summary: cell.new_summary(),
+                            })
+                    };
+                    let fixed = pass(EffectMode::Fixed);
+                    let prior = cell.has_prior().then(|| pass(EffectMode::Prior));
+                    (fixed, prior)
+                })
+                .collect();
+            Outcome::Interrupted(saved)
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Output formats, one file each, all behind [`Exporter`]: each reads a
 //! [`RunReport`] and returns bytes, so they are tested without touching disk.
 //! [`render_all`] runs the [`EXPORTERS`] registry; [`write_outputs`] puts the
-//! result on disk without ever leaving a half-written run behind.
+//! result on disk as a whole folder, never a mix of two runs.
 //!
 //! The Markdown table ([`markdown`]) and the evidence tables ([`evidence`])
 //! are printed on stdout rather than written, so they are plain functions.
@@ -15,7 +15,7 @@ mod write;
 
 use anyhow::Result;
 
-pub use write::write_outputs;
+pub use write::{check_writable, write_file, write_outputs};
 
 use crate::plot::Format;
 use crate::report::RunReport;
@@ -44,6 +44,12 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &chart::ChartFile::new("estimand_bias.png", Format::Png, chart::estimand_bias),
     &chart::ChartFile::new("estimand_bias.svg", Format::Svg, chart::estimand_bias),
 ];
+
+/// The name of every file an exporter may write: a run's folder drops
+/// those of an earlier run that this one does not write.
+pub fn file_names() -> Vec<&'static str> {
+    EXPORTERS.iter().map(|e| e.file_name()).collect()
+}
 
 /// Every file a run writes, as `(file name, bytes)`.
 ///

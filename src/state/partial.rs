@@ -1,11 +1,12 @@
 //! The partial summaries `trialsim run --shard K/N` writes: each batch's
-//! summary, so a merge folds them in batch order.
+//! summary, so a merge folds them in batch order. [`crate::engine::shard`]
+//! checks them against the scenario before folding.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::Provenance;
+use super::{Provenance, Sealed};
 use crate::error::{Error, Result};
 use crate::summary::Summary;
 
@@ -34,13 +35,30 @@ pub struct Partial {
     pub shards: u64,
     pub threads: usize,
     pub cells: Vec<PartialCell>,
+    /// SHA-256 of this record with `digest` empty ([`Sealed`]).
+    #[serde(default)]
+    pub digest: String,
+}
+
+impl Sealed for Partial {
+    const WHAT: &'static str = "partial summary";
+
+    fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    fn digest_mut(&mut self) -> &mut String {
+        &mut self.digest
+    }
 }
 
 /// Reads partial summaries from files, or from every `partial-*.json` in
 /// the folders given.
 ///
 /// # Errors
-/// If a path cannot be read or is not a partial summary.
+/// [`Error::Input`] naming the file if a path cannot be read, is not a
+/// regular file, exceeds [`super::read::MAX_FILE_BYTES`], is not a partial
+/// summary or fails its content digest.
 pub fn read_partials(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Partial)>> {
     let mut files = Vec::new();
     for path in paths {
@@ -71,18 +89,8 @@ pub fn read_partials(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Partial)>> {
     files
         .into_iter()
         .map(|f| {
-            let text = std::fs::read_to_string(&f).map_err(|e| {
-                Error::input(format!(
-                    "{}: cannot read the partial summary ({e})",
-                    f.display()
-                ))
-            })?;
-            let partial: Partial = serde_json::from_str(&text).map_err(|e| {
-                Error::input(format!(
-                    "{}: not a trialsim partial summary ({e})",
-                    f.display()
-                ))
-            })?;
+            let partial: Partial = super::read::read_json(&f, Partial::WHAT, "")?;
+            partial.verify(&f)?;
             Ok((f, partial))
         })
         .collect()

@@ -1,11 +1,12 @@
 //! Where a partial or saved run came from: the scenario's text and the key
-//! that decides whether two runs can be combined.
+//! that decides whether two runs can be combined: the SHA-256 of the
+//! validated scenario's canonical JSON, seed and replicates blanked.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::scenario::{self, Scenario};
 
 /// What a partial or saved run was computed from.
@@ -17,8 +18,9 @@ pub struct Provenance {
     pub scenario_text: String,
     pub seed: u64,
     pub replicates: u64,
-    /// The validated scenario with seed and replicates blanked: two runs
-    /// can be combined only if their keys are equal.
+    /// SHA-256 of the validated scenario's canonical JSON with seed and
+    /// replicates blanked ([`key`]): two runs can be combined only if their
+    /// keys are equal, and the stored text must still validate to it.
     pub key: String,
     pub trialsim_version: String,
 }
@@ -37,27 +39,44 @@ impl Provenance {
         }
     }
 
-    /// The scenario again, with the seed and replicates of the run.
+    /// The scenario again, with the seed and replicates of the run, checked
+    /// against the key (`file` is the partial or saved run, for messages).
     ///
     /// # Errors
-    /// If the stored text no longer validates.
-    pub fn scenario(&self) -> Result<Scenario> {
+    /// [`Error::Input`] naming `file` if the stored text no longer validates
+    /// or validates to another scenario than the key says (an edited text,
+    /// or a trialsim whose validation changed).
+    pub fn scenario(&self, file: &Path) -> Result<Scenario> {
         let overrides = scenario::Overrides {
             replicates: Some(self.replicates),
             seed: Some(self.seed),
         };
-        Ok(scenario::parse_with(
+        let s = scenario::parse_with(
             Path::new(&self.scenario_file),
             &self.scenario_text,
             &overrides,
-        )?)
+        )
+        .map_err(|e| {
+            Error::input(format!(
+                "{}: the scenario stored in it no longer validates ({e})",
+                file.display()
+            ))
+        })?;
+        if key(&s) != self.key || s.name != self.scenario {
+            return Err(Error::input(format!(
+                "{}: the scenario text stored in it is not the scenario it was computed from (its key differs); rerun the scenario",
+                file.display()
+            )));
+        }
+        Ok(s)
     }
 }
 
-/// The comparison key of a scenario: everything but seed and replicates.
+/// The comparison key of a scenario: the SHA-256 of its canonical JSON
+/// with seed and replicates blanked (everything else must match).
 pub fn key(scenario: &Scenario) -> String {
     let mut s = scenario.clone();
     s.simulation.seed = 0;
     s.simulation.replicates = 0;
-    format!("{s:?}")
+    super::digest::of_json(&s)
 }

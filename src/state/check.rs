@@ -1,0 +1,148 @@
+//! Whether the numbers in a partial summary or saved run can have come from
+//! a run: every count within its replicates, every accumulator's `n`
+//! consistent. A file that fails is refused, never folded into results.
+
+use crate::scenario::intercurrent::Strategy;
+use crate::stats::Welford;
+use crate::summary::{ArmStats, Summary};
+
+/// Checks that `s` summarises exactly `replicates` replicates.
+///
+/// # Errors
+/// What is inconsistent, as a phrase for a message.
+pub fn summary(s: &Summary, replicates: u64) -> Result<(), String> {
+    if s.replicates != replicates {
+        return Err(format!(
+            "holds {} replicates where {replicates} belong",
+            s.replicates
+        ));
+    }
+    let analysed = s.estimate.n;
+    let checks = [
+        ("rejections", s.rejections, analysed),
+        ("covered", s.covered, analysed),
+        ("successes", s.successes, replicates),
+        (
+            "analyses run plus failures",
+            analysed + s.failures,
+            replicates,
+        ),
+        ("truth.n", s.truth.n, replicates),
+        ("estimand_truth.n", s.estimand_truth.n, replicates),
+        ("error.n", s.error.n, analysed),
+    ];
+    for (what, value, most) in checks {
+        if value > most {
+            return Err(format!("{what} is {value}, above {most}"));
+        }
+    }
+    if s.truth.n != replicates {
+        return Err(format!(
+            "truth.n is {}, not its {replicates} replicates",
+            s.truth.n
+        ));
+    }
+    if s.error.n != analysed {
+        return Err(format!(
+            "error.n is {} but estimate.n is {analysed}",
+            s.error.n
+        ));
+    }
+    let mut welfords: Vec<(String, &Welford)> = vec![
+        ("estimate".into(), &s.estimate),
+        ("truth".into(), &s.truth),
+        ("estimand_truth".into(), &s.estimand_truth),
+        ("error".into(), &s.error),
+    ];
+    if let Some(e) = &s.estimands {
+        for strategy in Strategy::ALL {
+            welfords.push((format!("estimands.{}", strategy.name()), e.get(strategy)));
+        }
+    }
+    if let Some(f) = &s.flares {
+        for (arm, a) in [("msc", &f.msc), ("control", &f.control)] {
+            arm_welfords(arm, a, &mut welfords);
+        }
+    }
+    for (what, w) in welfords {
+        welford(w, replicates).map_err(|e| format!("{what}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn arm_welfords<'a>(arm: &str, a: &'a ArmStats, out: &mut Vec<(String, &'a Welford)>) {
+    out.push((
+        format!("flares.{arm}.flare_by_primary"),
+        &a.flare_by_primary,
+    ));
+    out.push((
+        format!("flares.{arm}.flare_in_follow_up"),
+        &a.flare_in_follow_up,
+    ));
+    out.push((
+        format!("flares.{arm}.flares_per_patient"),
+        &a.flares_per_patient,
+    ));
+    out.push((format!("flares.{arm}.rescue"), &a.rescue));
+    for (i, w) in a.concomitant.iter().enumerate() {
+        out.push((format!("flares.{arm}.concomitant[{i}]"), w));
+    }
+}
+
+/// A Welford accumulator over at most `replicates` values: finite, with a
+/// non-negative sum of squares, and empty when `n` is 0.
+fn welford(w: &Welford, replicates: u64) -> Result<(), String> {
+    if w.n > replicates {
+        return Err(format!("n is {}, above {replicates} replicates", w.n));
+    }
+    if !w.mean.is_finite() || !w.m2.is_finite() || w.m2 < 0.0 {
+        return Err(format!(
+            "mean {} and m2 {} are not a running variance",
+            w.mean, w.m2
+        ));
+    }
+    if w.n == 0 && (w.mean != 0.0 || w.m2 != 0.0) {
+        return Err("holds a mean without values".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good(replicates: u64) -> Summary {
+        let mut s = Summary::default();
+        for i in 0..replicates {
+            s.replicates += 1;
+            s.truth.push(1.0);
+            s.estimand_truth.push(1.0);
+            if i % 3 == 0 {
+                s.failures += 1;
+            } else {
+                s.estimate.push(i as f64);
+                s.error.push(i as f64 - 1.0);
+                s.rejections += u64::from(i % 2 == 0);
+                s.covered += 1;
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn a_summary_with_more_rejections_than_replicates_is_refused() {
+        assert_eq!(summary(&good(256), 256), Ok(()));
+        let mut s = good(256);
+        s.rejections = 300;
+        assert!(summary(&s, 256).unwrap_err().contains("rejections"));
+        let mut s = good(256);
+        s.replicates = 512;
+        assert!(summary(&s, 256).is_err());
+        let mut s = good(256);
+        s.truth.n = 100;
+        assert!(summary(&s, 256).unwrap_err().contains("truth.n"));
+        let mut s = good(256);
+        s.estimate.m2 = -1.0;
+        assert!(summary(&s, 256).unwrap_err().contains("estimate"));
+    }
+}
