@@ -30,6 +30,12 @@ pub fn summary(s: &Summary, replicates: u64) -> Result<(), String> {
         ("truth.n", s.truth.n, replicates),
         ("estimand_truth.n", s.estimand_truth.n, replicates),
         ("error.n", s.error.n, analysed),
+        ("estimand_error.n", s.estimand_error.n, analysed),
+        (
+            "favourable_rejections",
+            s.favourable_rejections,
+            s.rejections,
+        ),
     ];
     for (what, value, most) in checks {
         if value > most {
@@ -42,10 +48,18 @@ pub fn summary(s: &Summary, replicates: u64) -> Result<(), String> {
             s.truth.n
         ));
     }
-    if s.error.n != analysed {
+    let r = &s.failure_reasons;
+    let by_reason = r.too_few_patients + r.zero_variance + r.not_finite;
+    if by_reason != s.failures {
         return Err(format!(
-            "error.n is {} but estimate.n is {analysed}",
-            s.error.n
+            "failures by reason add up to {by_reason}, not its {} failures",
+            s.failures
+        ));
+    }
+    if s.error.n != analysed || s.estimand_error.n != analysed {
+        return Err(format!(
+            "error.n is {} and estimand_error.n {} but estimate.n is {analysed}",
+            s.error.n, s.estimand_error.n
         ));
     }
     let mut welfords: Vec<(String, &Welford)> = vec![
@@ -53,6 +67,7 @@ pub fn summary(s: &Summary, replicates: u64) -> Result<(), String> {
         ("truth".into(), &s.truth),
         ("estimand_truth".into(), &s.estimand_truth),
         ("error".into(), &s.error),
+        ("estimand_error".into(), &s.estimand_error),
     ];
     if let Some(e) = &s.estimands {
         for strategy in Strategy::ALL {
@@ -119,14 +134,28 @@ mod tests {
             s.estimand_truth.push(1.0);
             if i % 3 == 0 {
                 s.failures += 1;
+                s.failure_reasons.zero_variance += 1;
             } else {
                 s.estimate.push(i as f64);
                 s.error.push(i as f64 - 1.0);
+                s.estimand_error.push(i as f64 - 1.0);
                 s.rejections += u64::from(i % 2 == 0);
+                s.favourable_rejections += u64::from(i % 4 == 0);
                 s.covered += 1;
             }
         }
         s
+    }
+
+    #[test]
+    fn failures_by_reason_must_add_up_and_favourable_rejections_stay_within_rejections() {
+        assert!(summary(&good(256), 256).is_ok());
+        let mut s = good(256);
+        s.failure_reasons.not_finite += 1;
+        assert!(summary(&s, 256).unwrap_err().contains("by reason"));
+        let mut s = good(256);
+        s.favourable_rejections = s.rejections + 1;
+        assert!(summary(&s, 256).unwrap_err().contains("favourable"));
     }
 
     #[test]
