@@ -474,3 +474,30 @@ fn withdraw_week_delays_withdrawal_to_that_week() {
         "standard_therapy.withdraw_week",
     );
 }
+
+#[test]
+fn warnings_go_to_stderr_under_json_and_nowhere_under_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    fs::write(
+        &file,
+        BASE.replace("mean = -2.5", "mean = 2.5")
+            .replace("replicates = 400", "replicates = 20"),
+    )
+    .unwrap();
+    let run = |flag: &str| {
+        trialsim()
+            .args(["run", flag])
+            .arg(&file)
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let json = run("--json");
+    assert!(json.status.success());
+    let stderr = String::from_utf8_lossy(&json.stderr);
+    assert!(stderr.contains("warning: effect.mean"), "{stderr}");
+    let quiet = run("--quiet");
+    assert!(String::from_utf8_lossy(&quiet.stderr).is_empty());
+}

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::run::{print_json, run_state, write_run};
+use super::run::{Show, print_json, run_state, write_run};
 use crate::cli::MergeArgs;
 use crate::engine::CellRun;
 use crate::engine::shard;
@@ -24,7 +24,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let elapsed = runs.iter().map(|r| r.seconds).sum::<f64>();
     let report = RunReport::new(&merged.scenario, runs, merged.threads, elapsed);
     let state = run_state(merged.provenance.clone(), runs);
-    write_run(&args.out, &report, &state, args.json || args.quiet)?;
+    write_run(&args.out, &report, &state, Show::of(args.json, args.quiet))?;
     if args.json {
         print_json(std::slice::from_ref(&report))?;
     }

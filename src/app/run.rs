@@ -111,7 +111,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             &args.out,
             &report,
             &run_state(l.provenance.clone(), &runs),
-            args.json || args.quiet,
+            Show::of(args.json, args.quiet),
         )?;
         reports.push(report);
     }
@@ -229,22 +229,51 @@ fn load(file: &Path, args: &RunArgs) -> Result<Loaded> {
 
 /// Writes a finished run's files (and its resumable state) and, unless
 /// `silent`, prints its table.
+/// `show` says what goes to the terminal: the table (with its warnings) on
+/// stdout, only the warnings on stderr (under `--json`), or nothing (`--quiet`).
 pub(super) fn write_run(
     out: &Path,
     report: &RunReport,
     state: &RunState,
-    silent: bool,
+    show: Show,
 ) -> Result<()> {
     let dir = out.join(&report.scenario);
     let mut files = export::render_all(report)?;
     files.push((STATE_FILE, serde_json::to_vec(state)?));
     export::write_outputs(&dir, &files, &owned_files())?;
-    if !silent {
-        println!("{}", export::markdown::render(report));
-        let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
-        println!("wrote {}/{{{}}}\n", dir.display(), names.join(", "));
+    match show {
+        Show::Table => {
+            println!("{}", export::markdown::render(report));
+            let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+            println!("wrote {}/{{{}}}\n", dir.display(), names.join(", "));
+        }
+        Show::Warnings => {
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
+        }
+        Show::Nothing => {}
     }
     Ok(())
+}
+
+/// What a finished run prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Show {
+    Table,
+    Warnings,
+    Nothing,
+}
+
+impl Show {
+    /// From the `--json` and `--quiet` flags.
+    pub(super) fn of(json: bool, quiet: bool) -> Show {
+        match (quiet, json) {
+            (true, _) => Show::Nothing,
+            (false, true) => Show::Warnings,
+            (false, false) => Show::Table,
+        }
+    }
 }
 
 /// The resumable state of a finished run.
