@@ -351,7 +351,10 @@ fn one_replicate_prints_no_monte_carlo_se() {
 fn plausibility_warnings_reach_the_report() {
     let hazard = format!(
         "{BASE}{}",
-        THERAPY.replace("flare_hazard_off = 0.03", "flare_hazard_off = 5")
+        THERAPY.replace(
+            "flare_hazard_off = 0.03",
+            "flare_hazard_off = [[0, 0.01], [22, 5]]",
+        )
     );
     let (json, _, stdout) = run_json(&hazard.replace("replicates = 400", "replicates = 20"), &[]);
     let text = json["warnings"].to_string();
@@ -500,4 +503,51 @@ fn warnings_go_to_stderr_under_json_and_nowhere_under_quiet() {
     assert!(stderr.contains("warning: effect.mean"), "{stderr}");
     let quiet = run("--quiet");
     assert!(String::from_utf8_lossy(&quiet.stderr).is_empty());
+}
+
+#[test]
+fn flares_beyond_the_per_patient_count_are_refused() {
+    // 0.5 a week for 520 weeks: 260 expected flares, silently cut at 64.
+    let text = format!(
+        "{BASE}{}",
+        THERAPY.replace("flare_hazard_off = 0.03", "flare_hazard_off = 0.5")
+    )
+    .replace("[endpoint]", "follow_up_weeks = 520\n[endpoint]");
+    refused(&text, "standard_therapy");
+}
+
+#[test]
+fn wilcoxon_favourable_direction_comes_from_the_rank_sum_not_a_zero_hodges_lehmann() {
+    // On PGA (integers 0-10) most MSC-control differences are 0, so the
+    // Hodges-Lehmann shift is often exactly 0 while the rank sum clearly
+    // favours MSC: favourable power fell to 0.41 where power was 0.90.
+    let pga = BASE
+        .replace("kind = \"continuous\"", "kind = \"pga\"")
+        .replace("baseline_mean = 11", "baseline_mean = 2")
+        .replace("baseline_sd = 4", "baseline_sd = 1.5")
+        .replace("control_change_mean = -5", "control_change_mean = 0")
+        .replace("change_sd = 6", "change_sd = 1.2")
+        .replace("mean = -2.5", "mean = -0.6")
+        .replace("\"welch_t\"", "\"wilcoxon\"")
+        .replace("n_per_arm = [10, 20]", "n_per_arm = [120]")
+        .replace("replicates = 400", "replicates = 2000");
+    for sided in ["two", "one"] {
+        let text = pga.replace(
+            "analysis = \"wilcoxon\"",
+            &format!("analysis = \"wilcoxon\"\nsided = \"{sided}\""),
+        );
+        let s = parse(&text).unwrap();
+        let runs = run(&s);
+        let cell = &RunReport::new(&s, &runs, 1, 0.0).results[0];
+        let (power, favourable) = (cell.power, cell.power_favourable);
+        assert!(power > 0.8, "{sided}: {power}");
+        if sided == "one" {
+            assert_eq!(favourable, power);
+        } else {
+            assert!(
+                power - favourable < 4.0 * se(power, cell.replicates),
+                "{favourable} vs {power}"
+            );
+        }
+    }
 }

@@ -83,9 +83,13 @@ pub fn fisher_exact(
         }
     }
     .min(1.0);
+    let difference = r1 as f64 / n1 as f64 - r0 as f64 / n0 as f64;
     Ok(TestResult {
-        estimate: r1 as f64 / n1 as f64 - r0 as f64 / n0 as f64,
-        significance: Significance::P(p_value),
+        estimate: difference,
+        significance: Significance::P {
+            p: p_value,
+            direction: difference,
+        },
         interval: newcombe(r1, n1, r0, n0),
     })
 }

@@ -47,7 +47,12 @@ pub struct TestResult {
 /// by a critical value fixed per sample size, saving a distribution call).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Significance {
-    P(f64),
+    /// A p-value, with a statistic whose sign says which way the data
+    /// point (MSC minus control): Wilcoxon's U - mn/2, Fisher's risk
+    /// difference. A Hodges-Lehmann estimate of exactly 0 can sit beside a
+    /// clear rank-sum difference on a coarse scale, so the direction is the
+    /// test's, not the estimate's.
+    P { p: f64, direction: f64 },
     T {
         t: f64,
         df: f64,
@@ -68,8 +73,17 @@ impl TestResult {
     /// The p-value.
     pub fn p_value(&self) -> f64 {
         match self.significance {
-            Significance::P(p) => p,
+            Significance::P { p, .. } => p,
             Significance::T { t, df, alternative } => t_p_value(t, df, alternative),
+        }
+    }
+
+    /// Which way the test's evidence points, MSC minus control: the t
+    /// statistic, or the direction a p-value test reports.
+    pub fn direction(&self) -> f64 {
+        match self.significance {
+            Significance::P { direction, .. } => direction,
+            Significance::T { t, .. } => t,
         }
     }
 
@@ -107,7 +121,7 @@ impl TestResult {
     /// degrees of freedom above 0), so deciding on it cannot fail.
     pub fn is_finite(&self) -> bool {
         let evidence = match self.significance {
-            Significance::P(p) => p.is_finite(),
+            Significance::P { p, direction } => p.is_finite() && !direction.is_nan(),
             Significance::T { t, df, .. } => t.is_finite() && df.is_finite() && df > 0.0,
         };
         let interval = match self.interval {

@@ -188,7 +188,10 @@ pub fn wilcoxon(
     };
     Ok(TestResult {
         estimate,
-        significance: Significance::P(p_value),
+        significance: Significance::P {
+            p: p_value,
+            direction: u - mn / 2.0,
+        },
         interval,
     })
 }

@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::analysis::{AnalysisFailure, Analyzer, Scratch, TestResult};
+use crate::analysis::{Alternative, AnalysisFailure, Analyzer, Scratch, TestResult};
 use crate::cohort::{Cohort, CohortModel};
 use crate::decision::{self, Decision};
 use crate::design::stratum_sizes;
@@ -216,7 +216,7 @@ impl Cell {
             Ok(r) => {
                 if self.decision.rejects(&r) {
                     summary.rejections += 1;
-                    if self.analyzer.effect_scale().favours_msc(r.estimate) {
+                    if self.favours_msc(&r) {
                         summary.favourable_rejections += 1;
                     }
                 }
@@ -232,6 +232,15 @@ impl Cell {
                 summary.failure_reasons.push(failure);
             }
         }
+    }
+
+    /// Whether a rejecting result is significant in MSC's favour: every
+    /// rejection of a one-sided test (its alternative is MSC's direction),
+    /// and for a two-sided test the direction of the test's statistic.
+    #[inline]
+    fn favours_msc(&self, r: &TestResult) -> bool {
+        self.analyzer.alternative() != Alternative::TwoSided
+            || self.analyzer.effect_scale().favours_msc(r.direction())
     }
 
     /// Fresh per-worker buffers for this cell.

@@ -153,6 +153,38 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
         p.verify(path)?;
     }
     let p0 = &first.provenance;
+    check_set(&partials)?;
+    let replicates = p0.replicates;
+    let scenario = p0.scenario(first_path)?;
+    for (path, p) in &partials {
+        check_cells(path, p, &scenario)?;
+    }
+    let passes = each_cell(&scenario, |i, cell, mode| {
+        fold_shards(&partials, i, cell, mode, replicates)
+    })?;
+    let runs = passes
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let seconds = partials.iter().map(|(_, q)| q.cells[i].seconds).sum();
+            CellRun {
+                seconds,
+                ..CellRun::from_passes(p)
+            }
+        })
+        .collect();
+    Ok(Merged {
+        provenance: p0.clone(),
+        threads: partials.iter().map(|(_, p)| p.threads).max().unwrap_or(1),
+        scenario,
+        runs,
+    })
+}
+
+/// Checks that `partials` are the shards of one run, each once, none missing.
+fn check_set(partials: &[(PathBuf, Partial)]) -> Result<()> {
+    let (first_path, first) = &partials[0];
+    let p0 = &first.provenance;
     for (path, p) in &partials[1..] {
         let q = &p.provenance;
         let what = if q.key != p0.key {
@@ -179,7 +211,7 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
     }
     let replicates = p0.replicates;
     let batches = replicates.div_ceil(BATCH);
-    for (path, p) in &partials {
+    for (path, p) in partials {
         if p.shard == 0 || p.shard > p.shards || p.shards > batches.min(MAX_SHARDS) {
             return Err(Error::input(format!(
                 "{}: shard {}/{} cannot exist for {replicates} replicates ({batches} batches; at most {MAX_SHARDS} shards)",
@@ -190,7 +222,7 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
         }
     }
     let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
-    for (path, p) in &partials {
+    for (path, p) in partials {
         if let Some(other) = seen.insert(p.shard, path) {
             return Err(Error::input(format!(
                 "shard {}/{} is given twice: {} and {}",
@@ -215,75 +247,66 @@ pub fn merge(partials: Vec<(PathBuf, Partial)>) -> Result<Merged> {
         )));
     }
 
-    let scenario = p0.scenario(first_path)?;
-    for (path, p) in &partials {
-        check_cells(path, p, &scenario)?;
-    }
-    let passes = each_cell(&scenario, |i, cell, mode| {
-        let mut folder = Folder::new(
-            replicates,
-            Resume {
-                batches: 0,
-                summary: cell.new_summary(),
-            },
-        );
-        let empty = cell.new_summary();
-        // Shards in shard order: their batches then come in batch order.
-        let mut ordered: Vec<&(PathBuf, Partial)> = partials.iter().collect();
-        ordered.sort_by_key(|(_, p)| p.shard);
-        for (path, p) in ordered {
-            let c = &p.cells[i];
-            let held = match mode {
-                EffectMode::Fixed => &c.fixed,
-                EffectMode::Prior => c.prior.as_deref().unwrap_or_default(),
-            };
-            let expected = shard_range(batches, p.shard, p.shards);
-            let indices: Vec<u64> = held.iter().map(|b| b.index).collect();
-            if !indices.iter().copied().eq(expected.clone()) {
-                return Err(Error::input(format!(
-                    "{}: sample size {}: shard {}/{} must hold batches {}..{}, not {} batches{}",
+    Ok(())
+}
+
+/// Folds cell `i`'s batches (at `mode`'s effect) from every shard, in batch
+/// order, checking each shard holds exactly its own batches and each batch
+/// could come from this run.
+fn fold_shards(
+    partials: &[(PathBuf, Partial)],
+    i: usize,
+    cell: &super::Cell,
+    mode: EffectMode,
+    replicates: u64,
+) -> Result<(crate::summary::Summary, Resume)> {
+    let batches = replicates.div_ceil(BATCH);
+    let mut folder = Folder::new(
+        replicates,
+        Resume {
+            batches: 0,
+            summary: cell.new_summary(),
+        },
+    );
+    let empty = cell.new_summary();
+    // Shards in shard order: their batches then come in batch order.
+    let mut ordered: Vec<&(PathBuf, Partial)> = partials.iter().collect();
+    ordered.sort_by_key(|(_, p)| p.shard);
+    for (path, p) in ordered {
+        let c = &p.cells[i];
+        let held = match mode {
+            EffectMode::Fixed => &c.fixed,
+            EffectMode::Prior => c.prior.as_deref().unwrap_or_default(),
+        };
+        let expected = shard_range(batches, p.shard, p.shards);
+        let indices: Vec<u64> = held.iter().map(|b| b.index).collect();
+        if !indices.iter().copied().eq(expected.clone()) {
+            return Err(Error::input(format!(
+                "{}: sample size {}: shard {}/{} must hold batches {}..{}, not {} batches{}",
+                path.display(),
+                c.n_per_arm,
+                p.shard,
+                p.shards,
+                expected.start,
+                expected.end,
+                indices.len(),
+                first_index(&indices)
+            )));
+        }
+        for b in held {
+            let should = ((b.index + 1) * BATCH).min(replicates) - b.index * BATCH;
+            check_batch(&b.summary, should, &empty).map_err(|e| {
+                Error::input(format!(
+                    "{}: sample size {}, batch {}: {e}; the file cannot come from this run",
                     path.display(),
                     c.n_per_arm,
-                    p.shard,
-                    p.shards,
-                    expected.start,
-                    expected.end,
-                    indices.len(),
-                    first_index(&indices)
-                )));
-            }
-            for b in held {
-                let should = ((b.index + 1) * BATCH).min(replicates) - b.index * BATCH;
-                check_batch(&b.summary, should, &empty).map_err(|e| {
-                    Error::input(format!(
-                        "{}: sample size {}, batch {}: {e}; the file cannot come from this run",
-                        path.display(),
-                        c.n_per_arm,
-                        b.index
-                    ))
-                })?;
-                folder.push(b.index, &b.summary);
-            }
+                    b.index
+                ))
+            })?;
+            folder.push(b.index, &b.summary);
         }
-        Ok(folder.finish())
-    })?;
-    let runs = passes
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let seconds = partials.iter().map(|(_, q)| q.cells[i].seconds).sum();
-            CellRun {
-                seconds,
-                ..CellRun::from_passes(p)
-            }
-        })
-        .collect();
-    Ok(Merged {
-        provenance: p0.clone(),
-        threads: partials.iter().map(|(_, p)| p.threads).max().unwrap_or(1),
-        scenario,
-        runs,
-    })
+    }
+    Ok(folder.finish())
 }
 
 fn first_index(indices: &[u64]) -> String {

@@ -27,6 +27,23 @@ impl Piecewise {
         self.rates[i.saturating_sub(1)]
     }
 
+    /// The cumulative hazard from week 0 to week `end`.
+    pub fn cumulative(&self, end: f64) -> f64 {
+        let mut total = 0.0;
+        for (i, (&start, &rate)) in self.starts.iter().zip(&self.rates).enumerate() {
+            let stop = self
+                .starts
+                .get(i + 1)
+                .copied()
+                .unwrap_or(f64::INFINITY)
+                .min(end);
+            if stop > start {
+                total += rate * (stop - start);
+            }
+        }
+        total
+    }
+
     /// Whether the hazard is zero everywhere.
     pub fn is_zero(&self) -> bool {
         self.rates.iter().all(|&r| r == 0.0)
@@ -64,5 +81,21 @@ impl Piecewise {
             rates: cuts.iter().map(|&w| rate(w)).collect(),
             starts: cuts,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cumulative_hazard_adds_the_pieces_up_to_the_end() {
+        let h = Piecewise {
+            starts: vec![0.0, 10.0, 20.0],
+            rates: vec![0.01, 0.02, 0.05],
+        };
+        assert!((h.cumulative(24.0) - (0.1 + 0.2 + 0.2)).abs() < 1e-15);
+        assert!((h.cumulative(5.0) - 0.05).abs() < 1e-15);
+        assert_eq!(Piecewise::constant(0.5).cumulative(520.0), 260.0);
     }
 }

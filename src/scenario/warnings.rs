@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn a_percentage_typed_as_a_weekly_hazard_is_flagged() {
         let w = warnings(&format!(
-            "{GOOD}[standard_therapy]\nflare_hazard_on = 5\nsource = \"test\"\n"
+            "{GOOD}[standard_therapy]\nflare_hazard_on = [[0, 0.01], [23, 5]]\nsource = \"test\"\n"
         ));
         assert!(w.iter().any(|w| w.contains("flare_hazard_on")), "{w:?}");
     }

@@ -91,6 +91,7 @@ pub fn read_partials(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Partial)>> {
         .map(|f| {
             let partial: Partial = super::read::read_json(&f, Partial::WHAT, "")?;
             partial.verify(&f)?;
+            partial.provenance.check_version(&f)?;
             Ok((f, partial))
         })
         .collect()

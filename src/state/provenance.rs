@@ -26,6 +26,24 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// Refuses a file written by another trialsim version, whose summaries
+    /// may count other things.
+    ///
+    /// # Errors
+    /// [`crate::Error::Input`] naming `path` and both versions.
+    pub fn check_version(&self, path: &Path) -> Result<()> {
+        let ours = env!("CARGO_PKG_VERSION");
+        if self.trialsim_version == ours {
+            Ok(())
+        } else {
+            Err(crate::Error::input(format!(
+                "{}: written by trialsim {}, and this is trialsim {ours}, whose summaries differ; rerun without --top-up (or rerun the shards)",
+                path.display(),
+                self.trialsim_version
+            )))
+        }
+    }
+
     /// The provenance of `scenario`, read from `file` (whose text is `text`).
     pub fn new(scenario: &Scenario, file: &Path, text: &str) -> Provenance {
         Provenance {

@@ -79,6 +79,7 @@ impl RunState {
         let state: RunState =
             super::read::read_json(path, Self::WHAT, "; run once without --top-up first")?;
         state.verify(path)?;
+        state.provenance.check_version(path)?;
         state.check_top_up(scenario, path)?;
         Ok(state)
     }

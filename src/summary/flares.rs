@@ -26,7 +26,6 @@ pub struct ArmStats {
     pub flared_by_week: Vec<u64>,
     /// The same per-trial counts squared, summed over replicates: with
     /// `flared_by_week`, the Monte Carlo SE of the flare-free curve.
-    #[serde(default)]
     pub flared_by_week_sq: Vec<u64>,
     pub patients: u64,
 }

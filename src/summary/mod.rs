@@ -38,12 +38,10 @@ pub struct Summary {
     /// Replicates whose analysis rejected the null hypothesis.
     pub rejections: u64,
     /// Rejections whose estimate favours MSC (all of them for a one-sided test).
-    #[serde(default)]
     pub favourable_rejections: u64,
     /// Replicates whose analysis failed (counted as not rejecting).
     pub failures: u64,
     /// The failures by reason.
-    #[serde(default)]
     pub failure_reasons: FailureReasons,
     /// Single arm: series whose mean fall reached the reported improvement.
     pub successes: u64,
@@ -58,7 +56,6 @@ pub struct Summary {
     /// Estimate minus that replicate's true MSC effect, where the analysis ran.
     pub error: Welford,
     /// Estimate minus that replicate's true value of the chosen estimand.
-    #[serde(default)]
     pub estimand_error: Welford,
     /// With intercurrent events: estimate minus MSC's own effect under each strategy.
     pub estimands: Option<StrategyErrors>,

@@ -9,6 +9,7 @@
 //! The order in [`validate`] is part of the behaviour: where a file has
 //! several problems, the one reported is the first one checked.
 
+mod checker;
 mod concomitant;
 mod design;
 mod effect;
@@ -16,6 +17,8 @@ mod endpoint;
 mod estimand;
 mod population;
 pub mod rules;
+
+pub use checker::{Checker, MAX_MAGNITUDE};
 mod simulation;
 mod standard_therapy;
 mod strata;
@@ -26,148 +29,9 @@ use super::intercurrent::{Intercurrent, RawConcomitant, RawEstimand, RawStandard
 use super::preset::Preset;
 use super::raw::RawScenario;
 use super::{
-    Design, Endpoint, EndpointKind, Location, Overrides, Population, Scale, Scenario,
-    ScenarioError, Sided, Simulation,
+    Design, Endpoint, EndpointKind, Overrides, Population, Scale, Scenario, ScenarioError, Sided,
+    Simulation, Stratum,
 };
-
-/// Largest magnitude any scale value, SD or effect may have (the `finite`
-/// and `non_negative` checks): far beyond any clinical scale, small enough
-/// that sums of squares over 10,000 patients cannot overflow.
-pub const MAX_MAGNITUDE: f64 = 1e6;
-
-fn too_large(value: f64) -> String {
-    format!(
-        "{value} is not allowed: values are limited to {MAX_MAGNITUDE:e} in size (far beyond any clinical scale); check the units"
-    )
-}
-
-/// Builds [`ScenarioError`]s for one file, under one key prefix.
-///
-/// ```
-/// use std::path::Path;
-/// use trialsim::scenario::validate::Checker;
-///
-/// let design = Checker::new(Path::new("s.toml")).at("design");
-/// let e = design.bad("alpha", "1 is not allowed");
-/// assert_eq!(e.to_string(), "s.toml: key `design.alpha`: 1 is not allowed");
-/// ```
-#[derive(Debug, Clone)]
-pub struct Checker<'a> {
-    file: &'a Path,
-    /// Dotted key of the table checked (empty at the top level).
-    prefix: String,
-}
-
-impl<'a> Checker<'a> {
-    /// A checker for the top level of `file`.
-    pub fn new(file: &'a Path) -> Checker<'a> {
-        Checker {
-            file,
-            prefix: String::new(),
-        }
-    }
-
-    /// A checker for the table or array element `key` under this one
-    /// (`at("stratum[2]")`).
-    pub fn at(&self, key: &str) -> Checker<'a> {
-        Checker {
-            file: self.file,
-            prefix: self.key(key),
-        }
-    }
-
-    /// The full dotted path of `key` under this checker's prefix.
-    pub fn key(&self, key: &str) -> String {
-        if self.prefix.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.prefix)
-        }
-    }
-
-    /// The error for a bad value at `key`.
-    pub fn bad(&self, key: &str, message: impl Into<String>) -> ScenarioError {
-        ScenarioError {
-            file: self.file.to_path_buf(),
-            location: Location::Key(self.key(key)),
-            message: message.into(),
-        }
-    }
-
-    /// Refuses NaN and infinities.
-    ///
-    /// # Errors
-    /// When `value` is not finite.
-    pub fn finite(&self, key: &str, value: f64) -> Result<f64, ScenarioError> {
-        if !value.is_finite() {
-            Err(self.bad(key, format!("{value} is not allowed: give a finite number")))
-        } else if value.abs() > MAX_MAGNITUDE {
-            Err(self.bad(key, too_large(value)))
-        } else {
-            Ok(value)
-        }
-    }
-
-    /// Refuses negative and non-finite values; `what` names the quantity
-    /// ("a standard deviation" must be 0 or more).
-    ///
-    /// # Errors
-    /// When `value` is not a finite number of at least 0.
-    pub fn non_negative(&self, key: &str, value: f64, what: &str) -> Result<f64, ScenarioError> {
-        if value.is_finite() && value > MAX_MAGNITUDE {
-            Err(self.bad(key, too_large(value)))
-        } else if value.is_finite() && value >= 0.0 {
-            Ok(value)
-        } else {
-            Err(self.bad(
-                key,
-                format!("{value} is not allowed: {what} must be 0 or more"),
-            ))
-        }
-    }
-
-    /// Refuses values outside `lo..=hi` (and NaN), naming the range.
-    ///
-    /// # Errors
-    /// When `value` lies outside the closed range.
-    pub fn within(
-        &self,
-        key: &str,
-        value: f64,
-        (lo, hi): (f64, f64),
-        what: &str,
-    ) -> Result<f64, ScenarioError> {
-        if (lo..=hi).contains(&value) {
-            Ok(value)
-        } else {
-            Err(self.bad(
-                key,
-                format!("{value} is not allowed: {what} must lie from {lo} to {hi}"),
-            ))
-        }
-    }
-
-    /// Refuses values outside `(0, hi]` (and NaN), naming the range.
-    ///
-    /// # Errors
-    /// When `value` is not above 0 and at most `hi`.
-    pub fn above_zero_at_most(
-        &self,
-        key: &str,
-        value: f64,
-        hi: f64,
-        what: &str,
-    ) -> Result<f64, ScenarioError> {
-        if value > 0.0 && value <= hi {
-            Ok(value)
-        } else {
-            Err(self.bad(
-                key,
-                format!("{value} is not allowed: {what} must be above 0 and at most {hi}"),
-            ))
-        }
-    }
-}
 
 /// Evidence rows and notes a scenario's defaults came from, in the order read.
 #[derive(Debug, Default)]
@@ -222,7 +86,9 @@ impl Errors {
 }
 
 /// As [`validate`], reporting every problem it can find: each table's first
-/// bad key, and each rule whose inputs are valid.
+/// bad key, and each rule whose input tables passed their own checks (a rule
+/// on `[design]` runs only when the whole `[design]` table passed, and the
+/// intercurrent tables stop at their first bad key).
 ///
 /// The order, which decides the key reported first when a file has several problems:
 /// 1. the command-line overrides, merged into `[simulation]`;
@@ -295,72 +161,20 @@ pub fn validate_all(
         ));
     }
 
-    if let Some(design) = &design {
-        errors.take(rules::stratified_ancova_needs_strata(
-            &root,
-            design.analysis,
-            strata_given,
-        ));
-        errors.take(rules::strata_need_stratified_ancova(
-            &root,
-            design.analysis,
-            strata_given,
-        ));
-    }
+    rules_of_analysis(&root, &mut errors, design.as_ref(), strata_given);
     let strata = errors.take(strata::validate(&root, &raw.stratum, &mut citations));
-    if let (Some(strata), Some(design)) = (&strata, &design) {
-        errors.take(rules::strata_hold_two_per_arm(
-            &root,
-            strata,
-            &design.n_per_arm,
-        ));
-    }
-    errors.take(rules::strata_exclude_population_keys(
+    rules_across_tables(
         &root,
-        &raw.endpoint,
-        &raw.population,
-        strata_given,
-    ));
-
-    errors.take(rules::allocation_not_with_strata(
-        &root,
-        d.allocation,
-        strata_given,
-    ));
-    if let Some(design) = &design {
-        errors.take(rules::wilcoxon_pair_cap(
-            &root,
-            design.analysis,
-            &design.n_per_arm,
-            design.allocation,
-        ));
-    }
-    errors.take(rules::enroll_above_not_with_strata(
-        &root,
-        d.enroll_above,
-        strata_given,
-    ));
-    if let (Some(c), Some((scale, _)), Some(population)) =
-        (d.enroll_above, scale_preset, &population)
-        && errors
-            .take(rules::enroll_above_within_scale(&root, c, &scale))
-            .is_some()
-    {
-        errors.take(rules::enroll_above_admits_patients(
-            &root, c, &scale, population,
-        ));
-    }
-    if let (Some(r), Some(design), Some((scale, _))) =
-        (d.reported_improvement, &design, scale_preset)
-        && errors
-            .take(rules::reported_improvement_only_single_arm(
-                &root,
-                design.kind,
-            ))
-            .is_some()
-    {
-        errors.take(rules::reported_improvement_within_scale(&root, r, &scale));
-    }
+        &mut errors,
+        &raw,
+        Across {
+            design: design.as_ref(),
+            strata: strata.as_deref(),
+            scale: scale_preset.map(|(scale, _)| scale),
+            population: population.as_ref(),
+            strata_given,
+        },
+    );
 
     errors.take(rules::effect_not_with_strata(
         &root,
@@ -385,9 +199,9 @@ pub fn validate_all(
         (Some(design), Some(_)) => errors.take(intercurrent(
             &root,
             Tables {
-                standard_therapy: raw.standard_therapy,
-                concomitant: raw.concomitant,
-                estimand: raw.estimand,
+                standard_therapy: raw.standard_therapy.take(),
+                concomitant: std::mem::take(&mut raw.concomitant),
+                estimand: raw.estimand.take(),
             },
             design,
             d.follow_up_weeks,
@@ -396,19 +210,9 @@ pub fn validate_all(
         )),
         _ => None,
     };
-    let (
-        Some(name),
-        Some((scale, _)),
-        Some(population),
-        Some(design),
-        Some(responder_threshold),
-        Some(strata),
-        Some(effect),
-        Some(replicates),
-        Some(intercurrent),
-    ) = (
+    let parts = Parts {
         name,
-        scale_preset,
+        scale: scale_preset.map(|(scale, _)| scale),
         population,
         design,
         responder_threshold,
@@ -416,17 +220,34 @@ pub fn validate_all(
         effect,
         replicates,
         intercurrent,
-    )
-    else {
-        return Err(errors.0);
     };
-    if !errors.0.is_empty() {
-        return Err(errors.0);
+    match assemble(parts, &raw, citations) {
+        Some(scenario) if errors.0.is_empty() => Ok(scenario),
+        _ => Err(errors.0),
     }
-    let (evidence, notes) = citations.finish();
+}
 
-    Ok(Scenario {
-        name,
+/// The validated pieces of a scenario, each `None` when its check failed.
+struct Parts {
+    name: Option<String>,
+    scale: Option<Scale>,
+    population: Option<Population>,
+    design: Option<design::Checked>,
+    responder_threshold: Option<Option<f64>>,
+    strata: Option<Vec<Stratum>>,
+    effect: Option<super::Effect>,
+    replicates: Option<u64>,
+    intercurrent: Option<Option<Intercurrent>>,
+}
+
+/// The scenario, once every piece passed (`None` otherwise); `raw` gives the
+/// values kept as written.
+fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenario> {
+    let d = &raw.design;
+    let design = p.design?;
+    let (evidence, notes) = citations.finish();
+    Some(Scenario {
+        name: p.name?,
         description: raw.description.trim().to_string(),
         disease: raw.population.disease,
         design: Design {
@@ -441,20 +262,107 @@ pub fn validate_all(
             reported_improvement: d.reported_improvement,
         },
         endpoint: Endpoint {
-            scale,
-            responder_threshold,
+            scale: p.scale?,
+            responder_threshold: p.responder_threshold?,
         },
-        population,
-        strata,
-        effect,
+        population: p.population?,
+        strata: p.strata?,
+        effect: p.effect?,
         simulation: Simulation {
-            replicates,
+            replicates: p.replicates?,
             seed: simulation::seed(&raw.simulation),
         },
         evidence,
         notes,
-        intercurrent,
+        intercurrent: p.intercurrent?,
     })
+}
+
+/// The rules between the analysis and the presence of strata.
+fn rules_of_analysis(
+    root: &Checker,
+    errors: &mut Errors,
+    design: Option<&design::Checked>,
+    strata_given: bool,
+) {
+    if let Some(design) = design {
+        errors.take(rules::stratified_ancova_needs_strata(
+            root,
+            design.analysis,
+            strata_given,
+        ));
+        errors.take(rules::strata_need_stratified_ancova(
+            root,
+            design.analysis,
+            strata_given,
+        ));
+    }
+}
+
+/// What the rules across tables need, each `None` when its own check failed.
+struct Across<'a> {
+    design: Option<&'a design::Checked>,
+    strata: Option<&'a [Stratum]>,
+    scale: Option<Scale>,
+    population: Option<&'a Population>,
+    strata_given: bool,
+}
+
+/// The rules joining `[design]` to the strata, the scale and the population,
+/// in check order; a rule whose inputs failed their own checks is skipped.
+fn rules_across_tables(root: &Checker, errors: &mut Errors, raw: &RawScenario, a: Across<'_>) {
+    let d = &raw.design;
+    if let (Some(strata), Some(design)) = (a.strata, a.design) {
+        errors.take(rules::strata_hold_two_per_arm(
+            root,
+            strata,
+            &design.n_per_arm,
+        ));
+    }
+    errors.take(rules::strata_exclude_population_keys(
+        root,
+        &raw.endpoint,
+        &raw.population,
+        a.strata_given,
+    ));
+
+    errors.take(rules::allocation_not_with_strata(
+        root,
+        d.allocation,
+        a.strata_given,
+    ));
+    if let Some(design) = a.design {
+        errors.take(rules::wilcoxon_pair_cap(
+            root,
+            design.analysis,
+            &design.n_per_arm,
+            design.allocation,
+        ));
+    }
+    errors.take(rules::enroll_above_not_with_strata(
+        root,
+        d.enroll_above,
+        a.strata_given,
+    ));
+    if let (Some(c), Some(scale), Some(population)) = (d.enroll_above, a.scale, a.population)
+        && errors
+            .take(rules::enroll_above_within_scale(root, c, &scale))
+            .is_some()
+    {
+        errors.take(rules::enroll_above_admits_patients(
+            root, c, &scale, population,
+        ));
+    }
+    if let (Some(r), Some(design), Some(scale)) = (d.reported_improvement, a.design, a.scale)
+        && errors
+            .take(rules::reported_improvement_only_single_arm(
+                root,
+                design.kind,
+            ))
+            .is_some()
+    {
+        errors.take(rules::reported_improvement_within_scale(root, r, &scale));
+    }
 }
 
 /// `name`: it becomes an output folder, so only safe characters.
@@ -517,6 +425,7 @@ fn intercurrent(
         standard_therapy.unwrap_or_default(),
         design.kind,
     )?;
+    rules::flares_within_count(root, &therapy, follow_up_weeks)?;
     let concomitants = concomitant::validate(
         root,
         concomitant,
@@ -535,7 +444,6 @@ fn intercurrent(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::scenario::tests::{GOOD, err};
 
     #[test]
@@ -553,56 +461,6 @@ mod tests {
         assert!(err(&three).contains("key `effect.source`"));
         let two = three.replace("source = \"\"", "source = \"assumption\"");
         assert!(err(&two).contains("key `simulation.replicates`"));
-    }
-
-    #[test]
-    fn checker_prefixes_keys() {
-        let root = Checker::new(Path::new("s.toml"));
-        assert_eq!(root.key("name"), "name");
-        let stratum = root.at("stratum[2]");
-        assert_eq!(stratum.key("share"), "stratum[2].share");
-        let e = root.at("concomitant[0]").bad("probability.msc", "no");
-        assert_eq!(
-            e.location,
-            Location::Key("concomitant[0].probability.msc".into())
-        );
-        assert_eq!(e.file, Path::new("s.toml"));
-        assert_eq!(
-            root.at("design").bad("alpha", "no").to_string(),
-            "s.toml: key `design.alpha`: no"
-        );
-    }
-
-    #[test]
-    fn range_helpers_name_the_range_and_refuse_nan() {
-        let c = Checker::new(Path::new("s.toml")).at("population");
-        let e = c
-            .within(
-                "baseline_change_correlation",
-                1.5,
-                (-1.0, 1.0),
-                "a correlation",
-            )
-            .unwrap_err();
-        assert_eq!(
-            e.message,
-            "1.5 is not allowed: a correlation must lie from -1 to 1"
-        );
-        assert!(
-            c.within("x", f64::NAN, (0.0, 1.0), "a probability")
-                .is_err()
-        );
-        assert!(c.above_zero_at_most("x", f64::NAN, 1.0, "a share").is_err());
-        assert!(c.above_zero_at_most("x", 0.0, 1.0, "a share").is_err());
-        assert_eq!(c.above_zero_at_most("x", 1.0, 1.0, "a share").unwrap(), 1.0);
-        let e = c
-            .non_negative("change_sd", -0.1, "a standard deviation")
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "s.toml: key `population.change_sd`: -0.1 is not allowed: a standard deviation must be 0 or more"
-        );
-        assert!(c.finite("x", f64::INFINITY).is_err());
     }
 
     #[test]

@@ -8,7 +8,8 @@ use super::Checker;
 use crate::analysis::registry::properties;
 use crate::cohort::scale::enrolment_share;
 use crate::design::stratum_sizes;
-use crate::scenario::intercurrent::Strategy;
+use crate::intercurrent::hazard::Piecewise;
+use crate::scenario::intercurrent::{StandardTherapy, Strategy};
 use crate::scenario::raw::{RawEndpoint, RawPopulation};
 use crate::scenario::{AnalysisKind, DesignKind, Population, Scale, ScenarioError, Stratum};
 
@@ -300,6 +301,40 @@ pub fn single_arm_only_treatment_policy(
             "estimand.strategy",
             "a single-arm series supports only \"treatment_policy\"",
         ));
+    }
+    Ok(())
+}
+
+/// Expected flares per patient over follow-up the hazards may add up to:
+/// trialsim follows at most [`crate::intercurrent::MAX_FLARES`] (64) flares a
+/// patient, and a Poisson count with mean 20 passes 64 with probability
+/// below 1e-13, so no flare is silently lost.
+pub const MAX_EXPECTED_FLARES: f64 = 20.0;
+
+/// The flare hazards, over follow-up, expect at most [`MAX_EXPECTED_FLARES`]
+/// flares per patient in either arm (MSC's at its hazard ratio, raised by two
+/// SDs of its prior).
+pub fn flares_within_count(
+    root: &Checker,
+    therapy: &StandardTherapy,
+    follow_up_weeks: f64,
+) -> Result<(), ScenarioError> {
+    let msc_factor =
+        (therapy.msc_hazard_ratio * (2.0 * therapy.msc_hazard_ratio_log_sd).exp()).max(1.0);
+    for (arm, &withdraws) in therapy.withdraws.iter() {
+        let schedule = Piecewise::for_arm(therapy, withdraws);
+        let factor = if arm.gets_msc() { msc_factor } else { 1.0 };
+        let expected = factor * schedule.cumulative(follow_up_weeks);
+        if expected > MAX_EXPECTED_FLARES {
+            return Err(root.bad(
+                "standard_therapy",
+                format!(
+                    "the flare hazards expect {expected:.1} flares per patient in the {} arm by the end of follow-up (week {follow_up_weeks}); trialsim follows at most {} flares a patient, so keep it at most {MAX_EXPECTED_FLARES} (a hazard is per week: check the units, or shorten follow-up)",
+                    arm.name(),
+                    crate::intercurrent::MAX_FLARES
+                ),
+            ));
+        }
     }
     Ok(())
 }
