@@ -1,17 +1,16 @@
 //! The `trialsim` binary: outputs, exit codes, error messages, determinism.
 
+mod common;
+
+use common::trialsim;
+
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
 const EXAMPLE: &str = "scenarios/sle_sledai_addon.toml";
-
-fn trialsim() -> Command {
-    Command::cargo_bin("trialsim").unwrap()
-}
 
 const GOOD: &str = r#"
 name = "cli_test"

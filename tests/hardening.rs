@@ -6,17 +6,12 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
-use common::{run, se};
+use common::{run, se, trialsim};
 use serde_json::Value;
 use trialsim::analysis::{AnalysisFailure, Analyzer, ArmView, Scratch};
 use trialsim::design::Arms;
 use trialsim::report::RunReport;
 use trialsim::scenario::{self, AnalysisKind, Scenario, Sided};
-
-fn trialsim() -> Command {
-    Command::cargo_bin("trialsim").unwrap()
-}
 
 /// A small valid scenario; tests edit it.
 const BASE: &str = r#"

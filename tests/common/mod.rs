@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use assert_cmd::Command;
+
 use trialsim::engine::{self, CellRun};
 use trialsim::scenario::{self, Scenario};
 
@@ -48,4 +50,9 @@ pub fn rate(run: &CellRun) -> f64 {
 /// Monte Carlo SE of a rate `p` over `r` replicates.
 pub fn se(p: f64, r: u64) -> f64 {
     (p * (1.0 - p) / r as f64).sqrt()
+}
+
+/// The `trialsim` binary built for these tests.
+pub fn trialsim() -> Command {
+    Command::cargo_bin("trialsim").unwrap()
 }
