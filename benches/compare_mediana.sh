@@ -60,8 +60,10 @@ Rscript "$work/mediana.R" >"$work/mediana.out"
 start=$(date +%s.%N)
 "$root/target/release/trialsim" run "$work/scenario.toml" --threads 1 --quiet --out "$work/out"
 end=$(date +%s.%N)
-ts_power=$(sed -n 2p "$work/out/mediana_twin/summary.csv" | cut -d, -f7)
-ts_se=$(sed -n 2p "$work/out/mediana_twin/summary.csv" | cut -d, -f8)
+# The first row's value of a summary.csv column, found by its name.
+column() { awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i } NR == 2 { print $c }' "$work/out/mediana_twin/summary.csv"; }
+ts_power=$(column power)
+ts_se=$(column power_mc_se)
 m_power=$(sed -n 's/^mediana_power //p' "$work/mediana.out")
 m_seconds=$(sed -n 's/^mediana_seconds //p' "$work/mediana.out")
 exact=$(Rscript -e 'cat(sprintf("%.4f", power.t.test(n = 50, delta = 0.5, sd = 1, sig.level = 0.025, alternative = "one.sided")$power))')

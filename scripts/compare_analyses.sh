@@ -32,8 +32,8 @@ for entry in "${populations[@]}"; do
       printf 'name = "cmp"\n[design]\nn_per_arm = %s\nanalysis = "%s"\nvisits_weeks = [12, 24]\n[endpoint]\n%b\n[population]\n%b\n[effect]\n%b\n[simulation]\nreplicates = %s\nseed = 11\n' \
         "$n" "$analysis" "$endpoint" "$pop" "$effect" "$reps" >"$f"
       "$bin" run --quiet --out "$tmp/out" "$f"
-      # Column 7 of summary.csv is power.
-      p=$(sed -n 2p "$tmp/out/cmp/summary.csv" | cut -d, -f7)
+      # The first row's power, found by its column name.
+      p=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "power") c = i } NR == 2 { print $c }' "$tmp/out/cmp/summary.csv")
       p=$(printf '%.3f' "$p")
       row="$row $p |"
     done
