@@ -546,3 +546,48 @@ fn wilcoxon_favourable_direction_comes_from_the_rank_sum_not_a_zero_hodges_lehma
         }
     }
 }
+
+#[test]
+fn check_reports_every_bad_key_of_design_and_of_each_therapy() {
+    let therapy = |name: &str, extra: &str| {
+        format!(
+            "[[concomitant]]\nname = \"{name}\"\ntrigger = \"baseline\"\neffect = -1\n{extra}source = \"t\"\n"
+        )
+    };
+    // Two bad [design] keys; and, in a file whose [design] is sound (the
+    // therapies' timing is checked against its visits), two bad therapies
+    // and a bad standard-therapy key.
+    let design = BASE
+        .replace("n_per_arm = [10, 20]", "n_per_arm = [1, 20]")
+        .replace(
+            "analysis = \"welch_t\"",
+            "analysis = \"welch_t\"\nalpha = 2",
+        );
+    let therapies = format!(
+        "{BASE}{}{}{}",
+        THERAPY.replace("flare_effect = 2", "flare_effect = 2\ntaper_weeks = -1"),
+        therapy("a", "probability = 1.5\n"),
+        therapy("b", "half_life_weeks = -1\n"),
+    );
+    let cases: [(String, &[&str]); 2] = [
+        (design, &["design.n_per_arm", "design.alpha"]),
+        (
+            therapies,
+            &[
+                "standard_therapy.taper_weeks",
+                "concomitant[0].probability",
+                "concomitant[1].half_life_weeks",
+            ],
+        ),
+    ];
+    for (text, keys) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        fs::write(&file, text).unwrap();
+        let output = trialsim().arg("check").arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for key in keys {
+            assert!(stderr.contains(&format!("key `{key}`")), "{key}: {stderr}");
+        }
+    }
+}

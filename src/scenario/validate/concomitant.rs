@@ -15,49 +15,66 @@ use crate::scenario::{MAX_WEEKS, ScenarioError};
 /// improvement a non-responder lacks.
 ///
 /// # Errors
-/// More than [`MAX_CONCOMITANT`] therapies, or the first bad key of the first bad one.
+/// More than [`MAX_CONCOMITANT`] therapies, or each bad therapy's first bad
+/// key (a name missing or used twice, or a value).
 pub fn validate(
     root: &Checker,
     raw: Vec<RawConcomitant>,
     visits_weeks: &[f64],
     follow_up_weeks: f64,
     responder_threshold: Option<f64>,
-) -> Result<Vec<Concomitant>, ScenarioError> {
+) -> Result<Vec<Concomitant>, Vec<ScenarioError>> {
     if raw.len() > MAX_CONCOMITANT {
-        return Err(root.bad(
+        return Err(vec![root.bad(
             "concomitant",
             format!(
                 "{} therapies: at most {MAX_CONCOMITANT} are allowed",
                 raw.len()
             ),
-        ));
-    }
-    for (i, c) in raw.iter().enumerate() {
-        let name = c.name.trim();
-        if name.is_empty() {
-            return Err(root.at(&format!("concomitant[{i}]")).bad(
-                "name",
-                "is empty: name the therapy (its figures are reported under this name)",
-            ));
-        }
-        if let Some(j) = raw[..i].iter().position(|d| d.name.trim() == name) {
-            return Err(root.at(&format!("concomitant[{i}]")).bad(
-                "name",
-                format!(
-                    "`{name}` is also the name of concomitant[{j}]: each therapy needs its own name, or its figures would overwrite the other's"
-                ),
-            ));
-        }
+        )]);
     }
     let timing = Timing {
         visits_weeks,
         follow_up_weeks,
         responder_threshold,
     };
-    raw.into_iter()
-        .enumerate()
-        .map(|(i, c)| concomitant(&root.at(&format!("concomitant[{i}]")), c, &timing))
-        .collect()
+    let names: Vec<String> = raw.iter().map(|c| c.name.trim().to_string()).collect();
+    let mut errors = Vec::new();
+    let mut therapies = Vec::with_capacity(raw.len());
+    for (i, c) in raw.into_iter().enumerate() {
+        let checker = root.at(&format!("concomitant[{i}]"));
+        let checked = name(&checker, &names, i).and_then(|()| concomitant(&checker, c, &timing));
+        match checked {
+            Ok(therapy) => therapies.push(therapy),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(therapies)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Therapy `i`'s name: present, and not another therapy's (its figures are
+/// reported under it).
+fn name(checker: &Checker, names: &[String], i: usize) -> Result<(), ScenarioError> {
+    let name = &names[i];
+    if name.is_empty() {
+        return Err(checker.bad(
+            "name",
+            "is empty: name the therapy (its figures are reported under this name)",
+        ));
+    }
+    if let Some(j) = names[..i].iter().position(|other| other == name) {
+        return Err(checker.bad(
+            "name",
+            format!(
+                "`{name}` is also the name of concomitant[{j}]: each therapy needs its own name, or its figures would overwrite the other's"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What a therapy's timing is checked against.

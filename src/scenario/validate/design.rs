@@ -4,7 +4,7 @@
 //! [`super::rules`]; `design.follow_up_weeks` is checked here but late, with
 //! the intercurrent tables that use it.
 
-use super::Checker;
+use super::{Checker, Errors};
 use crate::analysis::registry::properties;
 use crate::scenario::raw::{RawDesign, SampleSizes};
 use crate::scenario::{
@@ -26,28 +26,39 @@ pub struct Checked {
 /// `alpha`, `visits_weeks`; `checker` is at `design`.
 ///
 /// # Errors
-/// The first bad value.
-pub fn validate(checker: &Checker, d: &RawDesign) -> Result<Checked, ScenarioError> {
+/// Every bad value, in that order (`allocation` is checked only against
+/// valid sample sizes).
+pub fn validate(checker: &Checker, d: &RawDesign) -> Result<Checked, Vec<ScenarioError>> {
+    let mut errors = Errors::default();
     let kind = d.kind.unwrap_or(DesignKind::Parallel);
-    let n_per_arm = sample_sizes(checker, &d.n_per_arm)?;
-    let allocation = allocation(checker, d.allocation, kind, &n_per_arm)?;
-    let analysis = analysis(checker, kind, d.analysis)?;
+    let n_per_arm = errors.take(sample_sizes(checker, &d.n_per_arm));
+    let allocation = n_per_arm
+        .as_ref()
+        .and_then(|n| errors.take(allocation(checker, d.allocation, kind, n)));
+    let analysis = errors.take(analysis(checker, kind, d.analysis));
     let alpha = d.alpha.unwrap_or(0.05);
     if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(checker.bad(
+        errors.0.push(checker.bad(
             "alpha",
             format!("{alpha} is not allowed: alpha must lie strictly between 0 and 1"),
         ));
     }
-    let visits_weeks = visits_weeks(checker, d.visits_weeks.as_deref())?;
-    Ok(Checked {
-        kind,
-        n_per_arm,
-        allocation,
-        analysis,
-        alpha,
-        visits_weeks,
-    })
+    let visits_weeks = errors.take(visits_weeks(checker, d.visits_weeks.as_deref()));
+    match (n_per_arm, allocation, analysis, visits_weeks) {
+        (Some(n_per_arm), Some(allocation), Some(analysis), Some(visits_weeks))
+            if errors.0.is_empty() =>
+        {
+            Ok(Checked {
+                kind,
+                n_per_arm,
+                allocation,
+                analysis,
+                alpha,
+                visits_weeks,
+            })
+        }
+        _ => Err(errors.0),
+    }
 }
 
 /// `n_per_arm`: a non-empty list of integers from 2 to [`MAX_ARM_SIZE`].

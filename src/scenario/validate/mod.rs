@@ -83,6 +83,11 @@ impl Errors {
     fn take<T>(&mut self, result: Result<T, ScenarioError>) -> Option<T> {
         result.map_err(|e| self.0.push(e)).ok()
     }
+
+    /// As [`Errors::take`], for a check that reports several errors.
+    fn take_all<T>(&mut self, result: Result<T, Vec<ScenarioError>>) -> Option<T> {
+        result.map_err(|e| self.0.extend(e)).ok()
+    }
 }
 
 /// As [`validate`], reporting every problem it can find: each table's first
@@ -144,7 +149,7 @@ pub fn validate_all(
     });
 
     let d = &raw.design;
-    let design = errors.take(design::validate(&root.at("design"), d));
+    let design = errors.take_all(design::validate(&root.at("design"), d));
     let responder_threshold = scale_preset.and_then(|(scale, preset)| {
         errors.take(endpoint::responder_threshold(
             &root.at("endpoint"),
@@ -196,7 +201,7 @@ pub fn validate_all(
         &raw.simulation,
     ));
     let intercurrent = match (&design, scale_preset) {
-        (Some(design), Some(_)) => errors.take(intercurrent(
+        (Some(design), Some(_)) => errors.take_all(intercurrent(
             &root,
             Tables {
                 standard_therapy: raw.standard_therapy.take(),
@@ -405,41 +410,69 @@ fn intercurrent(
     follow_up_weeks: Option<f64>,
     responder_threshold: Option<f64>,
     strata_given: bool,
-) -> Result<Option<Intercurrent>, ScenarioError> {
-    let follow_up_weeks =
-        design::follow_up_weeks(&root.at("design"), follow_up_weeks, &design.visits_weeks)?;
+) -> Result<Option<Intercurrent>, Vec<ScenarioError>> {
+    let mut errors = Errors::default();
+    let follow_up_weeks = errors.take(design::follow_up_weeks(
+        &root.at("design"),
+        follow_up_weeks,
+        &design.visits_weeks,
+    ));
     let Tables {
         standard_therapy,
         concomitant,
         estimand,
     } = tables;
     if standard_therapy.is_none() && concomitant.is_empty() && estimand.is_none() {
-        return Ok(None);
+        return match follow_up_weeks {
+            Some(_) => Ok(None),
+            None => Err(errors.0),
+        };
     }
-    rules::intercurrent_not_with_strata(root, strata_given)?;
+    errors.take(rules::intercurrent_not_with_strata(root, strata_given));
     let strategy = estimand::strategy(estimand);
-    rules::composite_needs_fisher(root, strategy, design.analysis)?;
-    rules::hypothetical_needs_t_analysis(root, strategy, design.analysis)?;
-    let therapy = standard_therapy::validate(
+    errors.take(rules::composite_needs_fisher(
+        root,
+        strategy,
+        design.analysis,
+    ));
+    errors.take(rules::hypothetical_needs_t_analysis(
+        root,
+        strategy,
+        design.analysis,
+    ));
+    let therapy = errors.take(standard_therapy::validate(
         &root.at("standard_therapy"),
         standard_therapy.unwrap_or_default(),
         design.kind,
-    )?;
-    rules::flares_within_count(root, &therapy, follow_up_weeks)?;
-    let concomitants = concomitant::validate(
+    ));
+    let concomitants = follow_up_weeks.and_then(|follow_up| {
+        if let Some(therapy) = &therapy {
+            errors.take(rules::flares_within_count(root, therapy, follow_up));
+        }
+        errors.take_all(concomitant::validate(
+            root,
+            concomitant,
+            &design.visits_weeks,
+            follow_up,
+            responder_threshold,
+        ))
+    });
+    errors.take(rules::single_arm_only_treatment_policy(
         root,
-        concomitant,
-        &design.visits_weeks,
-        follow_up_weeks,
-        responder_threshold,
-    )?;
-    rules::single_arm_only_treatment_policy(root, design.kind, strategy)?;
-    Ok(Some(Intercurrent {
-        therapy,
-        concomitants,
+        design.kind,
         strategy,
-        follow_up_weeks,
-    }))
+    ));
+    match (therapy, concomitants, follow_up_weeks) {
+        (Some(therapy), Some(concomitants), Some(follow_up_weeks)) if errors.0.is_empty() => {
+            Ok(Some(Intercurrent {
+                therapy,
+                concomitants,
+                strategy,
+                follow_up_weeks,
+            }))
+        }
+        _ => Err(errors.0),
+    }
 }
 
 #[cfg(test)]
