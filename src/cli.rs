@@ -85,6 +85,27 @@ pub struct RunArgs {
     /// starting afresh (same scenario and seed; --replicates gives the new total).
     #[arg(long, conflicts_with = "shard")]
     pub top_up: bool,
+    /// Add batches of 256 replicates until every power and assurance has a
+    /// Monte Carlo SE of at most T (above 0, below 0.5), up to the file's
+    /// replicates or --replicates; the result equals a fixed run of the count
+    /// it stopped at.
+    #[arg(long, value_name = "T", value_parser = parse_mc_se, conflicts_with_all = ["shard", "top_up"])]
+    pub mc_se: Option<f64>,
+}
+
+/// `--mc-se T`: a Monte Carlo SE strictly between 0 and 0.5.
+fn parse_mc_se(text: &str) -> Result<f64, String> {
+    let t: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if t > 0.0 && t < 0.5 {
+        Ok(t)
+    } else {
+        Err(format!(
+            "{t} is not allowed: a Monte Carlo SE of a power lies above 0 and below 0.5 (0.005 needs at most 10,000 replicates)"
+        ))
+    }
 }
 
 /// Options of `trialsim merge`.

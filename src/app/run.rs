@@ -19,6 +19,7 @@ use anyhow::Context;
 
 use super::progress::Progress;
 use crate::cli::RunArgs;
+use crate::engine::precision::{self, Precision};
 use crate::engine::{self, Outcome, shard};
 use crate::error::{Error, Result};
 use crate::export;
@@ -96,21 +97,46 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let total = engine::total_replicates(&l.scenario).saturating_sub(done);
         let started = Instant::now();
         let bar = Progress::new(&l.scenario, total, args.quiet);
-        let outcome = pool.install(|| {
-            engine::run_scenario_until(&l.scenario, resume, &|d| bar.tick_by(d, started), &STOP)
-        });
-        bar.finish();
-        let runs = match outcome {
-            Outcome::Finished(runs) => runs,
-            Outcome::Interrupted(cells) => {
-                return Err(save_interrupted(&args.out, l, cells)?);
+        let tick = |d| bar.tick_by(d, started);
+        let (finished, warning) = match args.mc_se {
+            None => match pool
+                .install(|| engine::run_scenario_until(&l.scenario, resume, &tick, &STOP))
+            {
+                Outcome::Finished(runs) => ((l.scenario.clone(), l.provenance.clone(), runs), None),
+                Outcome::Interrupted(cells) => {
+                    bar.finish();
+                    return Err(save_interrupted(&args.out, l, cells)?);
+                }
+            },
+            Some(target) => {
+                match pool
+                    .install(|| precision::run_to_precision(&l.scenario, target, &tick, &STOP))
+                {
+                    Precision::Reached { replicates, runs } => {
+                        (with_replicates(l, replicates, runs)?, None)
+                    }
+                    Precision::Capped { replicates, runs } => (
+                        with_replicates(l, replicates, runs)?,
+                        Some(format!(
+                            "--mc-se {target}: not reached within {replicates} replicates (the file's or --replicates' count, in whole batches of {}); the figures' SEs are as shown",
+                            engine::BATCH
+                        )),
+                    ),
+                    Precision::Interrupted(cells) => {
+                        bar.finish();
+                        return Err(save_interrupted(&args.out, l, cells)?);
+                    }
+                }
             }
         };
-        let report = RunReport::new(&l.scenario, &runs, threads, started.elapsed().as_secs_f64());
+        bar.finish();
+        let (scenario, provenance, runs) = finished;
+        let mut report = RunReport::new(&scenario, &runs, threads, started.elapsed().as_secs_f64());
+        report.warnings.extend(warning);
         write_run(
             &args.out,
             &report,
-            &run_state(l.provenance.clone(), &runs),
+            &run_state(provenance, &runs),
             Show::of(args.json, args.quiet),
         )?;
         reports.push(report);
@@ -182,6 +208,20 @@ fn save_interrupted(
         engine::total_replicates(&l.scenario),
         dir.join(STATE_FILE).display()
     )))
+}
+
+/// The scenario and provenance of a run that stopped at `replicates`
+/// (`--mc-se`), validated again with that count: a fixed run of it gives the
+/// same figures, and a later `--top-up` continues from it.
+fn with_replicates(
+    l: &Loaded,
+    replicates: u64,
+    runs: Vec<engine::CellRun>,
+) -> Result<(Scenario, Provenance, Vec<engine::CellRun>)> {
+    let mut provenance = l.provenance.clone();
+    provenance.replicates = replicates;
+    let scenario = provenance.scenario(Path::new(&provenance.scenario_file))?;
+    Ok((scenario, provenance, runs))
 }
 
 /// Refuses two files with one `name`: both would write `OUT/<name>/`.

@@ -13,10 +13,12 @@
 //! * [`trial`]: one trial's patients, from latent course to recorded data;
 //! * [`batch`]: batches, their parallel execution and their ordered fold;
 //! * [`run`]: the per-cell loop and whole runs;
-//! * [`shard`]: shards, merges and the saved state a top-up continues.
+//! * [`shard`]: shards, merges and the saved state a top-up continues;
+//! * [`precision`]: runs that stop at a Monte Carlo SE (`run --mc-se`).
 
 pub mod batch;
 pub mod cell;
+pub mod precision;
 pub mod run;
 pub mod shard;
 pub mod trial;
