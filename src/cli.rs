@@ -30,7 +30,11 @@ pub enum Command {
     /// per second, speed-up and parallel efficiency, and the random-number-only
     /// baseline; a table, bench.csv and scaling.png/svg in OUT/bench/.
     Bench(BenchArgs),
-    /// Validate scenario files without simulating (exit code 2 on the first bad file).
+    /// Write one simulated trial's patient-level data (OUT/<name>/replay-nN-rR.csv)
+    /// and print its analysis, exactly as a run computed it, to check by hand.
+    Replay(ReplayArgs),
+    /// Validate scenario files without simulating: every error of every file
+    /// (exit code 2 if any file is bad).
     Check {
         /// Scenario files (TOML).
         #[arg(required = true, value_name = "FILE")]
@@ -106,6 +110,32 @@ fn parse_mc_se(text: &str) -> Result<f64, String> {
             "{t} is not allowed: a Monte Carlo SE of a power lies above 0 and below 0.5 (0.005 needs at most 10,000 replicates)"
         ))
     }
+}
+
+/// Options of `trialsim replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The sample size (one of the file's design.n_per_arm).
+    #[arg(long, value_name = "N")]
+    pub n: u64,
+    /// The replicate, from 0 (below the run's replicates).
+    #[arg(long, value_name = "R")]
+    pub replicate: u64,
+    /// Random seed (overrides simulation.seed), as the run used.
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Replicates of the run (overrides simulation.replicates), as the run used.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub replicates: Option<u64>,
+    /// Folder that receives <name>/replay-nN-rR.csv.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print the result as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `trialsim merge`.

@@ -78,6 +78,17 @@ impl TestResult {
         }
     }
 
+    /// The 95% interval's bounds.
+    pub fn interval_bounds(&self) -> (f64, f64) {
+        match self.interval {
+            Interval::T { se, df } => {
+                let q = StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(0.975));
+                (self.estimate - q * se, self.estimate + q * se)
+            }
+            Interval::Bounds(lo, hi) => (lo, hi),
+        }
+    }
+
     /// Which way the test's evidence points, MSC minus control: the t
     /// statistic, or the direction a p-value test reports.
     pub fn direction(&self) -> f64 {

@@ -6,6 +6,7 @@ mod check;
 mod info;
 mod merge;
 mod progress;
+mod replay;
 mod run;
 
 use crate::error::Result;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Evidence { json } => {
             info::print(json, evidence::rows(), export::evidence::evidence)
         }

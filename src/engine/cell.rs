@@ -128,6 +128,40 @@ impl Cell {
         work: &mut Workspace,
         summary: &mut Summary,
     ) {
+        let a = self.analyse_replicate(mode, seed, replicate, work);
+        summary.replicates += 1;
+        summary.truth.push(a.truth);
+        if let Some(reported) = self.reported_improvement {
+            let change = &work.cohort.msc.change;
+            let mean_fall = -change.iter().sum::<f64>() / change.len() as f64;
+            if mean_fall >= reported - 1e-9 {
+                summary.successes += 1;
+            }
+        }
+        if let Some(errors) = summary.estimands.as_mut() {
+            for strategy in Strategy::ALL {
+                if let Some(Ok(r)) = &a.strategies[strategy.index()] {
+                    errors.push(strategy, r.estimate - a.truth);
+                }
+            }
+        }
+        self.record(a.chosen, a.truth, a.estimand_truth, summary);
+        if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
+            summary::flares::record(flares, ic, &work.cohort);
+        }
+    }
+
+    /// Simulates replicate `replicate` into `work` (its patients stay in
+    /// `work.cohort`) and analyses it under every strategy the cell serves:
+    /// what [`Cell::replicate_with`] folds, and what `trialsim replay` shows.
+    #[inline]
+    pub fn analyse_replicate(
+        &self,
+        mode: EffectMode,
+        seed: u64,
+        replicate: u64,
+        work: &mut Workspace,
+    ) -> Analysed {
         let mut rng = replicate_stream(seed, self.sizes, mode, replicate);
         let effect = match mode {
             EffectMode::Fixed => self.effect_mean,
@@ -139,41 +173,36 @@ impl Cell {
         let truth = self
             .trial
             .simulate(effect, &mut rng, &mut work.cohort, &mut work.truths);
-        summary.replicates += 1;
-        summary.truth.push(truth);
-        if let Some(reported) = self.reported_improvement {
-            let change = &work.cohort.msc.change;
-            let mean_fall = -change.iter().sum::<f64>() / change.len() as f64;
-            if mean_fall >= reported - 1e-9 {
-                summary.successes += 1;
-            }
-        }
         let Some(ic) = &self.trial.intercurrent else {
-            let result = self.analyzer.analyse(
+            let chosen = self.analyzer.analyse(
                 work.cohort.msc.view(),
                 work.cohort.control.view(),
                 &mut work.scratch,
             );
-            self.record(result, truth, truth, summary);
-            return;
+            return Analysed {
+                effect,
+                truth,
+                estimand_truth: truth,
+                chosen,
+                strategies: [None; 4],
+            };
         };
         let patients = self.sizes.total() as f64;
         let chosen = ic.spec.strategy;
+        let mut strategies = [None; 4];
         for strategy in Strategy::ALL {
-            if !estimand::serves(strategy, &self.analyzer) {
-                continue;
-            }
-            let result = self.analyse_strategy(strategy, ic, work, &mut rng);
-            if let (Ok(r), Some(errors)) = (&result, summary.estimands.as_mut()) {
-                errors.push(strategy, r.estimate - truth);
-            }
-            if strategy == chosen {
-                let estimand_truth = work.truths.sum(strategy) / patients;
-                self.record(result, truth, estimand_truth, summary);
+            if estimand::serves(strategy, &self.analyzer) {
+                strategies[strategy.index()] =
+                    Some(self.analyse_strategy(strategy, ic, work, &mut rng));
             }
         }
-        if let Some(flares) = summary.flares.as_mut() {
-            summary::flares::record(flares, ic, &work.cohort);
+        Analysed {
+            effect,
+            truth,
+            estimand_truth: work.truths.sum(chosen) / patients,
+            chosen: strategies[chosen.index()]
+                .expect("validation: the analysis serves the chosen strategy"),
+            strategies,
         }
     }
 
@@ -234,11 +263,16 @@ impl Cell {
         }
     }
 
+    /// Whether `r` rejects the null under this cell's decision rule.
+    pub fn rejects(&self, r: &TestResult) -> bool {
+        self.decision.rejects(r)
+    }
+
     /// Whether a rejecting result is significant in MSC's favour: every
     /// rejection of a one-sided test (its alternative is MSC's direction),
     /// and for a two-sided test the direction of the test's statistic.
     #[inline]
-    fn favours_msc(&self, r: &TestResult) -> bool {
+    pub fn favours_msc(&self, r: &TestResult) -> bool {
         self.analyzer.alternative() != Alternative::TwoSided
             || self.analyzer.effect_scale().favours_msc(r.direction())
     }
@@ -252,6 +286,22 @@ impl Cell {
             estimand: EstimandScratch::default(),
         }
     }
+}
+
+/// What one replicate gave.
+#[derive(Debug, Clone, Copy)]
+pub struct Analysed {
+    /// MSC's effect in this trial (drawn from the prior in an assurance pass).
+    pub effect: f64,
+    /// Sample-average MSC own effect on the analysis scale.
+    pub truth: f64,
+    /// True value of the chosen estimand (`truth` without intercurrent events).
+    pub estimand_truth: f64,
+    /// The analysis of the chosen estimand.
+    pub chosen: Result<TestResult, AnalysisFailure>,
+    /// With intercurrent events: each strategy the analysis serves, by
+    /// [`Strategy::index`].
+    pub strategies: [Option<Result<TestResult, AnalysisFailure>>; 4],
 }
 
 /// Per-worker buffers, reused for every replicate the worker runs.

@@ -1,0 +1,135 @@
+//! `trialsim replay`: one trial of a run, patient by patient (issue 13,
+//! item 5). Its printed result must be what the run counted for that
+//! replicate, and its CSV must hold what the analysis read.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::trialsim;
+use serde_json::Value;
+use trialsim::analysis::Alternative;
+use trialsim::analysis::ancova::ancova;
+use trialsim::engine::Cell;
+use trialsim::scenario;
+
+/// Replays `file` at `n`, replicate `r`, into `out`; returns the JSON printed.
+fn replay(file: &str, n: usize, r: u64, out: &Path) -> Value {
+    let output = trialsim()
+        .args([
+            "replay",
+            file,
+            "--json",
+            "--n",
+            &n.to_string(),
+            "--replicate",
+            &r.to_string(),
+        ])
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn replay_prints_what_the_run_counted_for_that_replicate() {
+    let out = tempfile::tempdir().unwrap();
+    // Plain, intercurrent events with treatment policy, and the hypothetical
+    // strategy with its imputations (which draw from the replicate's stream).
+    for file in [
+        "scenarios/sle_sledai_addon.toml",
+        "scenarios/jia_mtx_withdrawal.toml",
+        "scenarios/jia_ia_steroid_after_msc.toml",
+    ] {
+        let s = scenario::load(Path::new(file)).unwrap();
+        let n = s.design.n_per_arm[0];
+        let cell = Cell::new(&s, n);
+        let mut work = cell.workspace();
+        for r in [0u64, 7, 300] {
+            let json = replay(file, n, r, out.path());
+            // The replicate as the run folds it: alone in a fresh summary.
+            let mut summary = cell.new_summary();
+            cell.replicate(s.simulation.seed, r, &mut work, &mut summary);
+            let result = &json["result"];
+            assert_eq!(summary.truth.mean, json["msc_own_effect"].as_f64().unwrap());
+            assert_eq!(
+                summary.estimand_truth.mean,
+                json["estimand_value"].as_f64().unwrap()
+            );
+            match result["estimate"].as_f64() {
+                Some(e) => {
+                    assert_eq!(summary.estimate.mean, e, "{file} r {r}");
+                    assert_eq!(
+                        summary.rejections,
+                        u64::from(result["rejects"].as_bool().unwrap())
+                    );
+                    let theta = json["estimand_value"].as_f64().unwrap();
+                    let (lo, hi) = (
+                        result["ci_low"].as_f64().unwrap(),
+                        result["ci_high"].as_f64().unwrap(),
+                    );
+                    assert_eq!(summary.covered, u64::from(lo <= theta && theta <= hi));
+                }
+                None => assert_eq!(summary.failures, 1, "{file} r {r}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn replay_csv_holds_what_the_analysis_read() {
+    let out = tempfile::tempdir().unwrap();
+    let json = replay("scenarios/sle_sledai_addon.toml", 30, 11, out.path());
+    let csv = fs::read_to_string(out.path().join("sle_sledai_addon/replay-n30-r11.csv")).unwrap();
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| h.starts_with(name)).unwrap();
+    let (arm, baseline, primary) = (col("arm"), col("baseline"), col("week_24_primary"));
+    let mut data = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    for line in rows {
+        let f: Vec<&str> = line.split(',').collect();
+        let a = usize::from(f[arm] == "control");
+        data[a].0.push(f[baseline].parse::<f64>().unwrap());
+        data[a].1.push(f[primary].parse::<f64>().unwrap());
+    }
+    assert_eq!((data[0].0.len(), data[1].0.len()), (30, 30));
+    let [(b1, y1), (b0, y0)] = &data;
+    let by_hand = ancova(b1, y1, b0, y0, Alternative::TwoSided).unwrap();
+    assert_eq!(
+        by_hand.estimate,
+        json["result"]["estimate"].as_f64().unwrap()
+    );
+    assert_eq!(
+        by_hand.p_value(),
+        json["result"]["p_value"].as_f64().unwrap()
+    );
+}
+
+#[test]
+fn replay_refuses_a_sample_size_or_replicate_the_run_did_not_have() {
+    let out = tempfile::tempdir().unwrap();
+    for (n, r, flag) in [("31", "0", "--n"), ("30", "10000", "--replicate")] {
+        let output = trialsim()
+            .args([
+                "replay",
+                "scenarios/sle_sledai_addon.toml",
+                "--n",
+                n,
+                "--replicate",
+                r,
+            ])
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains(flag));
+    }
+}
