@@ -30,6 +30,10 @@ pub enum Command {
     /// per second, speed-up and parallel efficiency, and the random-number-only
     /// baseline; a table, bench.csv and scaling.png/svg in OUT/bench/.
     Bench(BenchArgs),
+    /// Find the smallest n per arm in a range whose power (or assurance)
+    /// reaches a target: the answer with its Monte Carlo uncertainty and
+    /// every point evaluated; design.json and design.csv in OUT/<name>/.
+    Design(DesignArgs),
     /// Write one simulated trial's patient-level data (OUT/<name>/replay-nN-rR.csv)
     /// and print its analysis, exactly as a run computed it, to check by hand.
     Replay(ReplayArgs),
@@ -108,6 +112,76 @@ fn parse_mc_se(text: &str) -> Result<f64, String> {
     } else {
         Err(format!(
             "{t} is not allowed: a Monte Carlo SE of a power lies above 0 and below 0.5 (0.005 needs at most 10,000 replicates)"
+        ))
+    }
+}
+
+/// Options of `trialsim design`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["target_power", "target_assurance"])))]
+pub struct DesignArgs {
+    /// Scenario file (TOML); its n_per_arm is replaced by the range searched.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The power to reach: the probability of a significant result in MSC's
+    /// favour at the assumed effect (above 0, below 1).
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub target_power: Option<f64>,
+    /// The assurance to reach over the effect prior (needs effect.sd above 0).
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub target_assurance: Option<f64>,
+    /// The sample sizes searched, control arm: LO..HI with 2 <= LO < HI <= 10000.
+    #[arg(long, value_name = "LO..HI", value_parser = parse_n_range)]
+    pub n_range: (usize, usize),
+    /// Random seed (overrides simulation.seed).
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per CPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Folder that receives <name>/design.json and design.csv.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print the JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A target probability strictly between 0 and 1.
+fn parse_probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if p > 0.0 && p < 1.0 {
+        Ok(p)
+    } else {
+        Err(format!(
+            "{p} is not allowed: a target probability lies above 0 and below 1"
+        ))
+    }
+}
+
+/// `LO..HI`: sample sizes 2 <= LO < HI <= 10000.
+fn parse_n_range(text: &str) -> Result<(usize, usize), String> {
+    let (lo, hi) = text
+        .split_once("..")
+        .ok_or_else(|| format!("`{text}` is not LO..HI (for example 10..120)"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("`{v}` is not a sample size"))
+    };
+    let (lo, hi) = (parse(lo)?, parse(hi)?);
+    let max = crate::scenario::MAX_ARM_SIZE;
+    if lo >= 2 && lo < hi && hi <= max {
+        Ok((lo, hi))
+    } else {
+        Err(format!(
+            "{lo}..{hi} is not allowed: the range needs 2 <= LO < HI <= {max}"
         ))
     }
 }

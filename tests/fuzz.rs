@@ -210,7 +210,7 @@ proptest! {
         let text = apply(&texts[file % texts.len()], &m);
         let path = Path::new("mutant.toml");
         // A short run: two replicates per cell, whatever the file asked.
-        let overrides = Overrides { replicates: Some(2), seed: None };
+        let overrides = Overrides { replicates: Some(2), seed: None, n_per_arm: None };
         if let Ok(s) = scenario::parse_with(path, &text, &overrides) {
             let runs = engine::run_scenario(&s, &|_| {});
             let report = RunReport::new(&s, &runs, 1, 0.0);
@@ -236,6 +236,7 @@ fn the_mutations_reach_numbers_and_names() {
     let overrides = Overrides {
         replicates: Some(2),
         seed: None,
+        n_per_arm: None,
     };
     for text in shipped() {
         let valid = (0..NUMBERS.len())

@@ -35,6 +35,7 @@ fn small() -> Overrides {
     Overrides {
         replicates: Some(200),
         seed: None,
+        n_per_arm: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn scenario(replicates: u64) -> Scenario {
     let overrides = Overrides {
         replicates: Some(replicates),
         seed: None,
+        n_per_arm: None,
     };
     scenario::parse_with(Path::new("p.toml"), TEXT, &overrides).unwrap()
 }

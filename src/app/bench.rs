@@ -39,6 +39,7 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
         &scenario::Overrides {
             replicates: Some(replicates),
             seed: None,
+            n_per_arm: None,
         },
     )?;
     let cell = Cell::new(&s, s.design.n_per_arm[0]);

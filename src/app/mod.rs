@@ -3,6 +3,7 @@
 
 pub mod bench;
 mod check;
+mod design;
 mod info;
 mod merge;
 mod progress;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Merge(args) => merge::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Design(args) => design::run(&args),
         Command::Evidence { json } => {
             info::print(json, evidence::rows(), export::evidence::evidence)
         }

@@ -30,6 +30,7 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
     let overrides = scenario::Overrides {
         replicates: args.replicates,
         seed: args.seed,
+        n_per_arm: None,
     };
     let s = scenario::load_with(&args.file, &overrides)?;
     let n = usize::try_from(args.n).unwrap_or(usize::MAX);

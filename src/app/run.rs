@@ -80,7 +80,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         }
     }
     export::check_writable(&args.out)?;
-    let pool = pool(args.threads)?;
+    let pool = thread_pool_of(args.threads)?;
 
     if let Some(shard) = args.shard {
         return run_shards(args, &loaded, shard, &pool);
@@ -258,6 +258,7 @@ fn load(file: &Path, args: &RunArgs) -> Result<Loaded> {
     let overrides = scenario::Overrides {
         replicates: args.replicates,
         seed: args.seed,
+        n_per_arm: None,
     };
     let s = scenario::parse_with(file, &text, &overrides)?;
     let provenance = Provenance::new(&s, file, &text);
@@ -338,7 +339,7 @@ pub(super) fn print_json(reports: &[RunReport]) -> Result<()> {
     Ok(())
 }
 
-fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool> {
+pub(super) fn thread_pool_of(threads: Option<u64>) -> Result<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         builder = builder.num_threads(t as usize);
@@ -351,5 +352,5 @@ fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool> {
 /// # Errors
 /// If the threads cannot be started.
 pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
-    pool(Some(threads as u64))
+    thread_pool_of(Some(threads as u64))
 }

@@ -14,12 +14,14 @@
 //! * [`batch`]: batches, their parallel execution and their ordered fold;
 //! * [`run`]: the per-cell loop and whole runs;
 //! * [`shard`]: shards, merges and the saved state a top-up continues;
-//! * [`precision`]: runs that stop at a Monte Carlo SE (`run --mc-se`).
+//! * [`precision`]: runs that stop at a Monte Carlo SE (`run --mc-se`);
+//! * [`search`]: the sample-size search of `trialsim design`.
 
 pub mod batch;
 pub mod cell;
 pub mod precision;
 pub mod run;
+pub mod search;
 pub mod shard;
 pub mod trial;
 

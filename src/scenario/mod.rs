@@ -181,12 +181,14 @@ pub struct Scenario {
 
 /// Command-line values that replace the file's `[simulation]` keys before
 /// validation (`None`: keep the file's value or its default).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
     /// Replaces `simulation.replicates`.
     pub replicates: Option<u64>,
     /// Replaces `simulation.seed`.
     pub seed: Option<u64>,
+    /// Replaces `design.n_per_arm` (`trialsim design` searches a range).
+    pub n_per_arm: Option<Vec<usize>>,
 }
 
 /// Reads and validates a scenario file.
@@ -237,7 +239,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
 /// [simulation]
 /// replicates = 100
 /// "#;
-/// let overrides = Overrides { replicates: Some(500), seed: None };
+/// let overrides = Overrides { replicates: Some(500), seed: None, n_per_arm: None };
 /// let s = parse_with(Path::new("t.toml"), text, &overrides).unwrap();
 /// assert_eq!(s.simulation.replicates, 500);
 /// ```
@@ -338,6 +340,7 @@ source = "assumption"
             &Overrides {
                 replicates: Some(3),
                 seed: Some(4),
+                n_per_arm: None,
             },
         )
         .unwrap();

@@ -68,6 +68,7 @@ impl Provenance {
         let overrides = scenario::Overrides {
             replicates: Some(self.replicates),
             seed: Some(self.seed),
+            n_per_arm: None,
         };
         let s = scenario::parse_with(
             Path::new(&self.scenario_file),

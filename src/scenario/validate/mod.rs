@@ -120,6 +120,10 @@ pub fn validate_all(
         &mut raw.simulation,
         overrides,
     ));
+    if let Some(sizes) = &overrides.n_per_arm {
+        raw.design.n_per_arm =
+            super::raw::SampleSizes::Many(sizes.iter().map(|&n| n as i64).collect());
+    }
     let name = errors.take(scenario_name(&root, &raw.name));
 
     let strata_given = !raw.stratum.is_empty();

@@ -80,6 +80,7 @@ mod tests {
         let overrides = Overrides {
             replicates: Some(1200),
             seed: Some(99),
+            n_per_arm: None,
         };
         let s = parse_with(path, &text, &overrides).unwrap();
         assert_eq!(
@@ -101,6 +102,7 @@ mod tests {
         let seed_only = Overrides {
             replicates: None,
             seed: Some(5),
+            n_per_arm: None,
         };
         assert_eq!(
             parse_with(path, &text, &seed_only)
@@ -128,6 +130,7 @@ mod tests {
         let zero = Overrides {
             replicates: Some(0),
             seed: None,
+            n_per_arm: None,
         };
         let from_override = parse_with(Path::new("s.toml"), GOOD, &zero).unwrap_err();
         let from_file = err(&format!("{GOOD}[simulation]\nreplicates = 0\n"));
@@ -135,6 +138,7 @@ mod tests {
         let huge = Overrides {
             replicates: Some(u64::MAX),
             seed: None,
+            n_per_arm: None,
         };
         let m = parse_with(Path::new("s.toml"), GOOD, &huge)
             .unwrap_err()

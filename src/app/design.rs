@@ -1,0 +1,139 @@
+//! `trialsim design`: the smallest n per arm reaching a target power or
+//! assurance ([`crate::engine::search`]), printed as a table with every point
+//! evaluated and written as `design.json` and `design.csv`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Instant;
+
+use super::progress::Progress;
+use super::run::thread_pool_of;
+use crate::cli::DesignArgs;
+use crate::engine::search::{self, Search, Target, Verdict};
+use crate::error::{Error, Result};
+use crate::export;
+use crate::scenario;
+
+/// Runs the search and writes its files.
+///
+/// # Errors
+/// A bad scenario or range (exit 2), assurance without an effect prior
+/// (exit 2), a failure to write.
+pub fn run(args: &DesignArgs) -> Result<()> {
+    let (lo, hi) = args.n_range;
+    let overrides = scenario::Overrides {
+        replicates: None,
+        seed: args.seed,
+        n_per_arm: Some(vec![lo, hi]),
+    };
+    let s = scenario::load_with(&args.file, &overrides)?;
+    let target = match (args.target_power, args.target_assurance) {
+        (Some(p), _) => Target::Power(p),
+        (None, Some(p)) if s.effect.sd > 0.0 => Target::Assurance(p),
+        _ => {
+            return Err(Error::input(format!(
+                "{}: key `effect.sd`: --target-assurance averages over the effect's prior, and effect.sd is 0; give the prior's SD, or use --target-power",
+                args.file.display()
+            )));
+        }
+    };
+    export::check_writable(&args.out)?;
+    let pool = thread_pool_of(args.threads)?;
+    let started = Instant::now();
+    let bar = Progress::new(&s, search::MAX_REPLICATES * 8, args.quiet);
+    let result =
+        pool.install(|| search::search(&s, target, (lo, hi), &|d| bar.tick_by(d, started)));
+    bar.finish();
+    let dir = args.out.join(&s.name);
+    export::write_file(&dir, "design.json", &serde_json::to_vec_pretty(&result)?)?;
+    export::write_file(
+        &dir,
+        "design.csv",
+        &export::csv::rows_to_bytes(&result.points)?,
+    )?;
+    if args.json {
+        let mut text = serde_json::to_string_pretty(&result)?;
+        text.push('\n');
+        std::io::stdout().write_all(text.as_bytes())?;
+    } else if !args.quiet {
+        let mut text = table(&s.name, &result);
+        let _ = writeln!(
+            text,
+            "wrote {}/{{design.json, design.csv}} in {:.1} s",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+        std::io::stdout().write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The answer and every point evaluated, as Markdown.
+fn table(name: &str, r: &Search) -> String {
+    let (what, level) = match r.target {
+        Target::Power(p) => ("power (significant in MSC's favour)", p),
+        Target::Assurance(p) => ("assurance", p),
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{name}: smallest n per arm in {}..{} with {what} at least {level}\n",
+        r.n_range.0, r.n_range.1
+    );
+    let at = |n: usize| r.points.iter().find(|p| p.n_per_arm == n);
+    match (r.smallest, r.smallest_from_which_all) {
+        (None, _) => {
+            let _ = writeln!(out, "not reached within the range: try a larger HI");
+        }
+        (Some(n), all) => {
+            if let Some(p) = at(n) {
+                let _ = writeln!(
+                    out,
+                    "answer: n = {n} per arm ({what} {:.4} ± {:.4} MC SE, 99% interval {:.4}–{:.4}, {} replicates){}",
+                    p.rate,
+                    p.rate_mc_se,
+                    p.ci_low,
+                    p.ci_high,
+                    p.replicates,
+                    if p.verdict == Verdict::WithinError {
+                        "; the target lies within its Monte Carlo error"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            match all {
+                Some(m) if m != n => {
+                    let _ = writeln!(
+                        out,
+                        "saw-tooth power: n = {n} reaches the target but a larger n does not; from n = {m} on, every n evaluated reaches it"
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "saw-tooth power: above n = {n} some n evaluated does not reach the target up to the end of the window"
+                    );
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n| n per arm | replicates | rate ± MC SE | 99% interval | verdict |\n|---|---|---|---|---|"
+    );
+    for p in &r.points {
+        let verdict = match p.verdict {
+            Verdict::Above => "above",
+            Verdict::Below => "below",
+            Verdict::WithinError => "within MC error",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.4} ± {:.4} | {:.4}–{:.4} | {verdict} |",
+            p.n_per_arm, p.replicates, p.rate, p.rate_mc_se, p.ci_low, p.ci_high
+        );
+    }
+    out
+}

@@ -1,0 +1,132 @@
+//! `trialsim design`: the sample-size search (issue 13, item 1).
+
+mod common;
+
+use std::path::Path;
+
+use common::trialsim;
+use trialsim::design::stream::EffectMode;
+use trialsim::engine::search::{Target, Verdict, search};
+use trialsim::engine::{self, NEVER_STOP, fold_cell};
+use trialsim::scenario::{self, Overrides};
+
+fn load(file: &str, lo: usize, hi: usize) -> scenario::Scenario {
+    let overrides = Overrides {
+        replicates: None,
+        seed: None,
+        n_per_arm: Some(vec![lo, hi]),
+    };
+    scenario::load_with(Path::new(file), &overrides).unwrap()
+}
+
+#[test]
+fn design_finds_the_noncentral_t_answer_on_the_textbook_scenario() {
+    // d = 0.5, two-sided alpha 0.05, 80%: 64 per arm (Cohen 1988, Table
+    // 2.4.1; the noncentral t gives 0.8015 at 64 and 0.7979 at 63).
+    let s = load("scenarios/textbook_continuous.toml", 10, 200);
+    let r = search(&s, Target::Power(0.8), (10, 200), &|_| {});
+    assert_eq!(r.smallest, Some(64));
+    assert_eq!(r.smallest_from_which_all, Some(64));
+    let at = |n| r.points.iter().find(|p| p.n_per_arm == n).unwrap();
+    // Each estimate is consistent with the closed form at 4 Monte Carlo SE.
+    for (n, exact) in [(63, 0.7979), (64, 0.8015)] {
+        let p = at(n);
+        assert!(
+            (p.rate - exact).abs() < 4.0 * p.rate_mc_se,
+            "{n}: {} vs {exact}",
+            p.rate
+        );
+    }
+    assert_eq!(at(63).verdict, Verdict::Below);
+}
+
+#[test]
+fn a_points_estimate_equals_a_fixed_run_of_its_replicates() {
+    // Points gain replicates by topping up; the estimate must be that of a
+    // plain run of the final count.
+    let s = load("scenarios/textbook_continuous.toml", 10, 200);
+    let r = search(&s, Target::Power(0.8), (10, 200), &|_| {});
+    let p = r.points.iter().find(|p| p.replicates > 4096).unwrap();
+    let cell = engine::Cell::new(&s, p.n_per_arm);
+    let (summary, _) = fold_cell(
+        &cell,
+        EffectMode::Fixed,
+        s.simulation.seed,
+        p.replicates,
+        None,
+        &|_| {},
+        &NEVER_STOP,
+    )
+    .unwrap();
+    assert_eq!(
+        p.rate,
+        summary.favourable_rejections as f64 / p.replicates as f64
+    );
+}
+
+#[test]
+fn design_on_fishers_saw_tooth_power_reports_consistent_answers() {
+    let s = load("scenarios/sle_sri4_fisher.toml", 10, 200);
+    let r = search(&s, Target::Power(0.5), (10, 200), &|_| {});
+    let (smallest, all) = (r.smallest.unwrap(), r.smallest_from_which_all.unwrap());
+    assert!(smallest <= all);
+    let reaches = |n: usize| {
+        r.points
+            .iter()
+            .find(|p| p.n_per_arm == n)
+            .unwrap()
+            .reaches(0.5)
+    };
+    assert!(reaches(smallest) && reaches(all));
+    for p in r.points.iter().filter(|p| p.n_per_arm >= all) {
+        assert!(p.reaches(0.5), "{} from {all}", p.n_per_arm);
+    }
+    for p in r.points.iter().filter(|p| p.n_per_arm < smallest) {
+        assert!(!p.reaches(0.5), "{} below {smallest}", p.n_per_arm);
+    }
+}
+
+#[test]
+fn bad_targets_and_ranges_are_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let file = "scenarios/textbook_continuous.toml";
+    for (args, flag) in [
+        (
+            &["--target-power", "1.5", "--n-range", "10..50"][..],
+            "--target-power",
+        ),
+        (
+            &["--target-power", "0", "--n-range", "10..50"],
+            "--target-power",
+        ),
+        (
+            &["--target-power", "0.8", "--n-range", "50..10"],
+            "--n-range",
+        ),
+        (
+            &["--target-power", "0.8", "--n-range", "10..10"],
+            "--n-range",
+        ),
+        (
+            &["--target-power", "0.8", "--n-range", "1..10"],
+            "--n-range",
+        ),
+        (&["--target-power", "0.8", "--n-range", "10"], "--n-range"),
+        (&["--n-range", "10..50"], "--target"),
+        (
+            &["--target-assurance", "0.5", "--n-range", "10..50"],
+            "effect.sd",
+        ),
+    ] {
+        let output = trialsim()
+            .args(["design", file])
+            .args(args)
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+    }
+}
