@@ -504,3 +504,87 @@ fn ctrl_c_saves_complete_batches_and_top_up_continues_bit_for_bit() {
         summary_without_timing(&one.join("persist"))
     );
 }
+
+#[test]
+fn ctrl_c_during_a_rerun_keeps_the_earlier_finished_run() {
+    // An interrupted rerun (not a top-up) used to replace the finished
+    // run's summary and pictures with a bare, incomplete state.
+    let (dir, file) = setup();
+    let out = dir.path().join("out");
+    trialsim()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let before = entries(&out.join("persist"));
+    let summary = fs::read(out.join("persist/summary.json")).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trialsim"))
+        .args([
+            "run",
+            "--quiet",
+            "--threads",
+            "1",
+            "--replicates",
+            "3000000",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&file)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let interrupted = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&interrupted.stderr);
+    assert_eq!(interrupted.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("earlier finished run"), "{stderr}");
+    assert_eq!(entries(&out.join("persist")), before);
+    assert_eq!(fs::read(out.join("persist/summary.json")).unwrap(), summary);
+}
+
+#[test]
+fn merge_refuses_counts_that_wrap_around() {
+    // failures near 2^64 made `analyses + failures` wrap to a small number.
+    let (dir, file) = setup();
+    let [a, b] = two_shards(&file, dir.path());
+    forge_partial(&a, |p| {
+        let s = &mut p.cells[0].fixed[0].summary;
+        s.failures = u64::MAX - 255;
+        s.failure_reasons.too_few_patients = u64::MAX - 255;
+    });
+    assert_merge_refuses(&[&a, &b], "the file cannot come from this run");
+}
+
+#[test]
+fn merge_refuses_forged_flare_counts() {
+    // Flare-free figures were never checked: an edited count reported a
+    // flare-free share of -8332.
+    let text = format!(
+        "{SCENARIO}[standard_therapy]\npolicy = \"withdraw\"\nflare_hazard_on = 0.01\nflare_hazard_off = 0.03\nsource = \"test\"\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("persist.toml");
+    fs::write(&file, text).unwrap();
+    let [a, b] = two_shards(&file, dir.path());
+    let original = fs::read(&a).unwrap();
+    for edit in [
+        |p: &mut Partial| {
+            let f = p.cells[0].fixed[0].summary.flares.as_mut().unwrap();
+            f.msc.flared_by_week[1] = f.msc.patients + 1;
+        },
+        |p: &mut Partial| {
+            let f = p.cells[0].fixed[0].summary.flares.as_mut().unwrap();
+            f.control.patients = 0;
+        },
+    ] {
+        fs::write(&a, &original).unwrap();
+        forge_partial(&a, edit);
+        assert_merge_refuses(&[&a, &b], "flares.");
+    }
+}

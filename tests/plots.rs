@@ -274,3 +274,62 @@ fn dashed_reference_lines_have_dashed_legend_marks() {
         }
     }
 }
+
+/// The y-axis tick labels of a chart (right-aligned, left of the plot).
+fn y_tick_values(svg: &str) -> Vec<f64> {
+    texts(svg)
+        .into_iter()
+        .filter(|t| t.attributes.contains("text-anchor=\"end\""))
+        .filter_map(|t| t.content.parse::<f64>().ok())
+        .collect()
+}
+
+#[test]
+fn estimand_bias_axis_survives_an_undefined_monte_carlo_se() {
+    // One replicate: every SE is undefined (NaN); the axis used to collapse
+    // to ±0.001 with bars near -1 clipped at its edge.
+    let path = Path::new("scenarios/jia_mtx_withdrawal.toml");
+    let one = Overrides {
+        replicates: Some(1),
+        seed: None,
+        n_per_arm: None,
+    };
+    let s = scenario::load_with(path, &one).unwrap();
+    let r = report(&s);
+    let bias = r
+        .results
+        .last()
+        .unwrap()
+        .estimands
+        .bias_by_estimand
+        .clone()
+        .unwrap();
+    let largest = bias.values().fold(0.0f64, |m, b| m.max(b.abs()));
+    let picture = svg(&EstimandBiasPlot::of(&r).unwrap());
+    let top = y_tick_values(&picture).into_iter().fold(0.0f64, f64::max);
+    assert!(
+        top >= largest * 0.5,
+        "axis top {top} for bars up to {largest}"
+    );
+}
+
+#[test]
+fn flare_axis_labels_are_readable_weeks_and_markers_past_follow_up_are_left_out() {
+    // One week of follow-up: the axis steps by 0.1 and printed float noise
+    // (0.30000000000000004); an 8-week taper drew its marker at week 1.
+    let r = report_of_edited(
+        "jia_mtx_withdrawal.toml",
+        "visits_weeks = [4, 12, 24]\nfollow_up_weeks = 52",
+        "visits_weeks = [1]\nfollow_up_weeks = 1",
+    );
+    let r = {
+        let mut r = r;
+        r.taper_weeks = Some(8.0);
+        r
+    };
+    let picture = svg(&FlarePlot::of(&r).unwrap());
+    for label in x_tick_labels(&picture) {
+        assert!(label.len() <= 4, "{label}");
+    }
+    assert!(!all_text(&picture).contains("taper ends"));
+}

@@ -89,6 +89,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let threads = pool.current_num_threads();
     let mut reports = Vec::with_capacity(loaded.len());
     for (l, resume) in loaded.iter().zip(&resumes) {
+        if STOP.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted(format!(
+                "interrupted before {} started; its folder is as it was",
+                l.scenario.name
+            )));
+        }
         let done: u64 = resume
             .iter()
             .map(|(f, p)| f.batches + p.as_ref().map_or(0, |p| p.batches))
@@ -105,7 +111,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 Outcome::Finished(runs) => ((l.scenario.clone(), l.provenance.clone(), runs), None),
                 Outcome::Interrupted(cells) => {
                     bar.finish();
-                    return Err(save_interrupted(&args.out, l, cells)?);
+                    return Err(save_interrupted(&args.out, l, cells, done, args.top_up)?);
                 }
             },
             Some(target) => {
@@ -124,7 +130,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
                     ),
                     Precision::Interrupted(cells) => {
                         bar.finish();
-                        return Err(save_interrupted(&args.out, l, cells)?);
+                        return Err(save_interrupted(&args.out, l, cells, done, args.top_up)?);
                     }
                 }
             }
@@ -188,15 +194,35 @@ fn run_shards(
     Ok(())
 }
 
-/// Saves an interrupted run's complete batches as its only file,
-/// `state.json`, and returns the error that ends the command (exit 130).
+/// Saves what an interrupted run computed, so `--top-up` continues it:
+/// `state.json` alone (no summary files). Nothing is written when the run
+/// added nothing to what it resumed (Ctrl-C before its first window, or
+/// between scenarios), nor over an earlier finished run of the scenario
+/// unless this run tops that one up: an interruption never costs results
+/// already on disk.
 fn save_interrupted(
     out: &Path,
     l: &Loaded,
     cells: Vec<(engine::Resume, Option<engine::Resume>)>,
+    resumed: u64,
+    top_up: bool,
 ) -> Result<Error> {
     let state = RunState::new(l.provenance.clone(), false, cells);
     let dir = out.join(&l.scenario.name);
+    if state.saved_replicates() <= resumed {
+        return Ok(Error::Interrupted(format!(
+            "interrupted before {} computed anything new; {} is as it was",
+            l.scenario.name,
+            dir.display()
+        )));
+    }
+    if !top_up && holds_finished_run(&dir) {
+        return Ok(Error::Interrupted(format!(
+            "interrupted: the earlier finished run in {} is kept and this run's {} replicates are dropped; rerun to replace it",
+            dir.display(),
+            state.saved_replicates()
+        )));
+    }
     export::write_outputs(
         &dir,
         &[(STATE_FILE, serde_json::to_vec(&state)?)],
@@ -208,6 +234,14 @@ fn save_interrupted(
         engine::total_replicates(&l.scenario),
         dir.join(STATE_FILE).display()
     )))
+}
+
+/// Whether `dir` holds a finished run (its `state.json` says complete).
+fn holds_finished_run(dir: &Path) -> bool {
+    std::fs::read(dir.join(STATE_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|state| state["complete"] == serde_json::Value::Bool(true))
 }
 
 /// The scenario and provenance of a run that stopped at `replicates`

@@ -295,7 +295,7 @@ fn fold_shards(
         }
         for b in held {
             let should = ((b.index + 1) * BATCH).min(replicates) - b.index * BATCH;
-            check_batch(&b.summary, should, &empty).map_err(|e| {
+            check_batch(&b.summary, should, &empty, cell.sizes).map_err(|e| {
                 Error::input(format!(
                     "{}: sample size {}, batch {}: {e}; the file cannot come from this run",
                     path.display(),
@@ -341,8 +341,14 @@ fn check_cells(path: &Path, p: &Partial, scenario: &Scenario) -> Result<()> {
 
 /// Checks one fold of `replicates` replicates: its counts, and that it has
 /// the accumulators of its cell (`empty` is the cell's empty summary).
-fn check_batch(s: &Summary, replicates: u64, empty: &Summary) -> std::result::Result<(), String> {
+fn check_batch(
+    s: &Summary,
+    replicates: u64,
+    empty: &Summary,
+    sizes: crate::design::Arms<usize>,
+) -> std::result::Result<(), String> {
     check::summary(s, replicates)?;
+    check::flares(s, replicates, sizes)?;
     let shape = |s: &Summary| {
         (
             s.estimands.is_some(),
@@ -403,7 +409,7 @@ pub fn check_state(state: &RunState, path: &Path) -> Result<()> {
                     r.batches, p.replicates
                 )));
             }
-            check_batch(&r.summary, r.batches * BATCH, &empty)
+            check_batch(&r.summary, r.batches * BATCH, &empty, cell.sizes)
                 .map_err(|e| bad(format!("sample size {n}: {e}")))?;
         }
     }

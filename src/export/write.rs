@@ -53,7 +53,9 @@ pub fn write_outputs(dir: &Path, files: &[(&str, Vec<u8>)], owned: &[&str]) -> R
     swap_in(&staged, dir, existing)?;
     // The staged path now holds the previous run (or nothing): drop removes it.
     drop(staged);
-    sync_dir(&parent)?;
+    // The new folder is in place: a parent that cannot be synced (some
+    // network and FUSE file systems) must not turn success into failure.
+    let _ = sync_dir(&parent);
     Ok(())
 }
 
@@ -156,11 +158,13 @@ fn carry_over(dir: &Path, staged: &Path, files: &[(&str, Vec<u8>)], owned: &[&st
     let entries = fs::read_dir(dir).map_err(|e| failed(dir, "cannot read the folder", e))?;
     for entry in entries {
         let entry = entry.map_err(|e| failed(dir, "cannot read the folder", e))?;
-        let file_name = entry.file_name();
-        let Some(n) = file_name.to_str() else {
+        let n = entry.file_name();
+        let ours = |f: &&str| std::ffi::OsStr::new(f) == n;
+        if owned.iter().any(ours) || files.iter().any(|(f, _)| ours(f)) {
             continue;
-        };
-        if owned.contains(&n) || files.iter().any(|(f, _)| *f == n) {
+        }
+        // A killed shard's hidden temp file is not a file anyone keeps.
+        if n.as_encoded_bytes().starts_with(b".") && n.to_string_lossy().contains(".tmp-") {
             continue;
         }
         let kind = entry
@@ -173,7 +177,7 @@ fn carry_over(dir: &Path, staged: &Path, files: &[(&str, Vec<u8>)], owned: &[&st
                 dir.display()
             )));
         }
-        let to = staged.join(n);
+        let to = staged.join(&n);
         if fs::hard_link(entry.path(), &to).is_err() {
             fs::copy(entry.path(), &to).map_err(|e| failed(&entry.path(), "cannot keep", e))?;
         }
@@ -278,9 +282,12 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Makes a folder's entries durable (a no-op where folders cannot be opened).
 fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| failed(dir, "cannot sync", e))?;
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        // File systems that cannot sync a folder (EINVAL, ENOTSUP on some
+        // FUSE, SMB and exFAT mounts) still write its files.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOTSUP)) => {}
+        other => other.map_err(|e| failed(dir, "cannot sync", e))?,
+    }
     let _ = dir;
     Ok(())
 }
@@ -357,6 +364,21 @@ mod tests {
         assert_eq!(names(&dir), ["a", "partial-1-of-2.json"]);
         assert_eq!(fs::read(dir.join("a")).unwrap(), b"2");
         assert_eq!(names(tmp.path()), ["run"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewrite_keeps_a_foreign_file_whose_name_is_not_utf8_and_drops_a_dead_shards_temp() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        write_outputs(&dir, &[("a", b"1".to_vec())], &["a"]).unwrap();
+        let odd = std::ffi::OsStr::from_bytes(b"notes-\xff.txt");
+        fs::write(dir.join(odd), b"mine").unwrap();
+        fs::write(dir.join(".partial-1-of-2.json.tmp-abc123"), b"half").unwrap();
+        write_outputs(&dir, &[("a", b"2".to_vec())], &["a"]).unwrap();
+        assert_eq!(fs::read(dir.join(odd)).unwrap(), b"mine");
+        assert!(!dir.join(".partial-1-of-2.json.tmp-abc123").exists());
     }
 
     #[test]

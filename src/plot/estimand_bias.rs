@@ -42,7 +42,15 @@ impl Plot for EstimandBiasPlot<'_> {
         let bars: Vec<(&String, f64, f64)> = self
             .bias
             .iter()
-            .map(|(k, &b)| (k, b, se.get(k).copied().unwrap_or(0.0)))
+            // An SE that is not defined (fewer than 2 replicates) draws no
+            // whisker and must not shrink the axis to nothing.
+            .map(|(k, &b)| {
+                (
+                    k,
+                    b,
+                    se.get(k).copied().filter(|s| s.is_finite()).unwrap_or(0.0),
+                )
+            })
             .collect();
         let reach = bars
             .iter()

@@ -97,7 +97,9 @@ fn week_text(week: f64) -> String {
     if week.fract() == 0.0 {
         format!("{week:.0}")
     } else {
-        format!("{week}")
+        // Axis steps such as 0.1 carry float noise (0.30000000000000004).
+        let text = format!("{week:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -196,8 +198,10 @@ impl FlarePlot<'_> {
         let line = BLACK.mix(0.55).stroke_width(1);
         let right_edge = chart.backend_coord(&(weeks, 0.0)).0;
         let mut row_ends: Vec<i32> = Vec::new();
-        for marker in markers(self.report) {
-            let week = marker.week.clamp(0.0, weeks);
+        // A week past the end of follow-up (a taper longer than follow-up)
+        // has no place on the chart.
+        for marker in markers(self.report).into_iter().filter(|m| m.week <= weeks) {
+            let week = marker.week.max(0.0);
             let x = chart.backend_coord(&(week, 0.0)).0;
             let width = root.estimate_text_size(&marker.label, &style)?.0 as i32;
             let left_of_line = x + 4 + width > right_edge;

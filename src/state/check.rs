@@ -2,6 +2,7 @@
 //! a run: every count within its replicates, every accumulator's `n`
 //! consistent. A file that fails is refused, never folded into results.
 
+use crate::design::Arms;
 use crate::scenario::intercurrent::Strategy;
 use crate::stats::Welford;
 use crate::summary::{ArmStats, Summary};
@@ -24,7 +25,7 @@ pub fn summary(s: &Summary, replicates: u64) -> Result<(), String> {
         ("successes", s.successes, replicates),
         (
             "analyses run plus failures",
-            analysed + s.failures,
+            analysed.saturating_add(s.failures),
             replicates,
         ),
         ("truth.n", s.truth.n, replicates),
@@ -49,7 +50,10 @@ pub fn summary(s: &Summary, replicates: u64) -> Result<(), String> {
         ));
     }
     let r = &s.failure_reasons;
-    let by_reason = r.too_few_patients + r.zero_variance + r.not_finite;
+    let by_reason = r
+        .too_few_patients
+        .saturating_add(r.zero_variance)
+        .saturating_add(r.not_finite);
     if by_reason != s.failures {
         return Err(format!(
             "failures by reason add up to {by_reason}, not its {} failures",
@@ -81,6 +85,73 @@ pub fn summary(s: &Summary, replicates: u64) -> Result<(), String> {
     }
     for (what, w) in welfords {
         welford(w, replicates).map_err(|e| format!("{what}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Checks one fold's flare figures against its `replicates` trials of
+/// `sizes` patients per arm: patient counts, first-flare counts rising by
+/// week within the patients, their squares within what per-trial counts
+/// allow, and per-trial shares within 0 and 1.
+///
+/// # Errors
+/// What is wrong, as a phrase.
+pub fn flares(s: &Summary, replicates: u64, sizes: Arms<usize>) -> Result<(), String> {
+    let Some(f) = &s.flares else {
+        return Ok(());
+    };
+    for (arm, a) in f.iter() {
+        let size = sizes[arm] as u64;
+        let name = arm.name();
+        let trials = if size == 0 { 0 } else { replicates };
+        if Some(a.patients) != size.checked_mul(trials) {
+            return Err(format!(
+                "flares.{name}.patients is {}, not {size} patients in each of {trials} trials",
+                a.patients
+            ));
+        }
+        let mut previous = 0;
+        for (w, (&k, &k2)) in a
+            .flared_by_week
+            .iter()
+            .zip(&a.flared_by_week_sq)
+            .enumerate()
+        {
+            // With per-trial counts c_r in 0..=size: sum c_r = k, sum c_r^2 = k2,
+            // so k^2 / trials <= k2 <= size k (Cauchy-Schwarz; c_r <= size).
+            let low = if trials == 0 {
+                0
+            } else {
+                (k as u128 * k as u128) / trials as u128
+            };
+            let fits = k >= previous
+                && k <= a.patients
+                && (k2 as u128) >= low
+                && (k2 as u128) <= size as u128 * k as u128;
+            if !fits {
+                return Err(format!(
+                    "flares.{name}.flared_by_week[{w}] is {k} (squares {k2}), which no {trials} trials of {size} patients give"
+                ));
+            }
+            previous = k;
+        }
+        let shares = [&a.flare_by_primary, &a.flare_in_follow_up, &a.rescue]
+            .into_iter()
+            .chain(&a.concomitant);
+        for w in shares {
+            if w.n > 0 && !(0.0..=1.0).contains(&w.mean) {
+                return Err(format!(
+                    "flares.{name}: a share of patients averages {}",
+                    w.mean
+                ));
+            }
+        }
+        if a.flares_per_patient.n > 0 && !(0.0..=64.0).contains(&a.flares_per_patient.mean) {
+            return Err(format!(
+                "flares.{name}.flares_per_patient averages {}",
+                a.flares_per_patient.mean
+            ));
+        }
     }
     Ok(())
 }
