@@ -17,6 +17,7 @@
 //! others are censored, the censored patients are still at risk of the
 //! flares.
 
+pub mod cox;
 pub mod km;
 pub mod logrank;
 
