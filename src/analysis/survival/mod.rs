@@ -21,6 +21,9 @@ pub mod cox;
 pub mod km;
 pub mod logrank;
 
+#[cfg(test)]
+mod monte_carlo;
+
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::{Alternative, AnalysisFailure};
