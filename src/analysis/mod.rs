@@ -14,6 +14,7 @@ pub mod fisher;
 pub mod paired;
 pub mod registry;
 pub mod stratified;
+pub mod survival;
 pub mod welch;
 pub mod wilcoxon;
 
