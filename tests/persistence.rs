@@ -109,6 +109,36 @@ fn forge_state(path: &Path, edit: impl FnOnce(&mut RunState)) {
     write_json(path, &s.sealed());
 }
 
+/// Runs `file` on one thread for `replicates` replicates into `out`, sends
+/// it Ctrl-C after 1.5 s, checks it exits 130, and returns its stderr.
+fn interrupt_a_run(out: &Path, file: &Path, replicates: &str) -> String {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trialsim"))
+        .args([
+            "run",
+            "--quiet",
+            "--threads",
+            "1",
+            "--replicates",
+            replicates,
+            "--out",
+        ])
+        .arg(out)
+        .arg(file)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let interrupted = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&interrupted.stderr).to_string();
+    assert_eq!(interrupted.status.code(), Some(130), "{stderr}");
+    stderr
+}
+
 /// `trialsim merge` of `paths` into a fresh folder: exit 2 with `message`.
 fn assert_merge_refuses(paths: &[&Path], message: &str) {
     let out = tempfile::tempdir().unwrap();
@@ -448,30 +478,7 @@ fn ctrl_c_saves_complete_batches_and_top_up_continues_bit_for_bit() {
         .success();
 
     let out = dir.path().join("cut");
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trialsim"))
-        .args([
-            "run",
-            "--quiet",
-            "--threads",
-            "1",
-            "--replicates",
-            REPLICATES,
-            "--out",
-        ])
-        .arg(&out)
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let interrupted = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&interrupted.stderr);
-    assert_eq!(interrupted.status.code(), Some(130), "{stderr}");
+    let stderr = interrupt_a_run(&out, &file, REPLICATES);
     assert!(
         stderr.contains("interrupted:") && stderr.contains("rerun with --top-up to continue"),
         "{stderr}"
@@ -519,30 +526,7 @@ fn ctrl_c_during_a_rerun_keeps_the_earlier_finished_run() {
         .success();
     let before = entries(&out.join("persist"));
     let summary = fs::read(out.join("persist/summary.json")).unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trialsim"))
-        .args([
-            "run",
-            "--quiet",
-            "--threads",
-            "1",
-            "--replicates",
-            "3000000",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let interrupted = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&interrupted.stderr);
-    assert_eq!(interrupted.status.code(), Some(130), "{stderr}");
+    let stderr = interrupt_a_run(&out, &file, "3000000");
     assert!(stderr.contains("earlier finished run"), "{stderr}");
     assert_eq!(entries(&out.join("persist")), before);
     assert_eq!(fs::read(out.join("persist/summary.json")).unwrap(), summary);
