@@ -30,6 +30,18 @@ pub enum Command {
     /// per second, speed-up and parallel efficiency, and the random-number-only
     /// baseline; a table, bench.csv and scaling.png/svg in OUT/bench/.
     Bench(BenchArgs),
+    /// Reproduce published trial arms (CHERISH, Deng 2017, PLUTO, TENDER) with
+    /// the model and its evidence rows: simulated against reported, with
+    /// Monte Carlo SE and the published 95% interval; outside it is a
+    /// miscalibration, printed as such.
+    Calibrate {
+        /// Simulated trials per reproduction.
+        #[arg(long, value_name = "N", default_value_t = 4000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+        replicates: u64,
+        /// JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Find the smallest n per arm in a range whose power (or assurance)
     /// reaches a target: the answer with its Monte Carlo uncertainty and
     /// every point evaluated; design.json and design.csv in OUT/<name>/.

@@ -14,6 +14,7 @@ pub use error::{Error, Result};
 
 pub mod analysis;
 pub mod app;
+pub mod calibration;
 pub mod cli;
 pub mod cohort;
 pub mod decision;

@@ -2,6 +2,7 @@
 //! file per subcommand; this one only dispatches.
 
 pub mod bench;
+mod calibrate;
 mod check;
 mod design;
 mod info;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Design(args) => design::run(&args),
+        Command::Calibrate { replicates, json } => calibrate::run(replicates, json),
         Command::Evidence { json } => {
             info::print(json, evidence::rows(), export::evidence::evidence)
         }
