@@ -5,6 +5,8 @@
 //! A decision is prepared once per cell (critical values computed there),
 //! so a replicate only compares numbers.
 
+pub mod bayes;
+
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
