@@ -229,6 +229,9 @@ pub struct Calibrated {
     pub replicates: u64,
     /// Whether the simulated value lies inside the published interval.
     pub within: bool,
+    /// Inside, but within 4 Monte Carlo SE of a bound: a close call that a
+    /// reader should weigh, not a clean pass.
+    pub borderline: bool,
     pub evidence: Vec<String>,
     pub caveat: String,
 }
@@ -269,6 +272,9 @@ pub fn run(replicates: u64) -> Result<Vec<Calibrated>> {
                 simulated_mc_se: values.se(),
                 replicates,
                 within: lo <= values.mean && values.mean <= hi,
+                borderline: lo <= values.mean
+                    && values.mean <= hi
+                    && (values.mean - lo).min(hi - values.mean) < 4.0 * values.se(),
                 evidence: r.evidence.iter().map(|e| e.to_string()).collect(),
                 caveat: r.caveat.to_string(),
             })

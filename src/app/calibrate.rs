@@ -41,7 +41,11 @@ fn table(results: &[Calibrated]) -> String {
             r.reported_ci_high,
             r.simulated,
             r.simulated_mc_se,
-            if r.within { "within" } else { "MISCALIBRATED" }
+            match (r.within, r.borderline) {
+                (true, false) => "within",
+                (true, true) => "within, at the edge",
+                (false, _) => "MISCALIBRATED",
+            }
         );
     }
     let _ = writeln!(out);

@@ -77,7 +77,7 @@ fn table(name: &str, r: &Search) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{name}: smallest n per arm in {}..{} with {what} at least {level}\n",
+        "{name}: smallest n per arm in {}..{} with {what} at least {level} (bisection, then every n within 10% of its answer)\n",
         r.n_range.0, r.n_range.1
     );
     let at = |n: usize| r.points.iter().find(|p| p.n_per_arm == n);
@@ -121,7 +121,7 @@ fn table(name: &str, r: &Search) -> String {
     }
     let _ = writeln!(
         out,
-        "\n| n per arm | replicates | rate ± MC SE | 99% interval | verdict |\n|---|---|---|---|---|"
+        "\n| n per arm | replicates | rate ± MC SE (conservative) | 99% interval | verdict |\n|---|---|---|---|---|"
     );
     for p in &r.points {
         let verdict = match p.verdict {

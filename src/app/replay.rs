@@ -242,7 +242,7 @@ fn patients_csv(s: &Scenario, cohort: &Cohort) -> Result<Vec<u8>> {
     for (arm, data) in cohort.iter() {
         for i in 0..data.len() {
             patient += 1;
-            w.write_record(row(
+            let mut record = row(
                 patient,
                 arm.name(),
                 data,
@@ -250,8 +250,12 @@ fn patients_csv(s: &Scenario, cohort: &Cohort) -> Result<Vec<u8>> {
                 interim.len(),
                 events,
                 &therapies,
-            ))
-            .map_err(anyhow::Error::from)?;
+            );
+            // A pooled trial's strata by name (the analysis fits a slope per stratum).
+            if let Some(stratum) = s.strata.get(usize::from(data.stratum[i])) {
+                record[2].clone_from(&stratum.name);
+            }
+            w.write_record(record).map_err(anyhow::Error::from)?;
         }
     }
     Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)

@@ -111,7 +111,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 Outcome::Finished(runs) => ((l.scenario.clone(), l.provenance.clone(), runs), None),
                 Outcome::Interrupted(cells) => {
                     bar.finish();
-                    return Err(save_interrupted(&args.out, l, cells, done, args.top_up)?);
+                    return Err(save_interrupted(&args.out, l, cells, done, args)?);
                 }
             },
             Some(target) => {
@@ -130,7 +130,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
                     ),
                     Precision::Interrupted(cells) => {
                         bar.finish();
-                        return Err(save_interrupted(&args.out, l, cells, done, args.top_up)?);
+                        return Err(save_interrupted(&args.out, l, cells, done, args)?);
                     }
                 }
             }
@@ -205,8 +205,9 @@ fn save_interrupted(
     l: &Loaded,
     cells: Vec<(engine::Resume, Option<engine::Resume>)>,
     resumed: u64,
-    top_up: bool,
+    args: &RunArgs,
 ) -> Result<Error> {
+    let top_up = args.top_up;
     let state = RunState::new(l.provenance.clone(), false, cells);
     let dir = out.join(&l.scenario.name);
     if state.saved_replicates() <= resumed {
@@ -229,10 +230,17 @@ fn save_interrupted(
         &owned_files(),
     )?;
     Ok(Error::Interrupted(format!(
-        "interrupted: {} of {} replicates saved in {}; rerun with --top-up to continue",
+        "interrupted: {} of {} replicates saved in {}; {}",
         state.saved_replicates(),
         engine::total_replicates(&l.scenario),
-        dir.join(STATE_FILE).display()
+        dir.join(STATE_FILE).display(),
+        match args.mc_se {
+            // A top-up runs to the cap, not to the precision target.
+            Some(t) => format!(
+                "rerun with --mc-se {t} to start again (a --top-up would run on to the full cap)"
+            ),
+            None => "rerun with --top-up to continue".to_string(),
+        }
     )))
 }
 

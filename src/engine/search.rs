@@ -71,7 +71,9 @@ pub enum Verdict {
 pub struct Point {
     pub n_per_arm: usize,
     pub replicates: u64,
-    /// The rate aimed at, its Monte Carlo SE and 99% interval.
+    /// The rate aimed at, and the conservative Monte Carlo SE the verdict
+    /// uses (binomial at (k + 0.5)/(n + 1), never below the plain one) with
+    /// its 99% interval.
     pub rate: f64,
     pub rate_mc_se: f64,
     pub ci_low: f64,
@@ -95,7 +97,9 @@ impl Point {
 pub struct Search {
     pub target: Target,
     pub n_range: (usize, usize),
-    /// The smallest n in the range that reaches the target (`None`: none does).
+    /// The smallest n found to reach the target: the bisection's answer, or a
+    /// smaller n in the window scanned around it (`None`: HI does not reach
+    /// it, and no n below HI is then looked at).
     pub smallest: Option<usize>,
     /// The smallest n from which every larger n evaluated near it reaches
     /// the target too (differs from `smallest` under saw-tooth power).
