@@ -6,11 +6,12 @@
 //! so a replicate only compares numbers.
 
 pub mod bayes;
+pub mod posterior;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
-use crate::scenario::{Design, Sided};
+use crate::scenario::{DecisionRule, Scenario, Sided};
 
 /// A rule deciding whether one trial's result is a success.
 pub trait Decision: Send + Sync + std::fmt::Debug {
@@ -61,9 +62,19 @@ impl Decision for SignificanceLevel {
     }
 }
 
-/// The decision rule of a cell of `design`: the registry of rules (one
-/// today; a new rule is a file here and one arm in this function, chosen by
-/// its scenario key).
-pub fn prepare(analyzer: &Analyzer, design: &Design) -> Box<dyn Decision> {
-    Box::new(SignificanceLevel::new(analyzer, design.sided, design.alpha))
+/// The decision rule of a cell of `scenario`: the registry of rules, chosen
+/// by `decision.rule`.
+pub fn prepare(analyzer: &Analyzer, scenario: &Scenario) -> Box<dyn Decision> {
+    let d = &scenario.decision;
+    match d.rule {
+        DecisionRule::Frequentist => Box::new(SignificanceLevel::new(
+            analyzer,
+            scenario.design.sided,
+            scenario.design.alpha,
+        )),
+        DecisionRule::Posterior => Box::new(posterior::PosteriorThreshold::new(
+            d.prior.clone(),
+            d.threshold,
+        )),
+    }
 }

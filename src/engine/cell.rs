@@ -76,7 +76,7 @@ impl Cell {
             effect_scale: analyzer.effect_scale(),
         };
         Cell {
-            decision: decision::prepare(&analyzer, design),
+            decision: decision::prepare(&analyzer, scenario),
             n_per_arm: n,
             sizes,
             trial,

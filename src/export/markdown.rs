@@ -83,6 +83,9 @@ fn heading(report: &RunReport, out: &mut String) {
             "estimates and effects below are in SD units of each stratum's change"
         );
     }
+    if report.decision != "frequentist" {
+        let _ = writeln!(out, "decision: {}", report.decision);
+    }
     if let Some(c) = report.enroll_above {
         let _ = writeln!(out, "enrolled only when the baseline exceeds {c}");
     }

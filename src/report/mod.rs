@@ -204,6 +204,9 @@ pub struct RunReport {
     pub effect_source: String,
     pub enroll_above: Option<f64>,
     pub reported_improvement: Option<f64>,
+    /// How a trial succeeds: "frequentist" (significance at `alpha`) or the
+    /// posterior rule with its threshold and prior.
+    pub decision: String,
     /// The estimand strategy (ICH E9(R1)); `treatment_policy` without intercurrent events.
     pub estimand: String,
     pub standard_therapy_policy: Option<String>,
@@ -282,6 +285,7 @@ impl RunReport {
             effect_source: scenario.effect.source.clone(),
             enroll_above: scenario.design.enroll_above,
             reported_improvement: scenario.design.reported_improvement,
+            decision: describe_decision(scenario),
             estimand: scenario
                 .intercurrent
                 .as_ref()
@@ -362,5 +366,25 @@ impl RunReport {
             .collect();
         report.warnings.extend(cells);
         report
+    }
+}
+
+/// The decision rule in words.
+fn describe_decision(scenario: &Scenario) -> String {
+    let d = &scenario.decision;
+    match d.rule {
+        crate::scenario::DecisionRule::Frequentist => "frequentist".to_string(),
+        crate::scenario::DecisionRule::Posterior => {
+            let parts: Vec<String> = d
+                .prior
+                .iter()
+                .map(|(w, m, s)| format!("{w} x Normal({m}, {s})"))
+                .collect();
+            format!(
+                "posterior: success when P(effect < 0 | data) > {} under the prior {}",
+                d.threshold,
+                parts.join(" + ")
+            )
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use crate::cohort::scale::Scale;
-pub use raw::{AnalysisKind, DesignKind, Disease, EndpointKind, Sided};
+pub use raw::{AnalysisKind, DecisionRule, DesignKind, Disease, EndpointKind, Sided};
 
 /// Default `design.visits_weeks`: one visit, 24 weeks after the first infusion,
 /// the primary time point of most adult MSC lupus studies (Wang D, Arthritis Res
@@ -150,6 +150,30 @@ pub struct Effect {
     pub from: Option<String>,
 }
 
+/// `[decision]` and `[prior]`, validated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DecisionSpec {
+    pub rule: DecisionRule,
+    /// Posterior rule: the probability of benefit a trial must exceed.
+    pub threshold: f64,
+    /// Posterior rule: the prior on the MSC effect as mixture components
+    /// `(weight, mean, sd)` on the analysis scale.
+    pub prior: Vec<(f64, f64, f64)>,
+    pub prior_source: String,
+}
+
+impl DecisionSpec {
+    /// Today's default: a significance test at `design.alpha`.
+    pub fn frequentist() -> DecisionSpec {
+        DecisionSpec {
+            rule: DecisionRule::Frequentist,
+            threshold: f64::NAN,
+            prior: Vec::new(),
+            prior_source: String::new(),
+        }
+    }
+}
+
 /// `[simulation]`, validated (after command-line overrides).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Simulation {
@@ -177,6 +201,8 @@ pub struct Scenario {
     /// Standard therapy, flares, concomitant therapies and the estimand
     /// (`None`: the core engine's world, nothing happens between visits).
     pub intercurrent: Option<intercurrent::Intercurrent>,
+    /// How a trial's result becomes success.
+    pub decision: DecisionSpec,
 }
 
 /// Command-line values that replace the file's `[simulation]` keys before

@@ -29,6 +29,49 @@ pub struct RawScenario {
     #[serde(default)]
     pub concomitant: Vec<super::intercurrent::RawConcomitant>,
     pub estimand: Option<super::intercurrent::RawEstimand>,
+    /// How a trial's result becomes success.
+    pub decision: Option<RawDecision>,
+    /// The prior on the MSC effect, for `decision.rule = "posterior"`.
+    pub prior: Option<RawPrior>,
+}
+
+/// `[decision]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecision {
+    pub rule: Option<DecisionRule>,
+    pub threshold: Option<f64>,
+}
+
+/// `decision.rule`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionRule {
+    /// A significance test at `design.alpha` (the default).
+    Frequentist,
+    /// Success when P(effect favours MSC | data) exceeds `decision.threshold`.
+    Posterior,
+}
+
+/// `[prior]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrior {
+    pub kind: Option<PriorKind>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub weight: Option<f64>,
+    pub vague_sd: Option<f64>,
+    pub source: Option<String>,
+}
+
+/// `prior.kind`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorKind {
+    Vague,
+    Normal,
+    RobustMixture,
 }
 
 /// `[[stratum]]`: one disease or subgroup of a pooled trial.
@@ -194,6 +237,7 @@ macro_rules! display_as_written {
 }
 
 display_as_written!(Sided { Two => "two", One => "one" });
+display_as_written!(DecisionRule { Frequentist => "frequentist", Posterior => "posterior" });
 display_as_written!(AnalysisKind {
     WelchT => "welch_t",
     Ancova => "ancova",

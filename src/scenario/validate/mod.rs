@@ -11,6 +11,7 @@
 
 mod checker;
 mod concomitant;
+mod decision;
 mod design;
 mod effect;
 mod endpoint;
@@ -219,7 +220,16 @@ pub fn validate_all(
         )),
         _ => None,
     };
+    let decision = design.as_ref().and_then(|design| {
+        errors.take(decision::validate(
+            &root,
+            raw.decision.as_ref(),
+            raw.prior.as_ref(),
+            design.analysis,
+        ))
+    });
     let parts = Parts {
+        decision,
         name,
         scale: scale_preset.map(|(scale, _)| scale),
         population,
@@ -247,6 +257,7 @@ struct Parts {
     effect: Option<super::Effect>,
     replicates: Option<u64>,
     intercurrent: Option<Option<Intercurrent>>,
+    decision: Option<super::DecisionSpec>,
 }
 
 /// The scenario, once every piece passed (`None` otherwise); `raw` gives the
@@ -284,6 +295,7 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
         evidence,
         notes,
         intercurrent: p.intercurrent?,
+        decision: p.decision?,
     })
 }
 
