@@ -74,7 +74,8 @@ pub fn prepare(analyzer: &Analyzer, scenario: &Scenario) -> Box<dyn Decision> {
         )),
         DecisionRule::Posterior => Box::new(posterior::PosteriorThreshold::new(
             d.prior.clone(),
-            d.threshold,
+            d.threshold
+                .expect("validated: the posterior rule has a threshold"),
         )),
     }
 }

@@ -382,7 +382,7 @@ fn describe_decision(scenario: &Scenario) -> String {
                 .collect();
             format!(
                 "posterior: success when P(effect < 0 | data) > {} under the prior {}",
-                d.threshold,
+                d.threshold.unwrap_or(f64::NAN),
                 parts.join(" + ")
             )
         }

@@ -155,7 +155,7 @@ pub struct Effect {
 pub struct DecisionSpec {
     pub rule: DecisionRule,
     /// Posterior rule: the probability of benefit a trial must exceed.
-    pub threshold: f64,
+    pub threshold: Option<f64>,
     /// Posterior rule: the prior on the MSC effect as mixture components
     /// `(weight, mean, sd)` on the analysis scale.
     pub prior: Vec<(f64, f64, f64)>,
@@ -167,7 +167,7 @@ impl DecisionSpec {
     pub fn frequentist() -> DecisionSpec {
         DecisionSpec {
             rule: DecisionRule::Frequentist,
-            threshold: f64::NAN,
+            threshold: None,
             prior: Vec::new(),
             prior_source: String::new(),
         }

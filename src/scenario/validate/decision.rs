@@ -116,7 +116,7 @@ pub fn validate(
     }
     Ok(DecisionSpec {
         rule,
-        threshold,
+        threshold: Some(threshold),
         prior: components,
         prior_source: source.trim().to_string(),
     })
