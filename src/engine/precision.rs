@@ -10,9 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rayon::prelude::*;
-
-use super::{BATCH, Cell, CellRun};
+use super::{BATCH, Cell, CellRun, NEVER_STOP, for_each_batch};
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
 use crate::summary::{Resume, Summary};
@@ -105,19 +103,22 @@ pub fn run_to_precision(
             .iter_mut()
             .map(|pass| {
                 let started = std::time::Instant::now();
-                let cell = &cells[pass.cell];
-                let parts: Vec<Summary> = (done..end)
-                    .into_par_iter()
-                    .map_init(
-                        || cell.workspace(),
-                        |work, b| cell.batch(pass.mode, sim.seed, b, end * BATCH, work),
-                    )
-                    .collect();
+                let mut parts = Vec::with_capacity((end - done) as usize);
+                let finished = for_each_batch(
+                    &cells[pass.cell],
+                    pass.mode,
+                    sim.seed,
+                    end * BATCH,
+                    done..end,
+                    progress,
+                    &NEVER_STOP,
+                    |_, summary| parts.push(summary),
+                );
+                debug_assert!(finished, "never stopped");
                 pass.seconds += started.elapsed().as_secs_f64();
                 parts
             })
             .collect();
-        progress(computed.iter().flatten().map(|s| s.replicates).sum());
         // Fold batch by batch, every pass together, and stop at the first
         // batch count where every figure is precise enough.
         for b in done..end {

@@ -36,7 +36,7 @@ impl StrategyErrors {
 
     /// Folds `other` (later replicates) into `self`.
     pub fn merge(&mut self, other: &StrategyErrors) {
-        super::flares::merge_vec(&mut self.errors, &other.errors, |a, b| a.merge(b));
+        super::merge_vec(&mut self.errors, &other.errors, |a, b| a.merge(b));
     }
 }
 

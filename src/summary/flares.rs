@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::merge_vec;
 use crate::cohort::{ArmData, Cohort};
 use crate::design::Arms;
 use crate::intercurrent::IntercurrentModel;
@@ -99,20 +100,6 @@ impl ArmStats {
             *sum += cumulative;
             *sum_sq += cumulative * cumulative;
         }
-    }
-}
-
-/// Element-wise merge, adopting `other`'s length when `target` is shorter.
-pub(super) fn merge_vec<T: Clone + Default>(
-    target: &mut Vec<T>,
-    other: &[T],
-    f: impl Fn(&mut T, &T),
-) {
-    if target.len() < other.len() {
-        target.resize(other.len(), T::default());
-    }
-    for (a, b) in target.iter_mut().zip(other) {
-        f(a, b);
     }
 }
 

@@ -161,3 +161,17 @@ pub struct Resume {
     pub batches: u64,
     pub summary: Summary,
 }
+
+/// Element-wise merge, adopting `other`'s length when `target` is shorter.
+pub(crate) fn merge_vec<T: Clone + Default>(
+    target: &mut Vec<T>,
+    other: &[T],
+    f: impl Fn(&mut T, &T),
+) {
+    if target.len() < other.len() {
+        target.resize(other.len(), T::default());
+    }
+    for (a, b) in target.iter_mut().zip(other) {
+        f(a, b);
+    }
+}
