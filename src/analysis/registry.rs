@@ -14,7 +14,10 @@ use super::paired::Paired;
 use super::stratified::Stratified;
 use super::welch::Welch;
 use super::wilcoxon::{self, Wilcoxon};
-use super::{Alternative, Analysis, AnalysisFailure, ArmView, EffectScale, Scratch, TestResult};
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, EffectScale, Interval, Scratch, TestResult,
+};
+use crate::stats::t_critical::TCritical;
 use crate::design::Arms;
 use crate::scenario::{AnalysisKind, Sided};
 
@@ -133,6 +136,8 @@ pub struct Analyzer {
     fixed_df: Option<f64>,
     /// `(df, t quantile 0.975)` for those degrees of freedom.
     t_975: Option<(f64, f64)>,
+    /// The 0.975 quantile for any df (t-based analyses whose df vary).
+    t_975_grid: Option<TCritical>,
 }
 
 impl Analyzer {
@@ -176,6 +181,7 @@ impl Analyzer {
             t_based: p.t_based,
             fixed_df,
             t_975,
+            t_975_grid: (p.t_based && fixed_df.is_none()).then(|| TCritical::new(0.025)),
         }
     }
 
@@ -212,6 +218,13 @@ impl Analyzer {
     /// Whether a result's 95% interval contains `theta`.
     #[inline]
     pub fn covers(&self, result: &TestResult, theta: f64) -> bool {
+        if let (Interval::T { se, df }, Some(grid)) = (result.interval, &self.t_975_grid) {
+            let t = (result.estimate - theta).abs() / se;
+            // Covered exactly when the two-sided p-value is at least 0.05.
+            if let Some(beyond) = grid.at_least(t, df) {
+                return !beyond;
+            }
+        }
         result.covers(theta, self.t_975)
     }
 

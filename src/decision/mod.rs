@@ -11,6 +11,7 @@ pub mod posterior;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
+use crate::stats::t_critical::TCritical;
 use crate::scenario::{DecisionRule, Scenario, Sided};
 
 /// A rule deciding whether one trial's result is a success.
@@ -28,6 +29,8 @@ pub struct SignificanceLevel {
     alternative: Alternative,
     /// `(df, critical t at alpha for the alternative)`.
     t_critical: Option<(f64, f64)>,
+    /// Critical t for any df, for t-tests whose df vary (Welch, Rubin).
+    grid: Option<TCritical>,
 }
 
 impl SignificanceLevel {
@@ -44,6 +47,7 @@ impl SignificanceLevel {
                 let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
                 (df, t.inverse_cdf(1.0 - tail))
             }),
+            grid: analyzer.is_t_based().then(|| TCritical::new(tail)),
         }
     }
 }
@@ -57,6 +61,18 @@ impl Decision for SignificanceLevel {
                 Alternative::Less => t <= -crit,
                 Alternative::Greater => t >= crit,
             },
+            (Significance::T { t, df, .. }, _) => {
+                // p <= alpha exactly when the statistic reaches the critical t.
+                let toward = match self.alternative {
+                    Alternative::TwoSided => t.abs(),
+                    Alternative::Less => -t,
+                    Alternative::Greater => t,
+                };
+                self.grid
+                    .as_ref()
+                    .and_then(|g| g.at_least(toward, df))
+                    .unwrap_or_else(|| result.p_value() <= self.alpha)
+            }
             _ => result.p_value() <= self.alpha,
         }
     }
