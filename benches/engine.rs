@@ -11,7 +11,6 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rand_distr::{Distribution, StandardNormal};
 use trialsim::design::stream::{EffectMode, replicate_stream};
 use trialsim::engine::{self, Cell};
 use trialsim::scenario;
@@ -61,7 +60,7 @@ fn benches(c: &mut Criterion) {
             let mut rng = replicate_stream(1, cell.sizes, EffectMode::Fixed, r);
             let mut acc = 0.0f64;
             for _ in 0..normals {
-                let z: f64 = StandardNormal.sample(&mut rng);
+                let z = rng.normal();
                 acc += z;
             }
             black_box(acc)

@@ -27,6 +27,7 @@ pub mod export;
 pub mod intercurrent;
 pub mod plot;
 pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod state;
 pub mod stats;

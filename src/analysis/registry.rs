@@ -17,9 +17,9 @@ use super::wilcoxon::{self, Wilcoxon};
 use super::{
     Alternative, Analysis, AnalysisFailure, ArmView, EffectScale, Interval, Scratch, TestResult,
 };
-use crate::stats::t_critical::TCritical;
 use crate::design::Arms;
 use crate::scenario::{AnalysisKind, Sided};
+use crate::stats::t_critical::TCritical;
 
 /// What an analysis needs from a scenario and what it gives.
 #[derive(Clone, Copy)]

@@ -6,7 +6,6 @@
 use std::time::Instant;
 
 use crate::error::Result;
-use rand_distr::{Distribution, StandardNormal};
 
 use crate::cli::BenchArgs;
 use crate::design::stream::{EffectMode, replicate_stream};
@@ -60,7 +59,7 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
         for r in 0..replicates {
             let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, r);
             for _ in 0..normals {
-                let z: f64 = StandardNormal.sample(&mut rng);
+                let z = rng.normal();
                 acc += z;
             }
         }

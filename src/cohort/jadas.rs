@@ -19,13 +19,11 @@ pub const TOTAL_MAX: f64 = 57.0;
 /// evidence row `jia.jadas27.part_noise`).
 pub const PART_NOISE_SD: [f64; 4] = [1.5, 1.5, 3.0, 1.5];
 
-fn round_to(x: f64, step: f64) -> f64 {
-    (x / step).round() * step
-}
+use super::scale::round_half_away;
 
-/// The four recorded parts for a latent total and four standard normals.
-pub fn parts(latent: f64, z: &[f64; 4]) -> [f64; 4] {
-    let total = latent.clamp(0.0, TOTAL_MAX);
+/// The four parts before recording: shared out, scattered, kept in range.
+#[inline(always)]
+fn unrounded(total: f64, z: [f64; 4]) -> [f64; 4] {
     let mut p = [0.0; 4];
     let mut scatter = 0.0;
     for i in 0..4 {
@@ -60,16 +58,36 @@ pub fn parts(latent: f64, z: &[f64; 4]) -> [f64; 4] {
             }
         }
     }
-    p[0] = round_to(p[0], 0.1);
-    p[1] = round_to(p[1], 0.1);
-    p[2] = p[2].round();
-    p[3] = round_to(round_to(total, 0.1) - p[0] - p[1] - p[2], 0.1).clamp(0.0, PART_MAX[3]);
     p
 }
 
+/// The recorded parts in tenths (the joint count in tenths too) and the
+/// recorded total in tenths. Tenths are integers held in f64, so sums of
+/// them are exact: `round_to(a * 0.1 + b * 0.1, 0.1)` is `(a + b) * 0.1`
+/// whenever the sum is far from a tie, as every sum of recorded parts is.
+#[inline(always)]
+fn tenths(latent: f64, z: [f64; 4]) -> ([f64; 4], f64) {
+    let total = latent.clamp(0.0, TOTAL_MAX);
+    let p = unrounded(total, z);
+    let t0 = round_half_away(p[0] / 0.1);
+    let t1 = round_half_away(p[1] / 0.1);
+    let joints = round_half_away(p[2]);
+    let t2 = joints * 10.0;
+    // The ESR part absorbs the rounding: the total to 0.1 minus the others.
+    let t3 = (round_half_away(total / 0.1) - t0 - t1 - t2).clamp(0.0, 100.0);
+    ([t0, t1, t2, t3], t0 + t1 + t2 + t3)
+}
+
+/// The four recorded parts for a latent total and four standard normals.
+pub fn parts(latent: f64, z: &[f64; 4]) -> [f64; 4] {
+    let (t, _) = tenths(latent, *z);
+    [t[0] * 0.1, t[1] * 0.1, t[2] / 10.0, t[3] * 0.1]
+}
+
 /// The recorded JADAS-27: the sum of the recorded parts, to 0.1.
+#[inline(always)]
 pub fn total(latent: f64, z: &[f64; 4]) -> f64 {
-    round_to(parts(latent, z).iter().sum(), 0.1)
+    tenths(latent, *z).1 * 0.1
 }
 
 #[cfg(test)]
@@ -77,7 +95,34 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn round_to(x: f64, step: f64) -> f64 {
+        (x / step).round() * step
+    }
+
+    /// The formulas before recording in tenths, kept as the reference.
+    fn reference(latent: f64, z: &[f64; 4]) -> ([f64; 4], f64) {
+        let total = latent.clamp(0.0, TOTAL_MAX);
+        let mut p = unrounded(total, *z);
+        p[0] = round_to(p[0], 0.1);
+        p[1] = round_to(p[1], 0.1);
+        p[2] = p[2].round();
+        p[3] = round_to(round_to(total, 0.1) - p[0] - p[1] - p[2], 0.1).clamp(0.0, PART_MAX[3]);
+        (p, round_to(p.iter().sum(), 0.1))
+    }
+
     proptest! {
+        /// Recording in tenths gives the reference's values exactly (a part
+        /// the reference recorded as -0.0 is now 0.0) and its total's bits.
+        #[test]
+        fn tenths_give_the_reference_bits(
+            latent in -30.0f64..90.0,
+            z in proptest::array::uniform4(-6.0f64..6.0),
+        ) {
+            let (p, t) = reference(latent, &z);
+            prop_assert_eq!(parts(latent, &z), p);
+            prop_assert_eq!(total(latent, &z).to_bits(), t.to_bits());
+        }
+
         #[test]
         fn every_part_stays_in_range_and_the_total_is_their_sum(
             latent in -30.0f64..90.0,

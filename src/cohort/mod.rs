@@ -31,8 +31,6 @@
 //! on to [`crate::intercurrent`], which lays events over it; nothing here
 //! calls back into that module.
 
-use rand::Rng;
-use rand_distr::{Distribution, Open01, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 pub mod data;
@@ -42,6 +40,7 @@ pub mod scale;
 pub use data::{ArmData, Cohort};
 
 use crate::design::{Arm, Arms};
+use crate::rng::Stream;
 use crate::scenario::{EndpointKind, Population};
 use scale::{Scale, enrolment_share};
 
@@ -101,9 +100,9 @@ impl Recorder {
 
     /// Part-level scatter for one recorded value (none unless JADAS-27).
     #[inline(always)]
-    fn part_noise<R: Rng + ?Sized>(&self, rng: &mut R) -> [f64; 4] {
+    fn part_noise(&self, rng: &mut Stream) -> [f64; 4] {
         if self.parts {
-            std::array::from_fn(|_| StandardNormal.sample(rng))
+            std::array::from_fn(|_| rng.normal())
         } else {
             [0.0; 4]
         }
@@ -269,11 +268,11 @@ impl CohortModel {
 
     /// Standard-normal baseline deviate, truncated below when enrolment selects.
     #[inline(always)]
-    fn baseline_deviate<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    fn baseline_deviate(&self, rng: &mut Stream) -> f64 {
         match self.enrolment_share {
-            None => StandardNormal.sample(rng),
+            None => rng.normal(),
             Some(share) => {
-                let v: f64 = Open01.sample(rng);
+                let v = rng.open01();
                 -Normal::standard().inverse_cdf(share * v)
             }
         }
@@ -317,10 +316,10 @@ impl CohortModel {
     /// Simulates both arms with MSC effect `effect` into `cohort` (no
     /// allocation once the buffers have grown), MSC patients first, and
     /// calls `outcome` with each patient's potential outcomes.
-    pub fn simulate<R: Rng + ?Sized>(
+    pub fn simulate(
         &self,
         effect: f64,
-        rng: &mut R,
+        rng: &mut Stream,
         cohort: &mut Cohort,
         mut outcome: impl FnMut(Outcomes),
     ) {
@@ -338,19 +337,19 @@ impl CohortModel {
     /// (JADAS-27) the part scatter, handed to `visit(k, baseline, change so
     /// far, scatter)`, then the baseline's and the primary visit's scatter.
     #[inline(always)]
-    fn draw<R: Rng + ?Sized>(
+    fn draw(
         &self,
         effect: f64,
         arm: Arm,
-        rng: &mut R,
+        rng: &mut Stream,
         mut visit: impl FnMut(usize, f64, f64, [f64; 4]),
     ) -> Draws {
         let z_baseline = self.baseline_deviate(rng);
-        let z_change: f64 = StandardNormal.sample(rng);
+        let z_change = rng.normal();
         // Heterogeneous effect: a responder gets effect / share, others nothing.
         let effect = match self.responder_share {
             Some(share) => {
-                let u: f64 = Open01.sample(rng);
+                let u = rng.open01();
                 if u < share { effect / share } else { 0.0 }
             }
             None => effect,
@@ -366,7 +365,7 @@ impl CohortModel {
         // Brownian bridge from (0, 0) to (1, change), visit by visit.
         let mut c = 0.0;
         for (k, step) in self.bridge.iter().enumerate() {
-            let z: f64 = StandardNormal.sample(rng);
+            let z = rng.normal();
             c += step.weight * (change - c) + step.sd * z;
             visit(k, baseline, c, self.recorder.part_noise(rng));
         }
@@ -385,13 +384,7 @@ impl CohortModel {
 
     /// One patient with nothing happening between visits, recorded in `data`.
     #[inline(always)]
-    fn patient<R: Rng + ?Sized>(
-        &self,
-        effect: f64,
-        arm: Arm,
-        rng: &mut R,
-        data: &mut ArmData,
-    ) -> Outcomes {
+    fn patient(&self, effect: f64, arm: Arm, rng: &mut Stream, data: &mut ArmData) -> Outcomes {
         let (unit, interim) = (self.unit, &mut data.interim);
         let recorder = &self.recorder;
         let d = self.draw(effect, arm, rng, |_, baseline, c, noise| {
@@ -399,18 +392,24 @@ impl CohortModel {
         });
         let primary = recorder.record(d.baseline + d.change, &d.primary_noise);
         data.push_scaled(d.observed_baseline, primary, unit, self.stratum);
+        let with_msc = recorder.record(d.baseline + d.change_control + d.effect, &d.primary_noise);
+        // A control patient's primary value is their value without MSC (the
+        // same sum, so the same bits): recorded once.
+        let without = if arm.gets_msc() {
+            recorder.record(d.baseline + d.change_control, &d.primary_noise)
+        } else {
+            primary
+        };
         Outcomes {
-            with_msc: recorder.record(d.baseline + d.change_control + d.effect, &d.primary_noise)
-                - d.observed_baseline,
-            without: recorder.record(d.baseline + d.change_control, &d.primary_noise)
-                - d.observed_baseline,
+            with_msc: with_msc - d.observed_baseline,
+            without: without - d.observed_baseline,
             unit,
         }
     }
 
     /// One patient's latent course, for intercurrent events to be laid over.
     #[inline]
-    pub fn latent<R: Rng + ?Sized>(&self, effect: f64, arm: Arm, rng: &mut R) -> Latent {
+    pub fn latent(&self, effect: f64, arm: Arm, rng: &mut Stream) -> Latent {
         let mut own_path = [0.0; MAX_VISITS];
         let mut noise = [[0.0; 4]; MAX_VISITS];
         let d = self.draw(effect, arm, rng, |k, _, c, scatter| {

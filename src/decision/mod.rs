@@ -11,8 +11,8 @@ pub mod posterior;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
-use crate::stats::t_critical::TCritical;
 use crate::scenario::{DecisionRule, Scenario, Sided};
+use crate::stats::t_critical::TCritical;
 
 /// A rule deciding whether one trial's result is a success.
 pub trait Decision: Send + Sync + std::fmt::Debug {

@@ -1,9 +1,6 @@
 //! One sample-size cell, prepared: its patient model, intercurrent events,
 //! analysis and decision rule, and the replicate loop that runs them.
 
-use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
-
 use crate::analysis::{Alternative, AnalysisFailure, Analyzer, Scratch, TestResult};
 use crate::cohort::{Cohort, CohortModel};
 use crate::decision::{self, Decision};
@@ -13,6 +10,7 @@ use crate::design::{self, Arms};
 use crate::estimand::truth::StrategyTruth;
 use crate::estimand::{self, EstimandScratch};
 use crate::intercurrent::IntercurrentModel;
+use crate::rng::Stream;
 use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
 use crate::summary::{self, Shape, Summary};
@@ -166,7 +164,7 @@ impl Cell {
         let effect = match mode {
             EffectMode::Fixed => self.effect_mean,
             EffectMode::Prior => {
-                let z: f64 = StandardNormal.sample(&mut rng);
+                let z = rng.normal();
                 self.effect_mean + self.effect_sd * z
             }
         };
@@ -209,22 +207,34 @@ impl Cell {
     /// The analysis of one replicate under `strategy`; the hypothetical
     /// strategy imputes [`estimand::IMPUTATIONS`] times from `rng` and
     /// combines by Rubin's rules.
-    fn analyse_strategy<R: Rng + ?Sized>(
+    fn analyse_strategy(
         &self,
         strategy: Strategy,
         ic: &IntercurrentModel,
         work: &mut Workspace,
-        rng: &mut R,
+        rng: &mut Stream,
     ) -> Result<TestResult, AnalysisFailure> {
         if strategy != Strategy::Hypothetical {
-            let (msc, control) =
-                estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand, rng)?;
+            let (msc, control) = estimand::views(
+                strategy,
+                0,
+                &work.cohort,
+                ic.visits(),
+                &mut work.estimand,
+                rng,
+            )?;
             return self.analyzer.analyse(msc, control, &mut work.scratch);
         }
         let mut results = [None; estimand::IMPUTATIONS];
-        for slot in &mut results {
-            let (msc, control) =
-                estimand::views(strategy, &work.cohort, ic.visits(), &mut work.estimand, rng)?;
+        for (imputation, slot) in results.iter_mut().enumerate() {
+            let (msc, control) = estimand::views(
+                strategy,
+                imputation,
+                &work.cohort,
+                ic.visits(),
+                &mut work.estimand,
+                rng,
+            )?;
             *slot = Some(self.analyzer.analyse(msc, control, &mut work.scratch)?);
         }
         let results = results.map(|r| r.expect("filled above"));

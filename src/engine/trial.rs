@@ -3,12 +3,11 @@
 //! recorded, and each estimand's truth taken by [`crate::estimand::truth`].
 //! Data flows one way through these modules.
 
-use rand::Rng;
-
 use crate::analysis::EffectScale;
 use crate::cohort::{Cohort, CohortModel};
 use crate::estimand::truth::{self, StrategyTruth};
 use crate::intercurrent::IntercurrentModel;
+use crate::rng::Stream;
 
 /// The patient side of a cell.
 #[derive(Debug, Clone)]
@@ -27,16 +26,16 @@ impl Trial {
     /// first) and returns the sample-average true effect of MSC on the
     /// analysis scale; with intercurrent events, `truths` receives the sums
     /// of each estimand's true effect.
-    pub fn simulate<R: Rng + ?Sized>(
+    pub fn simulate(
         &self,
         effect: f64,
-        rng: &mut R,
+        rng: &mut Stream,
         cohort: &mut Cohort,
         truths: &mut StrategyTruth,
     ) -> f64 {
         cohort.clear();
         let scale = self.effect_scale;
-        let plain = |model: &CohortModel, effect: f64, rng: &mut R, cohort: &mut Cohort| {
+        let plain = |model: &CohortModel, effect: f64, rng: &mut Stream, cohort: &mut Cohort| {
             let mut sum = 0.0;
             model.simulate(effect, rng, cohort, |o| sum += truth::of_outcomes(scale, o));
             sum

@@ -2,53 +2,79 @@
 //! regression within an arm, fitted on the patients with no therapy by the
 //! primary visit (Little & Rubin 2002, ch. 10).
 
-use rand::Rng;
-use rand_distr::{ChiSquared, Distribution, StandardNormal};
+use rand_distr::{ChiSquared, Distribution};
 
 use crate::analysis::AnalysisFailure;
 use crate::cohort::ArmData;
+use crate::rng::Stream;
 
-/// One draw of the primary value for patients whose concomitant therapy
-/// started by the primary visit, from the posterior predictive of a
-/// regression on the patients without.
-pub(super) fn impute<R: Rng + ?Sized>(
-    arm: &ArmData,
-    visits: &[f64],
-    out: &mut Vec<f64>,
-    rng: &mut R,
-) -> Result<(), AnalysisFailure> {
+/// What every imputation of one arm in one replicate shares: each patient's
+/// imputation model and each model's least-squares fit, computed once
+/// (imputations differ only in their posterior draws).
+#[derive(Debug, Default, Clone)]
+pub struct Prepared {
+    /// Per patient: the number of visits before the therapy (the model), or
+    /// [`COMPLETE`] when no therapy started by the primary visit.
+    model: Vec<u8>,
+    /// The models in the order patients first need them, each with its fit
+    /// (`None`: too few untreated patients to fit it).
+    fits: Vec<(u8, Option<Fit>)>,
+}
+
+const COMPLETE: u8 = u8::MAX;
+
+/// Prepares the imputation of `arm` (visit weeks `visits`, the last primary).
+pub(super) fn prepare(arm: &ArmData, visits: &[f64], p: &mut Prepared) {
     let interim = visits.len() - 1;
     let primary_week = visits[interim];
     let n = arm.primary.len();
-    let complete = |i: usize| arm.event[i] >= primary_week;
-    // Index of the predictor visit: the number of visits before the event.
-    let last_before = |i: usize| {
-        visits[..interim]
-            .iter()
-            .filter(|&&v| v <= arm.event[i])
-            .count()
-    };
+    p.model.clear();
+    p.fits.clear();
+    p.model.extend(arm.event[..n].iter().map(|&event| {
+        if event >= primary_week {
+            COMPLETE
+        } else {
+            // The predictor visit: the number of visits before the event.
+            visits[..interim].iter().filter(|&&v| v <= event).count() as u8
+        }
+    }));
+    let mut seen = 0u64; // bit k: model k listed
+    for i in 0..n {
+        let k = p.model[i];
+        if k == COMPLETE || seen & (1 << k) != 0 {
+            continue;
+        }
+        seen |= 1 << k;
+        let k = usize::from(k);
+        // x1 = baseline, x2 = value at visit k - 1 (none when k = 0).
+        let f = fit((0..n).filter(|&j| p.model[j] == COMPLETE).map(|j| {
+            let second = (k > 0).then(|| arm.interim[j * interim + k - 1]);
+            (arm.baseline[j], second, arm.primary[j])
+        }));
+        p.fits.push((k as u8, f));
+    }
+}
+
+/// One draw of the primary value for patients whose concomitant therapy
+/// started by the primary visit, from the posterior predictive of a
+/// regression on the patients without (fitted by [`prepare`]).
+pub(super) fn impute(
+    arm: &ArmData,
+    visits: &[f64],
+    prepared: &Prepared,
+    out: &mut Vec<f64>,
+    rng: &mut Stream,
+) -> Result<(), AnalysisFailure> {
+    let interim = visits.len() - 1;
     out.clear();
     out.extend_from_slice(&arm.primary);
-    let mut done = 0u64; // bit k: visit-k model already applied
-    for i in 0..n {
-        if complete(i) {
-            continue;
-        }
-        let k = last_before(i);
-        if done & (1 << k) != 0 {
-            continue;
-        }
-        done |= 1 << k;
-        // x1 = baseline, x2 = value at visit k - 1 (none when k = 0).
-        let second = |j: usize| (k > 0).then(|| arm.interim[j * interim + k - 1]);
-        let fit = fit((0..n)
-            .filter(|&j| complete(j))
-            .map(|j| (arm.baseline[j], second(j), arm.primary[j])))
-        .ok_or(AnalysisFailure::TooFewPatients)?
-        .posterior_draw(rng);
-        for j in (0..n).filter(|&j| !complete(j) && last_before(j) == k) {
-            let z: f64 = StandardNormal.sample(rng);
+    for &(k, fit) in &prepared.fits {
+        let fit = fit
+            .ok_or(AnalysisFailure::TooFewPatients)?
+            .posterior_draw(rng);
+        let second = |j: usize| (k > 0).then(|| arm.interim[j * interim + usize::from(k) - 1]);
+        for (j, _) in prepared.model.iter().enumerate().filter(|&(_, &m)| m == k) {
+            let z = rng.normal();
             out[j] = fit.predict(arm.baseline[j], second(j)) + fit.sigma * z;
         }
     }
@@ -84,14 +110,14 @@ impl Fit {
     /// Coefficients and residual SD drawn from their posterior under a flat
     /// prior: sigma^2 = SSE / chi2(df), then the centred intercept and the
     /// slopes from normals with covariance sigma^2 (1/n, C^-1).
-    fn posterior_draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Fit {
+    fn posterior_draw(&self, rng: &mut Stream) -> Fit {
         let df = self.n - 1.0 - self.p as f64;
         if self.sse <= 0.0 {
             return *self;
         }
         let chi: f64 = ChiSquared::new(df).expect("df >= 1").sample(rng);
         let sigma = (self.sse / chi).sqrt();
-        let mut z = || -> f64 { StandardNormal.sample(rng) };
+        let mut z = || -> f64 { rng.normal() };
         let centre = self.a + self.b * self.m1 + self.c * self.m2 + sigma / self.n.sqrt() * z();
         let (b, c) = match self.p {
             0 => (0.0, 0.0),

@@ -18,8 +18,6 @@
 //! * `while_on_treatment`: the value at the last visit before the first
 //!   concomitant therapy took effect (baseline if none came before it).
 
-use rand::Rng;
-
 pub mod impute;
 pub mod rubin;
 pub mod truth;
@@ -28,8 +26,10 @@ pub use rubin::rubin;
 
 use crate::analysis::{AnalysisFailure, Analyzer, ArmView};
 use crate::cohort::{ArmData, Cohort};
+use crate::design::Arms;
+use crate::rng::Stream;
 use crate::scenario::intercurrent::Strategy;
-use impute::impute;
+use impute::{Prepared, impute};
 
 /// Imputations per replicate for the hypothetical strategy.
 pub const IMPUTATIONS: usize = 10;
@@ -42,6 +42,8 @@ const NON_RESPONSE: f64 = 1e300;
 pub struct EstimandScratch {
     msc: Transformed,
     control: Transformed,
+    /// The hypothetical strategy's fits, shared by a replicate's imputations.
+    imputing: Arms<Prepared>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -66,19 +68,41 @@ pub fn serves(strategy: Strategy, analyzer: &Analyzer) -> bool {
 ///
 /// # Errors
 /// [`AnalysisFailure::TooFewPatients`] when imputation has nobody to learn from.
-/// `rng` is used by the hypothetical strategy's imputations only.
-pub fn views<'a, R: Rng + ?Sized>(
+/// `rng` is used by the hypothetical strategy's imputations only; its
+/// `imputation` 0 fits the imputation models that imputations 1, 2, ... of
+/// the same replicate reuse, so call them in order.
+pub fn views<'a>(
     strategy: Strategy,
+    imputation: usize,
     cohort: &'a Cohort,
     visits: &[f64],
     scratch: &'a mut EstimandScratch,
-    rng: &mut R,
+    rng: &mut Stream,
 ) -> Result<(ArmView<'a>, ArmView<'a>), AnalysisFailure> {
     if strategy == Strategy::TreatmentPolicy {
         return Ok((cohort.msc.view(), cohort.control.view()));
     }
-    transform(strategy, &cohort.msc, visits, &mut scratch.msc, rng)?;
-    transform(strategy, &cohort.control, visits, &mut scratch.control, rng)?;
+    if strategy == Strategy::Hypothetical && imputation == 0 {
+        impute::prepare(&cohort.msc, visits, &mut scratch.imputing.msc);
+        impute::prepare(&cohort.control, visits, &mut scratch.imputing.control);
+    }
+    let imputing = &scratch.imputing;
+    transform(
+        strategy,
+        &cohort.msc,
+        visits,
+        &imputing.msc,
+        &mut scratch.msc,
+        rng,
+    )?;
+    transform(
+        strategy,
+        &cohort.control,
+        visits,
+        &imputing.control,
+        &mut scratch.control,
+        rng,
+    )?;
     let view = |arm: &'a ArmData, t: &'a Transformed| ArmView {
         baseline: &arm.baseline,
         primary: &t.primary,
@@ -91,12 +115,13 @@ pub fn views<'a, R: Rng + ?Sized>(
     ))
 }
 
-fn transform<R: Rng + ?Sized>(
+fn transform(
     strategy: Strategy,
     arm: &ArmData,
     visits: &[f64],
+    prepared: &Prepared,
     out: &mut Transformed,
-    rng: &mut R,
+    rng: &mut Stream,
 ) -> Result<(), AnalysisFailure> {
     let interim = visits.len() - 1;
     let primary_week = visits[interim];
@@ -123,7 +148,7 @@ fn transform<R: Rng + ?Sized>(
             }
             return Ok(());
         }
-        Strategy::Hypothetical => impute(arm, visits, &mut out.primary, rng)?,
+        Strategy::Hypothetical => impute(arm, visits, prepared, &mut out.primary, rng)?,
     }
     out.change
         .extend(out.primary.iter().zip(&arm.baseline).map(|(p, b)| p - b));

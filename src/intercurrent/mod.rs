@@ -29,8 +29,7 @@
 //! returns what happened ([`Worlds`]), a pure function of the latent course
 //! and the random stream.
 
-use rand::Rng;
-use rand_distr::{Distribution, Exp1, Open01, StandardNormal};
+use rand_distr::{Distribution, Exp1};
 
 pub mod hazard;
 pub mod world;
@@ -39,6 +38,7 @@ pub use world::{SharedDraws, World, Worlds};
 
 use crate::cohort::Latent;
 use crate::design::{Arm, Arms};
+use crate::rng::Stream;
 use crate::scenario::intercurrent::{Intercurrent, Trigger};
 use hazard::Piecewise;
 
@@ -94,10 +94,10 @@ impl IntercurrentModel {
     }
 
     /// The MSC flare hazard ratio of one trial (drawn from its prior if it has one).
-    pub fn trial_hazard_ratio<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub fn trial_hazard_ratio(&self, rng: &mut Stream) -> f64 {
         let t = &self.spec.therapy;
         if self.has_flares && t.msc_hazard_ratio_log_sd > 0.0 {
-            let z: f64 = StandardNormal.sample(rng);
+            let z = rng.normal();
             t.msc_hazard_ratio * (t.msc_hazard_ratio_log_sd * z).exp()
         } else {
             t.msc_hazard_ratio
@@ -106,12 +106,12 @@ impl IntercurrentModel {
 
     /// Draws what all worlds of a patient share, except the flare
     /// exponentials, which are drawn as the worlds need them.
-    fn shared_draws<R: Rng + ?Sized>(&self, rng: &mut R) -> SharedDraws {
+    fn shared_draws(&self, rng: &mut Stream) -> SharedDraws {
         let mut d = SharedDraws::default();
         for (i, c) in self.spec.concomitants.iter().enumerate() {
-            d.conc_u[i] = Open01.sample(rng);
+            d.conc_u[i] = rng.open01();
             d.conc_effect[i] = if c.effect_sd > 0.0 {
-                let z: f64 = StandardNormal.sample(rng);
+                let z = rng.normal();
                 c.effect + c.effect_sd * z
             } else {
                 c.effect
@@ -123,25 +123,34 @@ impl IntercurrentModel {
     /// The patient's four worlds (own and other arm, with and without the
     /// concomitant therapies), from common random numbers; `hr` is the
     /// trial's MSC flare hazard ratio.
-    pub fn worlds<R: Rng + ?Sized>(&self, latent: &Latent, hr: f64, rng: &mut R) -> Worlds {
+    pub fn worlds(&self, latent: &Latent, hr: f64, rng: &mut Stream) -> Worlds {
         let mut shared = self.shared_draws(rng);
         let own = latent.arm;
         let mut world = |arm: Arm, with: bool| self.world(latent, arm, with, hr, &mut shared, rng);
         let own_with = world(own, true);
         let other_with = world(own.other(), true);
-        let own_plain = world(own, false);
-        let other_plain = world(own.other(), false);
+        // Where no therapy started, the world without therapies is the same
+        // world (its flares were drawn already): computed once.
+        let plain = |with: World, arm: Arm, world: &mut dyn FnMut(Arm, bool) -> World| {
+            if with.event.is_infinite() {
+                with
+            } else {
+                world(arm, false)
+            }
+        };
+        let own_plain = plain(own_with, own, &mut world);
+        let other_plain = plain(other_with, own.other(), &mut world);
         Worlds::new(own, own_with, other_with, own_plain, other_plain)
     }
 
     /// Flare times up to the end of follow-up in `arm` (hazard ratio `hr`
     /// applies to MSC), into `times`; returns how many.
-    fn flares<R: Rng + ?Sized>(
+    fn flares(
         &self,
         arm: Arm,
         hr: f64,
         draws: &mut SharedDraws,
-        rng: &mut R,
+        rng: &mut Stream,
         times: &mut [f64; MAX_FLARES],
     ) -> usize {
         if !self.has_flares {
@@ -157,7 +166,7 @@ impl IntercurrentModel {
                 draws.exp[n] = Exp1.sample(rng);
                 let th = &self.spec.therapy;
                 let z: f64 = if th.flare_effect_sd > 0.0 {
-                    StandardNormal.sample(rng)
+                    rng.normal()
                 } else {
                     0.0
                 };
@@ -193,14 +202,14 @@ impl IntercurrentModel {
     }
 
     /// One world of a patient: `arm`, with or without the concomitant therapies.
-    fn world<R: Rng + ?Sized>(
+    fn world(
         &self,
         latent: &Latent,
         arm: Arm,
         with_concomitants: bool,
         hr: f64,
         draws: &mut SharedDraws,
-        rng: &mut R,
+        rng: &mut Stream,
     ) -> World {
         let mut times = [0.0; MAX_FLARES];
         let flares = self.flares(arm, hr, draws, rng, &mut times);
@@ -290,8 +299,6 @@ mod tests {
     use crate::cohort::CohortModel;
     use crate::scenario::intercurrent::{Policy, StandardTherapy, Strategy};
     use crate::scenario::{EndpointKind, Population, Scale};
-    use rand::SeedableRng;
-    use rand::rngs::ChaCha8Rng;
 
     fn model(therapy: StandardTherapy) -> IntercurrentModel {
         let spec = Intercurrent {
@@ -339,7 +346,7 @@ mod tests {
             None,
             Arms::both(1),
         );
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut rng = Stream::new(1, [1, 1], 0, 0);
         let latent = cohort.latent(0.0, Arm::Msc, &mut rng);
         let mut draws = m.shared_draws(&mut rng);
         let w = m.world(&latent, Arm::Msc, true, 1.0, &mut draws, &mut rng);

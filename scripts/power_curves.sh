@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The "interactive" bar of issue 15: every shipped scenario as a 10-point
+# power curve (10 sample sizes evenly spaced over the scenario's own n_per_arm
+# range; a single n becomes n/2 .. 2n) at 10,000 replicates per point, timed
+# as a whole process on THREADS threads (default 2). Prints a Markdown table.
+#   scripts/power_curves.sh [BINARY] [THREADS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-target/release/trialsim}
+threads=${2:-2}
+[ -x "$bin" ] || cargo build --release --quiet
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "| scenario | n per arm (10 points) | trials | seconds ($threads threads) |"
+echo "|---|---|---|---|"
+for f in scenarios/*.toml; do
+  name=$(basename "$f" .toml)
+  sizes=$(python3 - "$f" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r'^n_per_arm\s*=\s*(\[[^\]]*\]|\d+)', text, re.M)
+v = m.group(1)
+ns = [int(x) for x in re.findall(r'\d+', v)]
+lo, hi = (min(ns), max(ns)) if len(ns) > 1 else (max(2, ns[0] // 2), ns[0] * 2)
+pts = sorted({round(lo + (hi - lo) * k / 9) for k in range(10)})
+k = 1
+while len(pts) < 10:
+    pts = sorted(set(pts) | {hi + k}); k += 1
+print("[" + ", ".join(map(str, pts)) + "]")
+PY
+)
+  sed -E "s/^n_per_arm *=.*/n_per_arm = $sizes/" "$f" > "$tmp/$name.toml"
+  start=$(date +%s.%N)
+  "$bin" run --quiet --threads "$threads" --replicates 10000 --out "$tmp/out" "$tmp/$name.toml"
+  end=$(date +%s.%N)
+  printf '| %s | %s | %d | %.2f |\n' "$name" "$sizes" 100000 "$(echo "$end - $start" | bc)"
+done
