@@ -1,22 +1,79 @@
-//! `trialsim bench`: how fast is this machine? The reference workload
+//! `trialsim bench`: how fast is this machine, and how close is each kind of
+//! work to the cost of its random numbers? The reference workload
 //! (`scenarios/reference_sle_ancova_30.toml`, compiled in) at 1, 2, 4, ...
-//! threads, the fastest of a few repetitions each, against the cost of only
-//! drawing its random numbers.
+//! threads, then every workload kind (core, textbook, bounded scales,
+//! JADAS-27 parts, flares, four estimands with imputation, pooled strata) at
+//! one thread against its floor (the same streams drawing the same count of
+//! normals and words, nothing else) and at the most threads. The fastest of
+//! a few repetitions each.
 
 use std::time::Instant;
-
-use crate::error::Result;
 
 use crate::cli::BenchArgs;
 use crate::design::stream::{EffectMode, replicate_stream};
 use crate::engine::{self, Cell};
+use crate::error::Result;
 use crate::export;
 use crate::plot::{self, Format, scaling::ScalingPlot};
-use crate::report::bench::{BenchReport, BenchRow};
-use crate::scenario;
+use crate::report::bench::{BenchReport, BenchRow, WorkloadRow};
+use crate::scenario::{self, Scenario};
 
 /// The reference workload's scenario file.
 pub const REFERENCE: &str = include_str!("../../scenarios/reference_sle_ancova_30.toml");
+
+/// A workload kind: its name, the shipped scenario it runs (compiled in),
+/// and the sample size per arm.
+struct Workload {
+    kind: &'static str,
+    file: &'static str,
+    text: &'static str,
+    n: usize,
+}
+
+const WORKLOADS: [Workload; 7] = [
+    Workload {
+        kind: "core",
+        file: "reference_sle_ancova_30.toml",
+        text: REFERENCE,
+        n: 30,
+    },
+    Workload {
+        kind: "textbook",
+        file: "textbook_continuous.toml",
+        text: include_str!("../../scenarios/textbook_continuous.toml"),
+        n: 50,
+    },
+    Workload {
+        kind: "bounded",
+        file: "sle_sri4_fisher.toml",
+        text: include_str!("../../scenarios/sle_sri4_fisher.toml"),
+        n: 40,
+    },
+    Workload {
+        kind: "jadas27",
+        file: "jia_jadas27.toml",
+        text: include_str!("../../scenarios/jia_jadas27.toml"),
+        n: 40,
+    },
+    Workload {
+        kind: "flares",
+        file: "reference_sle_ancova_30_flares.toml",
+        text: include_str!("../../scenarios/reference_sle_ancova_30_flares.toml"),
+        n: 30,
+    },
+    Workload {
+        kind: "estimands",
+        file: "jia_mtx_withdrawal.toml",
+        text: include_str!("../../scenarios/jia_mtx_withdrawal.toml"),
+        n: 40,
+    },
+    Workload {
+        kind: "pooled",
+        file: "pooled_three_diseases.toml",
+        text: include_str!("../../scenarios/pooled_three_diseases.toml"),
+        n: 45,
+    },
+];
 
 /// Thread counts 1, 2, 4, ... below `max`, then `max`.
 pub fn thread_counts(max: usize) -> Vec<usize> {
@@ -27,53 +84,112 @@ pub fn thread_counts(max: usize) -> Vec<usize> {
     counts
 }
 
-/// Measures the reference workload.
+/// The fastest of `repeats` timings of `f`, in seconds.
+fn best(repeats: u64, f: &dyn Fn()) -> f64 {
+    (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn load(w: &Workload, replicates: u64) -> Result<Scenario> {
+    Ok(scenario::parse_with(
+        std::path::Path::new(w.file),
+        w.text,
+        &scenario::Overrides {
+            replicates: Some(replicates),
+            seed: None,
+            n_per_arm: Some(vec![w.n]),
+        },
+    )?)
+}
+
+/// The normals and words each replicate of `cell` draws.
+fn draws(cell: &Cell, seed: u64, replicates: u64) -> Vec<(u32, u32)> {
+    let mut work = cell.workspace();
+    (0..replicates)
+        .map(|r| {
+            let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, r);
+            std::hint::black_box(cell.analyse_stream(EffectMode::Fixed, &mut rng, &mut work));
+            (rng.normals_drawn() as u32, rng.words_drawn() as u32)
+        })
+        .collect()
+}
+
+/// Seconds to draw only `counts` (per replicate) from the same streams.
+fn floor_seconds(cell: &Cell, seed: u64, counts: &[(u32, u32)], repeats: u64) -> f64 {
+    best(repeats, &|| {
+        // Folded by xor of the bits: no floating-point add chain to wait on.
+        let mut bits = 0u64;
+        for (r, &(normals, words)) in counts.iter().enumerate() {
+            let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, r as u64);
+            for _ in 0..normals {
+                bits ^= rng.normal().to_bits();
+            }
+            for _ in 0..words {
+                bits ^= rng.word();
+            }
+        }
+        std::hint::black_box(bits);
+    })
+}
+
+/// Seconds for `replicates` trials of `cell` on `threads` threads.
+fn run_seconds(cell: &Cell, seed: u64, replicates: u64, threads: usize, repeats: u64) -> Result<f64> {
+    let pool = super::thread_pool(threads)?;
+    Ok(best(repeats, &|| {
+        pool.install(|| std::hint::black_box(engine::run_cell(cell, seed, replicates, &|_| {})));
+    }))
+}
+
+/// One workload kind, at 1 thread against its floor and at `max` threads.
+fn workload(w: &Workload, max: usize, replicates: u64, repeats: u64) -> Result<WorkloadRow> {
+    let s = load(w, replicates)?;
+    let cell = Cell::new(&s, w.n);
+    let seed = s.simulation.seed;
+    let counts = draws(&cell, seed, replicates);
+    let per_trial = |f: fn(&(u32, u32)) -> u32| {
+        counts.iter().map(|c| f64::from(f(c))).sum::<f64>() / replicates as f64
+    };
+    let floor = floor_seconds(&cell, seed, &counts, repeats);
+    let one = run_seconds(&cell, seed, replicates, 1, repeats)?;
+    let many = if max > 1 {
+        run_seconds(&cell, seed, replicates, max, repeats)?
+    } else {
+        one
+    };
+    Ok(WorkloadRow {
+        kind: w.kind.into(),
+        scenario: w.file.into(),
+        n_per_arm: w.n,
+        normals_per_trial: per_trial(|c| c.0),
+        words_per_trial: per_trial(|c| c.1),
+        trials_per_second: replicates as f64 / one,
+        floor_trials_per_second: replicates as f64 / floor,
+        cost_over_random_numbers: one / floor,
+        threads: max,
+        trials_per_second_per_core: replicates as f64 / many / max as f64,
+        efficiency: one / many / max as f64,
+    })
+}
+
+/// Measures the reference workload's scaling and every workload kind.
 ///
 /// # Errors
 /// If a thread pool cannot be built.
 pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<BenchReport> {
-    let s = scenario::parse_with(
-        std::path::Path::new("reference_sle_ancova_30.toml"),
-        REFERENCE,
-        &scenario::Overrides {
-            replicates: Some(replicates),
-            seed: None,
-            n_per_arm: None,
-        },
-    )?;
-    let cell = Cell::new(&s, s.design.n_per_arm[0]);
+    let reference = &WORKLOADS[0];
+    let s = load(reference, replicates)?;
+    let cell = Cell::new(&s, reference.n);
     let seed = s.simulation.seed;
-
-    let best = |f: &dyn Fn()| -> f64 {
-        (0..repeats)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
-    let normals = cell.trial.cohort.patients() * cell.trial.cohort.normals_per_patient();
-    let rng_seconds = best(&|| {
-        let mut acc = 0.0f64;
-        for r in 0..replicates {
-            let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, r);
-            for _ in 0..normals {
-                let z = rng.normal();
-                acc += z;
-            }
-        }
-        std::hint::black_box(acc);
-    });
-
+    let counts = draws(&cell, seed, replicates);
+    let rng_seconds = floor_seconds(&cell, seed, &counts, repeats);
     let mut rows: Vec<BenchRow> = Vec::new();
     for threads in thread_counts(max_threads) {
-        let pool = super::thread_pool(threads)?;
-        let seconds = best(&|| {
-            pool.install(|| {
-                std::hint::black_box(engine::run_cell(&cell, seed, replicates, &|_| {}))
-            });
-        });
+        let seconds = run_seconds(&cell, seed, replicates, threads, repeats)?;
         let rate = replicates as f64 / seconds;
         let base = rows.first().map_or(rate, |r| r.trials_per_second);
         rows.push(BenchRow {
@@ -84,6 +200,10 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
             efficiency: rate / base / threads as f64,
         });
     }
+    let workloads = WORKLOADS
+        .iter()
+        .map(|w| workload(w, max_threads, replicates, repeats))
+        .collect::<Result<Vec<_>>>()?;
     Ok(BenchReport {
         workload: "reference_sle_ancova_30: SLE, 30 per arm, 4 visits, ANCOVA".into(),
         cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -92,10 +212,11 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
         random_numbers_only_trials_per_second: replicates as f64 / rng_seconds,
         cost_over_random_numbers: rows[0].seconds / rng_seconds,
         rows,
+        workloads,
     })
 }
 
-/// The benchmark as a Markdown table.
+/// The benchmark as Markdown tables.
 pub fn table(report: &BenchReport) -> String {
     let mut out = format!(
         "{} ({} trials, fastest of {}; {} CPUs)\n\n| threads | trials/s | speed-up | parallel efficiency |\n|---|---|---|---|\n",
@@ -107,10 +228,27 @@ pub fn table(report: &BenchReport) -> String {
             r.threads, r.trials_per_second, r.speedup, r.efficiency
         ));
     }
+    let threads = report.workloads.first().map_or(1, |w| w.threads);
     out.push_str(&format!(
-        "\nrandom numbers only (1 thread): {:.0} trials/s; a trial costs {:.2} times its random numbers\n",
-        report.random_numbers_only_trials_per_second, report.cost_over_random_numbers
+        "\nEvery workload kind against its random-number floor (1 thread: the same streams drawing the same normals and words, nothing else), and per core at {threads} threads:\n\n\
+         | kind | scenario, n per arm | normals + words per trial | trials/s (1 thread) | floor trials/s | cost / floor | trials/s per core ({threads} threads) | parallel efficiency |\n\
+         |---|---|---|---|---|---|---|---|\n"
     ));
+    for w in &report.workloads {
+        out.push_str(&format!(
+            "| {} | {}, {} | {:.0} + {:.0} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} |\n",
+            w.kind,
+            w.scenario,
+            w.n_per_arm,
+            w.normals_per_trial,
+            w.words_per_trial,
+            w.trials_per_second,
+            w.floor_trials_per_second,
+            w.cost_over_random_numbers,
+            w.trials_per_second_per_core,
+            w.efficiency
+        ));
+    }
     out
 }
 
@@ -130,6 +268,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         &dir,
         &[
             ("bench.csv", export::csv::rows_to_bytes(&report.rows)?),
+            (
+                "workloads.csv",
+                export::csv::rows_to_bytes(&report.workloads)?,
+            ),
             ("bench.json", serde_json::to_vec_pretty(&report)?),
             (
                 "scaling.png",
@@ -144,7 +286,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     )?;
     println!("{}", table(&report));
     println!(
-        "wrote {}/{{bench.csv, bench.json, scaling.png, scaling.svg}}",
+        "wrote {}/{{bench.csv, workloads.csv, bench.json, scaling.png, scaling.svg}}",
         dir.display()
     );
     Ok(())

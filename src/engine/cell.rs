@@ -161,6 +161,13 @@ impl Cell {
         work: &mut Workspace,
     ) -> Analysed {
         let mut rng = replicate_stream(seed, self.sizes, mode, replicate);
+        self.analyse_stream(mode, &mut rng, work)
+    }
+
+    /// [`Cell::analyse_replicate`] from the stream `rng` (which `trialsim
+    /// bench` then asks how many random numbers the trial drew).
+    #[inline]
+    pub fn analyse_stream(&self, mode: EffectMode, rng: &mut Stream, work: &mut Workspace) -> Analysed {
         let effect = match mode {
             EffectMode::Fixed => self.effect_mean,
             EffectMode::Prior => {
@@ -170,7 +177,7 @@ impl Cell {
         };
         let truth = self
             .trial
-            .simulate(effect, &mut rng, &mut work.cohort, &mut work.truths);
+            .simulate(effect, rng, &mut work.cohort, &mut work.truths);
         let Some(ic) = &self.trial.intercurrent else {
             let chosen = self.analyzer.analyse(
                 work.cohort.msc.view(),
@@ -191,7 +198,7 @@ impl Cell {
         for strategy in Strategy::ALL {
             if estimand::serves(strategy, &self.analyzer) {
                 strategies[strategy.index()] =
-                    Some(self.analyse_strategy(strategy, ic, work, &mut rng));
+                    Some(self.analyse_strategy(strategy, ic, work, rng));
             }
         }
         Analysed {

@@ -18,6 +18,28 @@ pub struct BenchRow {
     pub efficiency: f64,
 }
 
+/// One workload kind against its own random-number floor.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadRow {
+    /// The kind of work (core, textbook, bounded, jadas27, flares, estimands, pooled).
+    pub kind: String,
+    pub scenario: String,
+    pub n_per_arm: usize,
+    /// Random numbers a trial draws: standard normals and 64-bit words (uniforms, exponentials).
+    pub normals_per_trial: f64,
+    pub words_per_trial: f64,
+    /// One thread.
+    pub trials_per_second: f64,
+    /// One thread drawing only the same random numbers from the same streams.
+    pub floor_trials_per_second: f64,
+    /// Trial time over floor time (1 is the floor itself).
+    pub cost_over_random_numbers: f64,
+    /// At `threads` threads: trials per second per thread and parallel efficiency.
+    pub threads: usize,
+    pub trials_per_second_per_core: f64,
+    pub efficiency: f64,
+}
+
 /// A whole benchmark.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
@@ -30,4 +52,6 @@ pub struct BenchReport {
     /// One-thread trial time over its random-number time.
     pub cost_over_random_numbers: f64,
     pub rows: Vec<BenchRow>,
+    /// Every workload kind against its floor, at 1 thread and at the most threads.
+    pub workloads: Vec<WorkloadRow>,
 }

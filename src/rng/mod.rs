@@ -53,7 +53,8 @@ impl std::fmt::Debug for Stream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stream")
             .field("high", &self.high)
-            .field("drawn", &self.drawn())
+            .field("normals", &self.normals_drawn())
+            .field("words", &self.words_drawn())
             .finish_non_exhaustive()
     }
 }
@@ -149,13 +150,15 @@ impl Stream {
         ziggurat::open01(self.word())
     }
 
-    /// Random numbers drawn so far: normals and words handed out (the
-    /// slow path's extra words are part of the normals' cost, not counted).
-    pub fn drawn(&self) -> u64 {
-        let normals = u64::from(self.normal_blocks) * 64 - (64 - self.normal_at as u64);
-        let words = u64::from(self.word_blocks) * philox::WORDS as u64
-            - (philox::WORDS - self.word_at) as u64;
-        normals + words
+    /// Normals handed out so far (the slow path's extra words are part of
+    /// their cost, not counted).
+    pub fn normals_drawn(&self) -> u64 {
+        u64::from(self.normal_blocks) * philox::WORDS as u64 - (64 - self.normal_at) as u64
+    }
+
+    /// Words handed out so far (uniforms, exponentials, chi-squares...).
+    pub fn words_drawn(&self) -> u64 {
+        u64::from(self.word_blocks) * philox::WORDS as u64 - (philox::WORDS - self.word_at) as u64
     }
 }
 
