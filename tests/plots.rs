@@ -152,6 +152,7 @@ fn scaling_axis_has_only_the_measured_thread_counts() {
         random_numbers_only_trials_per_second: 2000.0,
         cost_over_random_numbers: 2.0,
         rows: vec![row(1, 1.0), row(2, 1.9), row(4, 3.5)],
+        workloads: Vec::new(),
     };
     assert_eq!(x_tick_labels(&svg(&ScalingPlot(&bench))), ["1", "2", "4"]);
 }
