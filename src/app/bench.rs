@@ -138,7 +138,13 @@ fn floor_seconds(cell: &Cell, seed: u64, counts: &[(u32, u32)], repeats: u64) ->
 }
 
 /// Seconds for `replicates` trials of `cell` on `threads` threads.
-fn run_seconds(cell: &Cell, seed: u64, replicates: u64, threads: usize, repeats: u64) -> Result<f64> {
+fn run_seconds(
+    cell: &Cell,
+    seed: u64,
+    replicates: u64,
+    threads: usize,
+    repeats: u64,
+) -> Result<f64> {
     let pool = super::thread_pool(threads)?;
     Ok(best(repeats, &|| {
         pool.install(|| std::hint::black_box(engine::run_cell(cell, seed, replicates, &|_| {})));

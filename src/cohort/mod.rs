@@ -407,27 +407,47 @@ impl CohortModel {
         }
     }
 
-    /// One patient's latent course, for intercurrent events to be laid over.
+    /// An empty latent course, to be filled by [`CohortModel::latent_into`]
+    /// patient after patient.
+    pub fn empty_latent(&self) -> Latent {
+        Latent {
+            arm: Arm::Control,
+            baseline: 0.0,
+            observed_baseline: 0.0,
+            change_control: 0.0,
+            effect: 0.0,
+            own_path: [0.0; MAX_VISITS],
+            noise: [[0.0; 4]; MAX_VISITS],
+            primary: self.bridge.len(),
+            recorder: self.recorder,
+        }
+    }
+
+    /// One patient's latent course, for intercurrent events to be laid over,
+    /// written over `out` (every visit it holds is rewritten).
     #[inline]
-    pub fn latent(&self, effect: f64, arm: Arm, rng: &mut Stream) -> Latent {
-        let mut own_path = [0.0; MAX_VISITS];
-        let mut noise = [[0.0; 4]; MAX_VISITS];
+    pub fn latent_into(&self, effect: f64, arm: Arm, rng: &mut Stream, out: &mut Latent) {
+        let (own_path, noise) = (&mut out.own_path, &mut out.noise);
         let d = self.draw(effect, arm, rng, |k, _, c, scatter| {
             own_path[k] = c;
             noise[k] = scatter;
         });
         let primary = self.bridge.len();
-        noise[primary] = d.primary_noise;
-        Latent {
-            arm,
-            baseline: d.baseline,
-            observed_baseline: d.observed_baseline,
-            change_control: d.change_control,
-            effect: d.effect,
-            own_path,
-            noise,
-            primary,
-            recorder: self.recorder,
-        }
+        out.noise[primary] = d.primary_noise;
+        out.arm = arm;
+        out.baseline = d.baseline;
+        out.observed_baseline = d.observed_baseline;
+        out.change_control = d.change_control;
+        out.effect = d.effect;
+        out.primary = primary;
+        out.recorder = self.recorder;
+    }
+
+    /// One patient's latent course (a fresh value; the engine reuses one
+    /// with [`CohortModel::latent_into`]).
+    pub fn latent(&self, effect: f64, arm: Arm, rng: &mut Stream) -> Latent {
+        let mut out = self.empty_latent();
+        self.latent_into(effect, arm, rng, &mut out);
+        out
     }
 }

@@ -15,7 +15,7 @@ use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
 use crate::summary::{self, Shape, Summary};
 
-use super::trial::Trial;
+use super::trial::{Patient, Trial};
 
 /// One sample-size cell, prepared once and shared by every worker.
 #[derive(Debug)]
@@ -167,7 +167,12 @@ impl Cell {
     /// [`Cell::analyse_replicate`] from the stream `rng` (which `trialsim
     /// bench` then asks how many random numbers the trial drew).
     #[inline]
-    pub fn analyse_stream(&self, mode: EffectMode, rng: &mut Stream, work: &mut Workspace) -> Analysed {
+    pub fn analyse_stream(
+        &self,
+        mode: EffectMode,
+        rng: &mut Stream,
+        work: &mut Workspace,
+    ) -> Analysed {
         let effect = match mode {
             EffectMode::Fixed => self.effect_mean,
             EffectMode::Prior => {
@@ -175,9 +180,13 @@ impl Cell {
                 self.effect_mean + self.effect_sd * z
             }
         };
-        let truth = self
-            .trial
-            .simulate(effect, rng, &mut work.cohort, &mut work.truths);
+        let truth = self.trial.simulate(
+            effect,
+            rng,
+            &mut work.cohort,
+            &mut work.truths,
+            &mut work.patient,
+        );
         let Some(ic) = &self.trial.intercurrent else {
             let chosen = self.analyzer.analyse(
                 work.cohort.msc.view(),
@@ -197,8 +206,7 @@ impl Cell {
         let mut strategies = [None; 4];
         for strategy in Strategy::ALL {
             if estimand::serves(strategy, &self.analyzer) {
-                strategies[strategy.index()] =
-                    Some(self.analyse_strategy(strategy, ic, work, rng));
+                strategies[strategy.index()] = Some(self.analyse_strategy(strategy, ic, work, rng));
             }
         }
         Analysed {
@@ -301,6 +309,7 @@ impl Cell {
             truths: StrategyTruth::default(),
             scratch: Scratch::default(),
             estimand: EstimandScratch::default(),
+            patient: self.trial.patient(),
         }
     }
 }
@@ -328,4 +337,5 @@ pub struct Workspace {
     pub truths: StrategyTruth,
     pub scratch: Scratch,
     pub estimand: EstimandScratch,
+    pub patient: Patient,
 }

@@ -4,9 +4,9 @@
 //! Data flows one way through these modules.
 
 use crate::analysis::EffectScale;
-use crate::cohort::{Cohort, CohortModel};
+use crate::cohort::{Cohort, CohortModel, Latent};
 use crate::estimand::truth::{self, StrategyTruth};
-use crate::intercurrent::IntercurrentModel;
+use crate::intercurrent::{IntercurrentModel, PatientScratch, Worlds};
 use crate::rng::Stream;
 
 /// The patient side of a cell.
@@ -21,7 +21,25 @@ pub struct Trial {
     pub effect_scale: EffectScale,
 }
 
+/// Per-worker buffers for one patient at a time (used with intercurrent
+/// events), reused so the patient loop neither allocates nor clears.
+#[derive(Debug, Clone)]
+pub struct Patient {
+    latent: Latent,
+    scratch: PatientScratch,
+    worlds: Worlds,
+}
+
 impl Trial {
+    /// Buffers for [`Trial::simulate`].
+    pub fn patient(&self) -> Patient {
+        Patient {
+            latent: self.cohort.empty_latent(),
+            scratch: PatientScratch::default(),
+            worlds: Worlds::default(),
+        }
+    }
+
     /// Simulates one trial with MSC effect `effect` into `cohort` (emptied
     /// first) and returns the sample-average true effect of MSC on the
     /// analysis scale; with intercurrent events, `truths` receives the sums
@@ -32,6 +50,7 @@ impl Trial {
         rng: &mut Stream,
         cohort: &mut Cohort,
         truths: &mut StrategyTruth,
+        patient: &mut Patient,
     ) -> f64 {
         cohort.clear();
         let scale = self.effect_scale;
@@ -57,10 +76,16 @@ impl Trial {
         let (stratum, unit) = self.cohort.stratum();
         let therapies = ic.spec.concomitants.len();
         let mut sum = 0.0;
+        let Patient {
+            latent,
+            scratch,
+            worlds,
+        } = patient;
         for (arm, &n) in self.cohort.sizes().iter() {
             for _ in 0..n {
-                let latent = self.cohort.latent(effect, arm, rng);
-                let worlds = ic.worlds(&latent, hr, rng);
+                self.cohort.latent_into(effect, arm, rng, latent);
+                ic.worlds_into(latent, hr, rng, scratch, worlds);
+                let latent = &*latent;
                 let b = latent.observed_baseline;
                 worlds.record(
                     &mut cohort[arm],
@@ -70,7 +95,7 @@ impl Trial {
                     ic.spec.follow_up_weeks,
                     therapies,
                 );
-                sum += truths.add(&worlds, b, ic.visits(), scale, unit);
+                sum += truths.add(worlds, b, ic.visits(), scale, unit);
             }
         }
         sum / patients

@@ -34,7 +34,7 @@ use rand_distr::{Distribution, Exp1};
 pub mod hazard;
 pub mod world;
 
-pub use world::{SharedDraws, World, Worlds};
+pub use world::{PatientScratch, SharedDraws, World, Worlds};
 
 use crate::cohort::Latent;
 use crate::design::{Arm, Arms};
@@ -104,10 +104,10 @@ impl IntercurrentModel {
         }
     }
 
-    /// Draws what all worlds of a patient share, except the flare
+    /// Draws what all worlds of a patient share into `d`, except the flare
     /// exponentials, which are drawn as the worlds need them.
-    fn shared_draws(&self, rng: &mut Stream) -> SharedDraws {
-        let mut d = SharedDraws::default();
+    fn shared_draws(&self, rng: &mut Stream, d: &mut SharedDraws) {
+        d.drawn = 0;
         for (i, c) in self.spec.concomitants.iter().enumerate() {
             d.conc_u[i] = rng.open01();
             d.conc_effect[i] = if c.effect_sd > 0.0 {
@@ -117,30 +117,72 @@ impl IntercurrentModel {
                 c.effect
             };
         }
-        d
     }
 
     /// The patient's four worlds (own and other arm, with and without the
     /// concomitant therapies), from common random numbers; `hr` is the
-    /// trial's MSC flare hazard ratio.
-    pub fn worlds(&self, latent: &Latent, hr: f64, rng: &mut Stream) -> Worlds {
-        let mut shared = self.shared_draws(rng);
+    /// trial's MSC flare hazard ratio. Written over `out`, with `scratch`
+    /// reused patient after patient (nothing is allocated or cleared).
+    pub fn worlds_into(
+        &self,
+        latent: &Latent,
+        hr: f64,
+        rng: &mut Stream,
+        scratch: &mut PatientScratch,
+        out: &mut Worlds,
+    ) {
+        let PatientScratch { draws, times } = scratch;
+        self.shared_draws(rng, draws);
         let own = latent.arm;
-        let mut world = |arm: Arm, with: bool| self.world(latent, arm, with, hr, &mut shared, rng);
-        let own_with = world(own, true);
-        let other_with = world(own.other(), true);
+        out.own = own;
+        self.world(latent, own, true, hr, draws, rng, times, &mut out.own_with);
+        self.world(
+            latent,
+            own.other(),
+            true,
+            hr,
+            draws,
+            rng,
+            times,
+            &mut out.other_with,
+        );
         // Where no therapy started, the world without therapies is the same
         // world (its flares were drawn already): computed once.
-        let plain = |with: World, arm: Arm, world: &mut dyn FnMut(Arm, bool) -> World| {
-            if with.event.is_infinite() {
-                with
-            } else {
-                world(arm, false)
-            }
-        };
-        let own_plain = plain(own_with, own, &mut world);
-        let other_plain = plain(other_with, own.other(), &mut world);
-        Worlds::new(own, own_with, other_with, own_plain, other_plain)
+        if out.own_with.event.is_infinite() {
+            out.own_plain = out.own_with;
+        } else {
+            self.world(
+                latent,
+                own,
+                false,
+                hr,
+                draws,
+                rng,
+                times,
+                &mut out.own_plain,
+            );
+        }
+        if out.other_with.event.is_infinite() {
+            out.other_plain = out.other_with;
+        } else {
+            self.world(
+                latent,
+                own.other(),
+                false,
+                hr,
+                draws,
+                rng,
+                times,
+                &mut out.other_plain,
+            );
+        }
+    }
+
+    /// [`IntercurrentModel::worlds_into`] as a fresh value.
+    pub fn worlds(&self, latent: &Latent, hr: f64, rng: &mut Stream) -> Worlds {
+        let mut out = Worlds::default();
+        self.worlds_into(latent, hr, rng, &mut PatientScratch::default(), &mut out);
+        out
     }
 
     /// Flare times up to the end of follow-up in `arm` (hazard ratio `hr`
@@ -201,7 +243,9 @@ impl IntercurrentModel {
         n
     }
 
-    /// One world of a patient: `arm`, with or without the concomitant therapies.
+    /// One world of a patient: `arm`, with or without the concomitant
+    /// therapies, written over `out`; `times` is a buffer for flare times.
+    #[allow(clippy::too_many_arguments)]
     fn world(
         &self,
         latent: &Latent,
@@ -210,9 +254,11 @@ impl IntercurrentModel {
         hr: f64,
         draws: &mut SharedDraws,
         rng: &mut Stream,
-    ) -> World {
-        let mut times = [0.0; MAX_FLARES];
-        let flares = self.flares(arm, hr, draws, rng, &mut times);
+        times: &mut [f64; MAX_FLARES],
+        out: &mut World,
+    ) {
+        let flares = self.flares(arm, hr, draws, rng, times);
+        let times = &*times;
         let mut conc_start = [f64::INFINITY; MAX_CONCOMITANT];
         let worsening = |week: f64| -> f64 {
             times[..flares]
@@ -263,7 +309,6 @@ impl IntercurrentModel {
                 };
             }
         }
-        let mut values = [0.0; MAX_VISITS];
         for (k, &w) in self.visits.iter().enumerate() {
             let extra = worsening(w)
                 + if with_concomitants {
@@ -271,15 +316,12 @@ impl IntercurrentModel {
                 } else {
                     0.0
                 };
-            values[k] = record(k, extra);
+            out.values[k] = record(k, extra);
         }
-        World {
-            values,
-            flares,
-            first_flare: if flares > 0 { times[0] } else { f64::INFINITY },
-            conc_start,
-            event: conc_start.iter().copied().fold(f64::INFINITY, f64::min),
-        }
+        out.flares = flares;
+        out.first_flare = if flares > 0 { times[0] } else { f64::INFINITY };
+        out.conc_start = conc_start;
+        out.event = conc_start.iter().copied().fold(f64::INFINITY, f64::min);
     }
 
     /// Visit weeks (the last is primary).
@@ -348,8 +390,19 @@ mod tests {
         );
         let mut rng = Stream::new(1, [1, 1], 0, 0);
         let latent = cohort.latent(0.0, Arm::Msc, &mut rng);
-        let mut draws = m.shared_draws(&mut rng);
-        let w = m.world(&latent, Arm::Msc, true, 1.0, &mut draws, &mut rng);
+        let mut draws = SharedDraws::default();
+        m.shared_draws(&mut rng, &mut draws);
+        let (mut times, mut w) = ([0.0; MAX_FLARES], World::default());
+        m.world(
+            &latent,
+            Arm::Msc,
+            true,
+            1.0,
+            &mut draws,
+            &mut rng,
+            &mut times,
+            &mut w,
+        );
         assert_eq!(w.flares, 0);
         assert_eq!(draws.drawn, 0);
         assert_eq!(&w.values[..2], &[9.0, 8.0]);

@@ -16,6 +16,35 @@ pub struct SharedDraws {
     pub(super) conc_effect: [f64; MAX_CONCOMITANT],
 }
 
+/// Per-worker buffers for one patient's worlds, reused patient after
+/// patient: the shared draws and the flare times of the world being built.
+#[derive(Debug, Clone)]
+pub struct PatientScratch {
+    pub(super) draws: SharedDraws,
+    pub(super) times: [f64; MAX_FLARES],
+}
+
+impl Default for PatientScratch {
+    fn default() -> PatientScratch {
+        PatientScratch {
+            draws: SharedDraws::default(),
+            times: [0.0; MAX_FLARES],
+        }
+    }
+}
+
+impl Default for World {
+    fn default() -> World {
+        World {
+            values: [0.0; MAX_VISITS],
+            flares: 0,
+            first_flare: f64::INFINITY,
+            conc_start: [f64::INFINITY; MAX_CONCOMITANT],
+            event: f64::INFINITY,
+        }
+    }
+}
+
 impl Default for SharedDraws {
     fn default() -> SharedDraws {
         SharedDraws {
@@ -58,30 +87,26 @@ impl World {
 /// observed one.
 #[derive(Debug, Clone, Copy)]
 pub struct Worlds {
-    own: Arm,
-    own_with: World,
-    other_with: World,
-    own_plain: World,
-    other_plain: World,
+    pub(super) own: Arm,
+    pub(super) own_with: World,
+    pub(super) other_with: World,
+    pub(super) own_plain: World,
+    pub(super) other_plain: World,
+}
+
+impl Default for Worlds {
+    fn default() -> Worlds {
+        Worlds {
+            own: Arm::Msc,
+            own_with: World::default(),
+            other_with: World::default(),
+            own_plain: World::default(),
+            other_plain: World::default(),
+        }
+    }
 }
 
 impl Worlds {
-    pub(super) fn new(
-        own: Arm,
-        own_with: World,
-        other_with: World,
-        own_plain: World,
-        other_plain: World,
-    ) -> Worlds {
-        Worlds {
-            own,
-            own_with,
-            other_with,
-            own_plain,
-            other_plain,
-        }
-    }
-
     /// The world of `arm`, with the concomitant therapies or without.
     pub fn get(&self, arm: Arm, with_concomitants: bool) -> &World {
         match (arm == self.own, with_concomitants) {
