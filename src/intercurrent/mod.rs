@@ -42,6 +42,17 @@ use crate::rng::Stream;
 use crate::scenario::intercurrent::{Intercurrent, Trigger};
 use hazard::Piecewise;
 
+/// Which visits of a world are recorded: all (the observed world, which
+/// becomes the trial's data), those the estimands' truths read (the other
+/// arm's world with therapies: the primary visit and the last before the
+/// event), or the primary visit only (the worlds without therapies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    All,
+    Truths,
+    Primary,
+}
+
 /// Flares counted per patient; later ones are ignored (a hazard this high is
 /// far outside any pediatric trial).
 pub const MAX_FLARES: usize = 64;
@@ -134,47 +145,24 @@ impl IntercurrentModel {
         let PatientScratch { draws, times } = scratch;
         self.shared_draws(rng, draws);
         let own = latent.arm;
+        let other = own.other();
         out.own = own;
-        self.world(latent, own, true, hr, draws, rng, times, &mut out.own_with);
-        self.world(
-            latent,
-            own.other(),
-            true,
-            hr,
-            draws,
-            rng,
-            times,
-            &mut out.other_with,
-        );
+        let mut world = |arm, with, needs, out: &mut World| {
+            self.world(latent, arm, with, needs, hr, draws, rng, times, out);
+        };
+        world(own, true, Needs::All, &mut out.own_with);
+        world(other, true, Needs::Truths, &mut out.other_with);
         // Where no therapy started, the world without therapies is the same
         // world (its flares were drawn already): computed once.
         if out.own_with.event.is_infinite() {
             out.own_plain = out.own_with;
         } else {
-            self.world(
-                latent,
-                own,
-                false,
-                hr,
-                draws,
-                rng,
-                times,
-                &mut out.own_plain,
-            );
+            world(own, false, Needs::Primary, &mut out.own_plain);
         }
         if out.other_with.event.is_infinite() {
             out.other_plain = out.other_with;
         } else {
-            self.world(
-                latent,
-                own.other(),
-                false,
-                hr,
-                draws,
-                rng,
-                times,
-                &mut out.other_plain,
-            );
+            world(other, false, Needs::Primary, &mut out.other_plain);
         }
     }
 
@@ -245,12 +233,14 @@ impl IntercurrentModel {
 
     /// One world of a patient: `arm`, with or without the concomitant
     /// therapies, written over `out`; `times` is a buffer for flare times.
+    /// Only the visits `needs` says are recorded; the others are NaN.
     #[allow(clippy::too_many_arguments)]
     fn world(
         &self,
         latent: &Latent,
         arm: Arm,
         with_concomitants: bool,
+        needs: Needs,
         hr: f64,
         draws: &mut SharedDraws,
         rng: &mut Stream,
@@ -309,7 +299,19 @@ impl IntercurrentModel {
                 };
             }
         }
+        let event = conc_start.iter().copied().fold(f64::INFINITY, f64::min);
+        let primary = self.visits.len() - 1;
+        let event_visit = match needs {
+            // The truths read the primary visit, and the last visit before
+            // the event (World::while_on_treatment) in a world with therapies.
+            Needs::Truths => self.visits.iter().rposition(|&v| v <= event),
+            Needs::All | Needs::Primary => None,
+        };
         for (k, &w) in self.visits.iter().enumerate() {
+            if needs != Needs::All && k != primary && Some(k) != event_visit {
+                out.values[k] = f64::NAN;
+                continue;
+            }
             let extra = worsening(w)
                 + if with_concomitants {
                     therapy(w, &conc_start)
@@ -321,7 +323,7 @@ impl IntercurrentModel {
         out.flares = flares;
         out.first_flare = if flares > 0 { times[0] } else { f64::INFINITY };
         out.conc_start = conc_start;
-        out.event = conc_start.iter().copied().fold(f64::INFINITY, f64::min);
+        out.event = event;
     }
 
     /// Visit weeks (the last is primary).
@@ -397,6 +399,7 @@ mod tests {
             &latent,
             Arm::Msc,
             true,
+            Needs::All,
             1.0,
             &mut draws,
             &mut rng,
