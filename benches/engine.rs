@@ -2,6 +2,8 @@
 //! (`scenarios/reference_sle_ancova_30.toml`: SLE, 30 per arm, 4 visits, ANCOVA).
 //!
 //! `cargo bench --bench engine` reports, as elements per second = trials per second:
+//! every workload kind of `trialsim bench` (`workload_KIND`: one replicate and
+//! its random-number floor), and on the reference workload:
 //! one analysis, one replicate, a whole cell of replicates on 1 and 2 threads,
 //! one replicate of the reference with flares and rescue
 //! (`scenarios/reference_sle_ancova_30_flares.toml`), and the random-number-only baseline (the same count of standard normals
@@ -11,6 +13,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use trialsim::app::bench::{WORKLOADS, draws};
 use trialsim::design::stream::{EffectMode, replicate_stream};
 use trialsim::engine::{self, Cell};
 use trialsim::scenario;
@@ -58,12 +61,11 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             r += 1;
             let mut rng = replicate_stream(1, cell.sizes, EffectMode::Fixed, r);
-            let mut acc = 0.0f64;
+            let mut bits = 0u64;
             for _ in 0..normals {
-                let z = rng.normal();
-                acc += z;
+                bits ^= rng.normal().to_bits();
             }
-            black_box(acc)
+            black_box(bits)
         })
     });
     group.finish();
@@ -99,10 +101,48 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// Every workload kind of `trialsim bench`: one replicate, and its floor (the
+/// same replicate's stream drawing the same normals and words, nothing else).
+fn workloads(c: &mut Criterion) {
+    const CYCLE: u64 = 256;
+    for w in &WORKLOADS {
+        let s = w.scenario(CYCLE).expect("compiled-in scenario is valid");
+        let cell = Cell::new(&s, w.n);
+        let counts = draws(&cell, 1, CYCLE);
+        let mut group = c.benchmark_group(format!("workload_{}", w.kind));
+        group.throughput(Throughput::Elements(1));
+        let mut work = cell.workspace();
+        let mut summary = Summary::default();
+        let mut r = 0u64;
+        group.bench_function("one_replicate", |b| {
+            b.iter(|| {
+                r = (r + 1) % CYCLE;
+                cell.replicate(1, r, &mut work, &mut summary);
+            })
+        });
+        group.bench_function("random_numbers_only", |b| {
+            b.iter(|| {
+                r = (r + 1) % CYCLE;
+                let mut rng = replicate_stream(1, cell.sizes, EffectMode::Fixed, r);
+                let (normals, words) = counts[r as usize];
+                let mut bits = 0u64;
+                for _ in 0..normals {
+                    bits ^= rng.normal().to_bits();
+                }
+                for _ in 0..words {
+                    bits ^= rng.word();
+                }
+                black_box(bits)
+            })
+        });
+        group.finish();
+    }
+}
+
 criterion_group! {
     name = engine_benches;
     // Criterion's own plots would need a system font; the figures are what matter.
     config = Criterion::default().without_plots();
-    targets = benches
+    targets = benches, workloads
 }
 criterion_main!(engine_benches);

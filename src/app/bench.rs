@@ -23,14 +23,17 @@ pub const REFERENCE: &str = include_str!("../../scenarios/reference_sle_ancova_3
 
 /// A workload kind: its name, the shipped scenario it runs (compiled in),
 /// and the sample size per arm.
-struct Workload {
-    kind: &'static str,
-    file: &'static str,
+#[derive(Debug)]
+pub struct Workload {
+    pub kind: &'static str,
+    pub file: &'static str,
     text: &'static str,
-    n: usize,
+    pub n: usize,
 }
 
-const WORKLOADS: [Workload; 7] = [
+/// Every kind of work a scenario can ask for, each with one shipped scenario
+/// (also measured by `cargo bench --bench engine`).
+pub const WORKLOADS: [Workload; 7] = [
     Workload {
         kind: "core",
         file: "reference_sle_ancova_30.toml",
@@ -95,20 +98,26 @@ fn best(repeats: u64, f: &dyn Fn()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn load(w: &Workload, replicates: u64) -> Result<Scenario> {
-    Ok(scenario::parse_with(
-        std::path::Path::new(w.file),
-        w.text,
-        &scenario::Overrides {
-            replicates: Some(replicates),
-            seed: None,
-            n_per_arm: Some(vec![w.n]),
-        },
-    )?)
+impl Workload {
+    /// The workload's scenario at its sample size.
+    ///
+    /// # Errors
+    /// Never for the compiled-in scenarios (their validation is tested).
+    pub fn scenario(&self, replicates: u64) -> Result<Scenario> {
+        Ok(scenario::parse_with(
+            std::path::Path::new(self.file),
+            self.text,
+            &scenario::Overrides {
+                replicates: Some(replicates),
+                seed: None,
+                n_per_arm: Some(vec![self.n]),
+            },
+        )?)
+    }
 }
 
 /// The normals and words each replicate of `cell` draws.
-fn draws(cell: &Cell, seed: u64, replicates: u64) -> Vec<(u32, u32)> {
+pub fn draws(cell: &Cell, seed: u64, replicates: u64) -> Vec<(u32, u32)> {
     let mut work = cell.workspace();
     (0..replicates)
         .map(|r| {
@@ -153,7 +162,7 @@ fn run_seconds(
 
 /// One workload kind, at 1 thread against its floor and at `max` threads.
 fn workload(w: &Workload, max: usize, replicates: u64, repeats: u64) -> Result<WorkloadRow> {
-    let s = load(w, replicates)?;
+    let s = w.scenario(replicates)?;
     let cell = Cell::new(&s, w.n);
     let seed = s.simulation.seed;
     let counts = draws(&cell, seed, replicates);
@@ -188,7 +197,7 @@ fn workload(w: &Workload, max: usize, replicates: u64, repeats: u64) -> Result<W
 /// If a thread pool cannot be built.
 pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<BenchReport> {
     let reference = &WORKLOADS[0];
-    let s = load(reference, replicates)?;
+    let s = reference.scenario(replicates)?;
     let cell = Cell::new(&s, reference.n);
     let seed = s.simulation.seed;
     let counts = draws(&cell, seed, replicates);
