@@ -26,9 +26,11 @@ pub enum Command {
     /// Combine the partial summaries of `run --shard` into the files a single
     /// run writes (bit-identical results for the same seed).
     Merge(MergeArgs),
-    /// Benchmark this machine: the reference workload at 1..N threads, trials
-    /// per second, speed-up and parallel efficiency, and the random-number-only
-    /// baseline; a table, bench.csv and scaling.png/svg in OUT/bench/.
+    /// Benchmark this machine: the reference workload at 1..N threads (trials
+    /// per second, speed-up, parallel efficiency), then every workload kind
+    /// (core, textbook, bounded, JADAS-27, flares, estimands, pooled) at one
+    /// thread against its random-number floor and per core at N threads;
+    /// tables, bench.csv, workloads.csv and scaling.png/svg in OUT/bench/.
     Bench(BenchArgs),
     /// Reproduce published trial arms (CHERISH, Deng 2017, PLUTO, TENDER) with
     /// the model and its evidence rows: simulated against reported, with
