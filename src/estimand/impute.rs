@@ -13,12 +13,16 @@ use crate::rng::Stream;
 /// (imputations differ only in their posterior draws).
 #[derive(Debug, Default, Clone)]
 pub struct Prepared {
-    /// Per patient: the number of visits before the therapy (the model), or
-    /// [`COMPLETE`] when no therapy started by the primary visit.
+    /// The models in the order patients first need them: the number of
+    /// visits before the therapy, the fit (`None`: too few untreated
+    /// patients to fit it), and its patients (a range of `members`).
+    models: Vec<(u8, Option<Fit>, std::ops::Range<usize>)>,
+    /// Patients to impute, grouped by model, in index order within a model.
+    members: Vec<u32>,
+    /// Patients with no therapy by the primary visit, in index order.
+    complete: Vec<u32>,
+    /// Per patient: the model, or [`COMPLETE`].
     model: Vec<u8>,
-    /// The models in the order patients first need them, each with its fit
-    /// (`None`: too few untreated patients to fit it).
-    fits: Vec<(u8, Option<Fit>)>,
 }
 
 const COMPLETE: u8 = u8::MAX;
@@ -29,7 +33,9 @@ pub(super) fn prepare(arm: &ArmData, visits: &[f64], p: &mut Prepared) {
     let primary_week = visits[interim];
     let n = arm.primary.len();
     p.model.clear();
-    p.fits.clear();
+    p.models.clear();
+    p.members.clear();
+    p.complete.clear();
     p.model.extend(arm.event[..n].iter().map(|&event| {
         if event >= primary_week {
             COMPLETE
@@ -38,6 +44,8 @@ pub(super) fn prepare(arm: &ArmData, visits: &[f64], p: &mut Prepared) {
             visits[..interim].iter().filter(|&&v| v <= event).count() as u8
         }
     }));
+    p.complete
+        .extend((0..n as u32).filter(|&j| p.model[j as usize] == COMPLETE));
     let mut seen = 0u64; // bit k: model k listed
     for i in 0..n {
         let k = p.model[i];
@@ -45,13 +53,17 @@ pub(super) fn prepare(arm: &ArmData, visits: &[f64], p: &mut Prepared) {
             continue;
         }
         seen |= 1 << k;
-        let k = usize::from(k);
+        let kk = usize::from(k);
         // x1 = baseline, x2 = value at visit k - 1 (none when k = 0).
-        let f = fit((0..n).filter(|&j| p.model[j] == COMPLETE).map(|j| {
-            let second = (k > 0).then(|| arm.interim[j * interim + k - 1]);
+        let f = fit(p.complete.iter().map(|&j| {
+            let j = j as usize;
+            let second = (kk > 0).then(|| arm.interim[j * interim + kk - 1]);
             (arm.baseline[j], second, arm.primary[j])
         }));
-        p.fits.push((k as u8, f));
+        let start = p.members.len();
+        p.members
+            .extend((i as u32..n as u32).filter(|&j| p.model[j as usize] == k));
+        p.models.push((k, f, start..p.members.len()));
     }
 }
 
@@ -68,14 +80,16 @@ pub(super) fn impute(
     let interim = visits.len() - 1;
     out.clear();
     out.extend_from_slice(&arm.primary);
-    for &(k, fit) in &prepared.fits {
+    for (k, fit, patients) in &prepared.models {
         let fit = fit
             .ok_or(AnalysisFailure::TooFewPatients)?
             .posterior_draw(rng);
-        let second = |j: usize| (k > 0).then(|| arm.interim[j * interim + usize::from(k) - 1]);
-        for (j, _) in prepared.model.iter().enumerate().filter(|&(_, &m)| m == k) {
+        let k = usize::from(*k);
+        for &j in &prepared.members[patients.clone()] {
+            let j = j as usize;
+            let second = (k > 0).then(|| arm.interim[j * interim + k - 1]);
             let z = rng.normal();
-            out[j] = fit.predict(arm.baseline[j], second(j)) + fit.sigma * z;
+            out[j] = fit.predict(arm.baseline[j], second) + fit.sigma * z;
         }
     }
     Ok(())

@@ -147,22 +147,29 @@ impl IntercurrentModel {
         let own = latent.arm;
         let other = own.other();
         out.own = own;
-        let mut world = |arm, with, needs, out: &mut World| {
-            self.world(latent, arm, with, needs, hr, draws, rng, times, out);
+        // Flares do not depend on the therapies: each arm's are laid once
+        // (own arm first, drawing as it needs, then the other arm).
+        let [own_times, other_times] = times;
+        let own_flares = self.flares(own, hr, draws, rng, own_times);
+        let other_flares = self.flares(other, hr, draws, rng, other_times);
+        let (own_times, other_times) = (&own_times[..own_flares], &other_times[..other_flares]);
+        let draws = &*draws;
+        let world = |arm, with, needs, times: &[f64], out: &mut World| {
+            self.world(latent, arm, with, needs, times, draws, out);
         };
-        world(own, true, Needs::All, &mut out.own_with);
-        world(other, true, Needs::Truths, &mut out.other_with);
+        world(own, true, Needs::All, own_times, &mut out.own_with);
+        world(other, true, Needs::Truths, other_times, &mut out.other_with);
         // Where no therapy started, the world without therapies is the same
-        // world (its flares were drawn already): computed once.
+        // world: computed once.
         if out.own_with.event.is_infinite() {
             out.own_plain = out.own_with;
         } else {
-            world(own, false, Needs::Primary, &mut out.own_plain);
+            world(own, false, Needs::Primary, own_times, &mut out.own_plain);
         }
         if out.other_with.event.is_infinite() {
             out.other_plain = out.other_with;
         } else {
-            world(other, false, Needs::Primary, &mut out.other_plain);
+            world(other, false, Needs::Primary, other_times, &mut out.other_plain);
         }
     }
 
@@ -232,7 +239,7 @@ impl IntercurrentModel {
     }
 
     /// One world of a patient: `arm`, with or without the concomitant
-    /// therapies, written over `out`; `times` is a buffer for flare times.
+    /// therapies, with the arm's flares at `times`, written over `out`.
     /// Only the visits `needs` says are recorded; the others are NaN.
     #[allow(clippy::too_many_arguments)]
     fn world(
@@ -241,14 +248,11 @@ impl IntercurrentModel {
         arm: Arm,
         with_concomitants: bool,
         needs: Needs,
-        hr: f64,
-        draws: &mut SharedDraws,
-        rng: &mut Stream,
-        times: &mut [f64; MAX_FLARES],
+        times: &[f64],
+        draws: &SharedDraws,
         out: &mut World,
     ) {
-        let flares = self.flares(arm, hr, draws, rng, times);
-        let times = &*times;
+        let flares = times.len();
         let mut conc_start = [f64::INFINITY; MAX_CONCOMITANT];
         let worsening = |week: f64| -> f64 {
             times[..flares]

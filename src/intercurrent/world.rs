@@ -17,18 +17,18 @@ pub struct SharedDraws {
 }
 
 /// Per-worker buffers for one patient's worlds, reused patient after
-/// patient: the shared draws and the flare times of the world being built.
+/// patient: the shared draws and each arm's flare times (own arm, other arm).
 #[derive(Debug, Clone)]
 pub struct PatientScratch {
     pub(super) draws: SharedDraws,
-    pub(super) times: [f64; MAX_FLARES],
+    pub(super) times: [[f64; MAX_FLARES]; 2],
 }
 
 impl Default for PatientScratch {
     fn default() -> PatientScratch {
         PatientScratch {
             draws: SharedDraws::default(),
-            times: [0.0; MAX_FLARES],
+            times: [[0.0; MAX_FLARES]; 2],
         }
     }
 }
