@@ -169,7 +169,13 @@ impl IntercurrentModel {
         if out.other_with.event.is_infinite() {
             out.other_plain = out.other_with;
         } else {
-            world(other, false, Needs::Primary, other_times, &mut out.other_plain);
+            world(
+                other,
+                false,
+                Needs::Primary,
+                other_times,
+                &mut out.other_plain,
+            );
         }
     }
 
