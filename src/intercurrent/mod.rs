@@ -404,16 +404,16 @@ mod tests {
         let latent = cohort.latent(0.0, Arm::Msc, &mut rng);
         let mut draws = SharedDraws::default();
         m.shared_draws(&mut rng, &mut draws);
-        let (mut times, mut w) = ([0.0; MAX_FLARES], World::default());
+        let mut times = [0.0; MAX_FLARES];
+        let flares = m.flares(Arm::Msc, 1.0, &mut draws, &mut rng, &mut times);
+        let mut w = World::default();
         m.world(
             &latent,
             Arm::Msc,
             true,
             Needs::All,
-            1.0,
-            &mut draws,
-            &mut rng,
-            &mut times,
+            &times[..flares],
+            &draws,
             &mut w,
         );
         assert_eq!(w.flares, 0);
