@@ -156,6 +156,11 @@ pub struct DesignArgs {
     /// Folder that receives <name>/design.json and design.csv.
     #[arg(long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
+    /// Every point evaluated also gets replicates until its Monte Carlo SE
+    /// is at most T (above 0, below 0.5), up to the search's most replicates;
+    /// each point equals a fixed run of its final count.
+    #[arg(long, value_name = "T", value_parser = parse_mc_se)]
+    pub mc_se: Option<f64>,
     /// Print the JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,

@@ -24,7 +24,7 @@ fn design_finds_the_noncentral_t_answer_on_the_textbook_scenario() {
     // d = 0.5, two-sided alpha 0.05, 80%: 64 per arm (Cohen 1988, Table
     // 2.4.1; the noncentral t gives 0.8015 at 64 and 0.7979 at 63).
     let s = load("scenarios/textbook_continuous.toml", 10, 200);
-    let r = search(&s, Target::Power(0.8), (10, 200), &|_| {});
+    let r = search(&s, Target::Power(0.8), (10, 200), None, &|_| {});
     assert_eq!(r.smallest, Some(64));
     assert_eq!(r.smallest_from_which_all, Some(64));
     let at = |n| r.points.iter().find(|p| p.n_per_arm == n).unwrap();
@@ -45,7 +45,7 @@ fn a_points_estimate_equals_a_fixed_run_of_its_replicates() {
     // Points gain replicates by topping up; the estimate must be that of a
     // plain run of the final count.
     let s = load("scenarios/textbook_continuous.toml", 10, 200);
-    let r = search(&s, Target::Power(0.8), (10, 200), &|_| {});
+    let r = search(&s, Target::Power(0.8), (10, 200), None, &|_| {});
     let p = r.points.iter().find(|p| p.replicates > 4096).unwrap();
     let cell = engine::Cell::new(&s, p.n_per_arm);
     let (summary, _) = fold_cell(
@@ -67,7 +67,7 @@ fn a_points_estimate_equals_a_fixed_run_of_its_replicates() {
 #[test]
 fn design_on_fishers_saw_tooth_power_reports_consistent_answers() {
     let s = load("scenarios/sle_sri4_fisher.toml", 10, 200);
-    let r = search(&s, Target::Power(0.5), (10, 200), &|_| {});
+    let r = search(&s, Target::Power(0.5), (10, 200), None, &|_| {});
     let (smallest, all) = (r.smallest.unwrap(), r.smallest_from_which_all.unwrap());
     assert!(smallest <= all);
     let reaches = |n: usize| {
@@ -114,6 +114,17 @@ fn bad_targets_and_ranges_are_refused() {
         (&["--target-power", "0.8", "--n-range", "10"], "--n-range"),
         (&["--n-range", "10..50"], "--target"),
         (
+            &[
+                "--target-power",
+                "0.8",
+                "--n-range",
+                "10..50",
+                "--mc-se",
+                "0",
+            ],
+            "--mc-se",
+        ),
+        (
             &["--target-assurance", "0.5", "--n-range", "10..50"],
             "effect.sd",
         ),
@@ -129,4 +140,77 @@ fn bad_targets_and_ranges_are_refused() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(flag), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn design_with_mc_se_gives_every_point_that_precision_by_top_ups() {
+    // Every point reaches --mc-se 0.005 (its conservative SE), and a point
+    // topped up for it still equals a plain run of its final count.
+    let s = load("scenarios/textbook_continuous.toml", 10, 100);
+    let r = search(&s, Target::Power(0.8), (10, 100), Some(0.005), &|_| {});
+    assert_eq!(r.smallest, Some(64));
+    for p in &r.points {
+        assert!(
+            p.rate_mc_se <= 0.005,
+            "{}: SE {}",
+            p.n_per_arm,
+            p.rate_mc_se
+        );
+    }
+    let p = r
+        .points
+        .iter()
+        .find(|p| p.replicates % 4096 != 0)
+        .expect("a point topped up to the SE, not by quadrupling");
+    let cell = engine::Cell::new(&s, p.n_per_arm);
+    let (summary, _) = fold_cell(
+        &cell,
+        EffectMode::Fixed,
+        s.simulation.seed,
+        p.replicates,
+        None,
+        &|_| {},
+        &NEVER_STOP,
+    )
+    .unwrap();
+    assert_eq!(
+        p.rate,
+        summary.favourable_rejections as f64 / p.replicates as f64
+    );
+    // Without --mc-se the same search stops earlier at some points.
+    let plain = search(&s, Target::Power(0.8), (10, 100), None, &|_| {});
+    let total =
+        |r: &trialsim::engine::search::Search| r.points.iter().map(|p| p.replicates).sum::<u64>();
+    assert!(total(&r) > total(&plain));
+}
+
+#[test]
+fn design_draws_its_curve_with_the_target_and_the_answer() {
+    let out = tempfile::tempdir().unwrap();
+    let status = trialsim()
+        .args(["design", "scenarios/textbook_continuous.toml", "--quiet"])
+        .args(["--target-power", "0.8", "--n-range", "40..80"])
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let dir = out.path().join("textbook_continuous");
+    let png = std::fs::read(dir.join("design.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let svg = std::fs::read_to_string(dir.join("design.svg")).unwrap();
+    for text in [
+        "target power 0.8",
+        "answer: 64 per arm",
+        "n per arm",
+        "falls short",
+        "reaches the target",
+    ] {
+        assert!(svg.contains(text), "design.svg lacks {text:?}");
+    }
+    // One interval bar and one dot per point evaluated.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("design.json")).unwrap()).unwrap();
+    let points = json["points"].as_array().unwrap().len();
+    assert!(svg.matches("<circle").count() >= points, "{points} points");
 }

@@ -12,6 +12,7 @@ use crate::cli::DesignArgs;
 use crate::engine::search::{self, Search, Target, Verdict};
 use crate::error::{Error, Result};
 use crate::export;
+use crate::plot::{self, Format, design::DesignPlot};
 use crate::scenario;
 
 /// Runs the search and writes its files.
@@ -41,8 +42,11 @@ pub fn run(args: &DesignArgs) -> Result<()> {
     let pool = thread_pool_of(args.threads)?;
     let started = Instant::now();
     let bar = Progress::new(&s, search::MAX_REPLICATES * 8, args.quiet);
-    let result =
-        pool.install(|| search::search(&s, target, (lo, hi), &|d| bar.tick_by(d, started)));
+    let result = pool.install(|| {
+        search::search(&s, target, (lo, hi), args.mc_se, &|d| {
+            bar.tick_by(d, started)
+        })
+    });
     bar.finish();
     let dir = args.out.join(&s.name);
     export::write_file(&dir, "design.json", &serde_json::to_vec_pretty(&result)?)?;
@@ -51,6 +55,10 @@ pub fn run(args: &DesignArgs) -> Result<()> {
         "design.csv",
         &export::csv::rows_to_bytes(&result.points)?,
     )?;
+    let chart = DesignPlot(&result);
+    for (name, format) in [("design.png", Format::Png), ("design.svg", Format::Svg)] {
+        export::write_file(&dir, name, &plot::render(name, &chart, format)?)?;
+    }
     if args.json {
         let mut text = serde_json::to_string_pretty(&result)?;
         text.push('\n');
@@ -59,7 +67,7 @@ pub fn run(args: &DesignArgs) -> Result<()> {
         let mut text = table(&s.name, &result);
         let _ = writeln!(
             text,
-            "wrote {}/{{design.json, design.csv}} in {:.1} s",
+            "wrote {}/{{design.json, design.csv, design.png, design.svg}} in {:.1} s",
             dir.display(),
             started.elapsed().as_secs_f64()
         );

@@ -113,6 +113,8 @@ pub struct Search {
 struct Evaluator<'a> {
     scenario: &'a Scenario,
     target: Target,
+    /// `--mc-se`: the Monte Carlo SE every point must reach as well.
+    mc_se: Option<f64>,
     points: Vec<(Point, Resume)>,
     progress: &'a (dyn Fn(u64) + Sync),
 }
@@ -125,7 +127,7 @@ impl Evaluator<'_> {
             match self.points.iter().position(|(p, _)| p.n_per_arm == n) {
                 Some(i) => {
                     let (p, r) = self.points.remove(i);
-                    if p.verdict != Verdict::WithinError || p.replicates >= MAX_REPLICATES {
+                    if self.done(&p) {
                         self.points.push((p.clone(), r));
                         return p;
                     }
@@ -134,12 +136,9 @@ impl Evaluator<'_> {
                 None => (0, None),
             };
         let level = self.target.level();
+        let mut last: Option<Point> = None;
         loop {
-            replicates = if replicates == 0 {
-                FIRST_REPLICATES
-            } else {
-                replicates * 4
-            };
+            replicates = self.next_replicates(replicates, last.as_ref());
             let (summary, done) = fold_cell(
                 &cell,
                 self.target.mode(),
@@ -170,12 +169,36 @@ impl Evaluator<'_> {
                 ci_high: hi.min(1.0),
                 verdict,
             };
-            if verdict != Verdict::WithinError || replicates >= MAX_REPLICATES {
+            if self.done(&point) {
                 self.points.push((point.clone(), done));
                 return point;
             }
+            last = Some(point);
             resume = Some(done);
         }
+    }
+
+    /// Whether a point needs no more replicates: decisive (and within
+    /// `--mc-se`), or at the most replicates.
+    fn done(&self, p: &Point) -> bool {
+        let precise = self.mc_se.is_none_or(|t| p.rate_mc_se <= t);
+        (p.verdict != Verdict::WithinError && precise) || p.replicates >= MAX_REPLICATES
+    }
+
+    /// The next replicate count: the first, or four times as many while the
+    /// verdict is undecided; when only `--mc-se` is unmet, about what it
+    /// needs (whole batches), at least one batch more.
+    fn next_replicates(&self, replicates: u64, last: Option<&Point>) -> u64 {
+        let next = match (last, self.mc_se) {
+            (None, _) => FIRST_REPLICATES,
+            (Some(p), Some(t)) if p.verdict != Verdict::WithinError => {
+                let rate = p.rate.clamp(0.05, 0.95);
+                let needed = (rate * (1.0 - rate) / (t * t) * 1.05).ceil() as u64;
+                needed.div_ceil(BATCH).max(replicates / BATCH + 1) * BATCH
+            }
+            (Some(_), _) => replicates * 4,
+        };
+        next.min(MAX_REPLICATES)
     }
 }
 
@@ -192,16 +215,20 @@ pub fn answers(reached: &[(usize, bool)]) -> (Option<usize>, Option<usize>) {
 }
 
 /// Searches `lo..=hi` for the smallest sample size reaching `target`.
+/// `mc_se` (`--mc-se`) also makes every point's Monte Carlo SE at most
+/// that, by top-ups (each point equals a fixed run of its final count).
 pub fn search(
     scenario: &Scenario,
     target: Target,
     (lo, hi): (usize, usize),
+    mc_se: Option<f64>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Search {
     let level = target.level();
     let mut eval = Evaluator {
         scenario,
         target,
+        mc_se,
         points: Vec::new(),
         progress,
     };
