@@ -48,6 +48,11 @@ pub enum Command {
     /// reaches a target: the answer with its Monte Carlo uncertainty and
     /// every point evaluated; design.json and design.csv in OUT/<name>/.
     Design(DesignArgs),
+    /// Vary the keys of the scenario's [sensitivity] table one at a time at
+    /// one sample size, reusing the base's random streams (common random
+    /// numbers): power, its change with a paired Monte Carlo SE, and bias per
+    /// variation; sensitivity.csv/json and a tornado plot in OUT/<name>/.
+    Sensitivity(SensitivityArgs),
     /// Write one simulated trial's patient-level data (OUT/<name>/replay-nN-rR.csv)
     /// and print its analysis, exactly as a run computed it, to check by hand.
     Replay(ReplayArgs),
@@ -165,6 +170,35 @@ pub struct DesignArgs {
     #[arg(long)]
     pub json: bool,
     /// No table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `trialsim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML) with a [sensitivity] table.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The sample size per arm (control arm) [default: the file's first n_per_arm].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=10_000))]
+    pub n: Option<u64>,
+    /// Replicates per variation (overrides simulation.replicates).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub replicates: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per CPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Folder that receives <name>/sensitivity.csv, sensitivity.json and tornado.png/svg.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print the JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No table and no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -10,6 +10,7 @@ mod merge;
 mod progress;
 mod replay;
 mod run;
+mod sensitivity;
 
 use crate::error::Result;
 
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Design(args) => design::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Calibrate { replicates, json } => calibrate::run(replicates, json),
         Command::Evidence { json } => {
             info::print(json, evidence::rows(), export::evidence::evidence)

@@ -22,6 +22,7 @@ pub mod cell;
 pub mod precision;
 pub mod run;
 pub mod search;
+pub mod sensitivity;
 pub mod shard;
 pub mod trial;
 

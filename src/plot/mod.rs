@@ -13,6 +13,7 @@ pub mod estimand_bias;
 pub mod flare;
 pub mod power;
 pub mod scaling;
+pub mod tornado;
 
 use std::sync::Once;
 

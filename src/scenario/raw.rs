@@ -33,6 +33,9 @@ pub struct RawScenario {
     pub decision: Option<RawDecision>,
     /// The prior on the MSC effect, for `decision.rule = "posterior"`.
     pub prior: Option<RawPrior>,
+    /// One-at-a-time variations for `trialsim sensitivity` (read there;
+    /// a run ignores them).
+    pub sensitivity: Option<toml::Table>,
 }
 
 /// `[decision]`

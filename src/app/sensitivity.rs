@@ -1,0 +1,211 @@
+//! `trialsim sensitivity`: the scenario's `[sensitivity]` table varied one
+//! key at a time at one sample size ([`crate::engine::sensitivity`]):
+//! a table, `sensitivity.csv`/`.json` and a tornado plot of power.
+//!
+//! ```toml
+//! [sensitivity]
+//! "effect.mean" = { low = -1.0, high = -4.0 }
+//! "population.change_sd" = [4, 6, 8]
+//! ```
+//! Each key is a dotted key of the scenario file; its values replace the
+//! file's value one at a time (tables are created as needed), and each
+//! varied file is validated like any scenario, so a bad value is an error
+//! that names the key and the value.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use super::progress::Progress;
+use super::run::thread_pool_of;
+use crate::cli::SensitivityArgs;
+use crate::engine::sensitivity::{self, Row, Variation};
+use crate::error::{Error, Result};
+use crate::export;
+use crate::plot::{self, Format, tornado::TornadoPlot};
+use crate::scenario::{self, Overrides};
+
+/// The values of one key: `(label, value)` pairs.
+type Values = Vec<(String, toml::Value)>;
+
+/// The `[sensitivity]` entries of `table`, in file order.
+fn entries(file: &Path, table: &toml::Table) -> Result<Vec<(String, Values)>> {
+    let bad = |key: &str, what: &str| {
+        Error::input(format!(
+            "{}: key `sensitivity.\"{key}\"`: {what}; give {{ low = ..., high = ... }} or a non-empty list of values, e.g. \"effect.mean\" = {{ low = -1.0, high = -4.0 }}",
+            file.display()
+        ))
+    };
+    let Some(toml::Value::Table(s)) = table.get("sensitivity") else {
+        return Err(Error::input(format!(
+            "{}: no [sensitivity] table: list the keys to vary, e.g.\n[sensitivity]\n\"effect.mean\" = {{ low = -1.0, high = -4.0 }}",
+            file.display()
+        )));
+    };
+    if s.is_empty() {
+        return Err(bad("", "the table is empty"));
+    }
+    s.iter()
+        .map(|(key, v)| {
+            let values: Values = match v {
+                toml::Value::Table(t) => {
+                    if t.keys().any(|k| k != "low" && k != "high") || t.len() != 2 {
+                        return Err(bad(key, "a table needs exactly `low` and `high`"));
+                    }
+                    vec![
+                        ("low".into(), t["low"].clone()),
+                        ("high".into(), t["high"].clone()),
+                    ]
+                }
+                toml::Value::Array(a) if !a.is_empty() => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("value {}", i + 1), v.clone()))
+                    .collect(),
+                _ => return Err(bad(key, "not a table or a non-empty list")),
+            };
+            if values
+                .iter()
+                .any(|(_, v)| matches!(v, toml::Value::Table(_) | toml::Value::Array(_)))
+            {
+                return Err(bad(key, "each value must be a number, string or boolean"));
+            }
+            Ok((key.clone(), values))
+        })
+        .collect()
+}
+
+/// `table` with dotted `key` set to `value` (tables created as needed).
+fn with_value(table: &toml::Table, key: &str, value: toml::Value) -> Option<toml::Table> {
+    let mut out = table.clone();
+    let mut at = &mut out;
+    let parts: Vec<&str> = key.split('.').collect();
+    let (last, path) = parts.split_last()?;
+    for part in path {
+        let next = at
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        at = next.as_table_mut()?;
+    }
+    at.insert(last.to_string(), value);
+    Some(out)
+}
+
+/// Runs the sensitivity analysis and writes its files.
+///
+/// # Errors
+/// A bad scenario, a bad `[sensitivity]` entry or value (exit 2), a failure to write.
+pub fn run(args: &SensitivityArgs) -> Result<()> {
+    let file = &args.file;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::input(format!("{}: cannot read the file: {e}", file.display())))?;
+    // The file as a scenario first, so its own errors read as usual.
+    let first = scenario::load_with(file, &Overrides::default())?;
+    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        Error::input(format!("{}: invalid TOML: {}", file.display(), e.message()))
+    })?;
+    let keys = entries(file, &table)?;
+    table.remove("sensitivity");
+    let n = args.n.map_or(first.design.n_per_arm[0], |n| n as usize);
+    let overrides = Overrides {
+        replicates: args.replicates,
+        seed: args.seed,
+        n_per_arm: Some(vec![n]),
+    };
+    let parse = |t: &toml::Table, what: &str| -> Result<scenario::Scenario> {
+        let text = toml::to_string(t)
+            .map_err(|e| Error::input(format!("{}: {what}: {e}", file.display())))?;
+        scenario::parse_with(file, &text, &overrides)
+            .map_err(|e| Error::input(format!("{} (with {what}): {e}", file.display())))
+    };
+    let base = parse(&table, "the base case")?;
+    let mut variations = vec![Variation {
+        key: None,
+        label: "base".into(),
+        value: String::new(),
+        scenario: base.clone(),
+    }];
+    for (key, values) in keys {
+        for (label, value) in values {
+            let shown = value.to_string();
+            let what = format!("sensitivity.\"{key}\" {label} = {shown}");
+            let varied = with_value(&table, &key, value).ok_or_else(|| {
+                Error::input(format!(
+                    "{}: key `sensitivity.\"{key}\"`: a part of `{key}` is not a table in the scenario",
+                    file.display()
+                ))
+            })?;
+            variations.push(Variation {
+                key: Some(key.clone()),
+                label,
+                value: shown,
+                scenario: parse(&varied, &what)?,
+            });
+        }
+    }
+    export::check_writable(&args.out)?;
+    let replicates = base.simulation.replicates;
+    let pool = thread_pool_of(args.threads)?;
+    let started = Instant::now();
+    let bar = Progress::new(&base, replicates * variations.len() as u64, args.quiet);
+    let rows =
+        pool.install(|| sensitivity::run(&variations, n, replicates, &|d| bar.tick_by(d, started)));
+    bar.finish();
+    let dir = args.out.join(&base.name);
+    let chart = TornadoPlot(&rows);
+    let mut files = vec![
+        ("sensitivity.csv", export::csv::rows_to_bytes(&rows)?),
+        ("sensitivity.json", serde_json::to_vec_pretty(&rows)?),
+    ];
+    for (name, format) in [("tornado.png", Format::Png), ("tornado.svg", Format::Svg)] {
+        files.push((name, plot::render(name, &chart, format)?));
+    }
+    for (name, bytes) in &files {
+        export::write_file(&dir, name, bytes)?;
+    }
+    if args.json {
+        let mut text = serde_json::to_string_pretty(&rows)?;
+        text.push('\n');
+        std::io::stdout().write_all(text.as_bytes())?;
+    } else if !args.quiet {
+        let mut text = table_text(&base.name, &rows);
+        let _ = writeln!(
+            text,
+            "wrote {}/{{sensitivity.csv, sensitivity.json, tornado.png, tornado.svg}} in {:.1} s",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+        std::io::stdout().write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The rows as a Markdown table.
+fn table_text(name: &str, rows: &[Row]) -> String {
+    let base = &rows[0];
+    let mut out = format!(
+        "{name}: one key at a time at {} per arm, {} replicates each, the same random streams as the base (common random numbers)\n\n\
+         | key | value | power ± MC SE | change vs base ± paired MC SE | bias ± MC SE | failed |\n|---|---|---|---|---|---|\n",
+        base.n_per_arm, base.replicates
+    );
+    for r in rows {
+        let change = if r.key == "base" {
+            String::from("—")
+        } else {
+            format!("{:+.3} ± {:.3}", r.power_change, r.power_change_mc_se)
+        };
+        let value = if r.key == "base" {
+            String::from("as in the file")
+        } else {
+            format!("{} = {}", r.label, r.value)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.3} ± {:.3} | {} | {:+.3} ± {:.3} | {} |",
+            r.key, value, r.power, r.power_mc_se, change, r.bias, r.bias_mc_se, r.failures
+        );
+    }
+    out.push('\n');
+    out
+}

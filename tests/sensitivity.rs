@@ -1,0 +1,200 @@
+//! `trialsim sensitivity`: common random numbers, equality with plain runs
+//! of the varied files, paired Monte Carlo SEs, and bad input.
+
+mod common;
+
+use std::path::Path;
+
+use common::trialsim;
+use trialsim::engine::{self, Cell};
+use trialsim::scenario::{self, Overrides};
+
+const BASE: &str = "scenarios/sle_sledai_addon.toml";
+
+/// The shipped scenario without its own [sensitivity] table.
+fn base_text() -> String {
+    let text = std::fs::read_to_string(BASE).unwrap();
+    match text.find("\n[sensitivity]") {
+        Some(i) => text[..i + 1].to_string(),
+        None => text,
+    }
+}
+
+/// The shipped scenario with `table` as its [sensitivity] table.
+fn with_table(dir: &Path, table: &str) -> std::path::PathBuf {
+    let path = dir.join("sens.toml");
+    std::fs::write(&path, format!("{}\n[sensitivity]\n{table}\n", base_text())).unwrap();
+    path
+}
+
+fn rows(path: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(path)
+        .args(["--json", "--quiet", "--n", "30", "--replicates", "4000"])
+        .args(extra)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_value_equal_to_the_base_changes_nothing_and_others_equal_plain_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = base_text();
+    let base_sd: f64 = scenario::load(Path::new(BASE))
+        .unwrap()
+        .population
+        .change_sd;
+    let path = with_table(
+        dir.path(),
+        &format!(
+            "\"population.change_sd\" = [{base_sd:?}, 8.0]\n\"effect.mean\" = {{ low = -1.0, high = -4.0 }}"
+        ),
+    );
+    let rows = rows(&path, &[]);
+    assert_eq!(rows.len(), 5);
+    let find = |key: &str, label: &str| {
+        rows.iter()
+            .find(|r| r["key"] == key && r["label"] == label)
+            .unwrap_or_else(|| panic!("no row {key} {label}"))
+    };
+    // Common random numbers: the base value again gives the base's decisions exactly.
+    let same = find("population.change_sd", "value 1");
+    assert_eq!(same["power"], rows[0]["power"]);
+    assert_eq!(same["power_change"].as_f64(), Some(0.0));
+    assert_eq!(same["power_change_mc_se"].as_f64(), Some(0.0));
+    assert_eq!(same["bias"], rows[0]["bias"]);
+    // Each variation equals a plain run of the varied file.
+    for (row, edit) in [
+        (
+            find("population.change_sd", "value 2"),
+            ("change_sd = ", "8.0"),
+        ),
+        (find("effect.mean", "low"), ("mean = ", "-1.0")),
+    ] {
+        let varied = text
+            .lines()
+            .map(|l| {
+                if l.starts_with(edit.0) {
+                    format!("{}{}", edit.0, edit.1)
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let s = scenario::parse_with(
+            Path::new("varied.toml"),
+            &varied,
+            &Overrides {
+                replicates: Some(4000),
+                seed: None,
+                n_per_arm: Some(vec![30]),
+            },
+        )
+        .unwrap();
+        let summary = engine::run_cell(&Cell::new(&s, 30), s.simulation.seed, 4000, &|_| {});
+        assert_eq!(
+            row["power"].as_f64().unwrap(),
+            summary.rejections as f64 / 4000.0,
+            "{edit:?}"
+        );
+        assert_eq!(
+            row["bias"].as_f64().unwrap(),
+            summary.error.mean_or_nan(),
+            "{edit:?}"
+        );
+    }
+}
+
+#[test]
+fn the_paired_se_of_a_small_change_is_far_below_the_unpaired_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = with_table(dir.path(), "\"population.control_change_mean\" = [-4.5]");
+    let rows = rows(&path, &[]);
+    let (p0, p1) = (
+        rows[0]["power"].as_f64().unwrap(),
+        rows[1]["power"].as_f64().unwrap(),
+    );
+    let unpaired = (p0 * (1.0 - p0) / 4000.0 + p1 * (1.0 - p1) / 4000.0).sqrt();
+    let paired = rows[1]["power_change_mc_se"].as_f64().unwrap();
+    assert!(
+        paired < unpaired / 2.0,
+        "paired {paired} vs unpaired {unpaired}"
+    );
+    // The paired SE is the discordant-pair formula.
+    let (b, c) = (
+        rows[1]["only_this_rejects"].as_f64().unwrap(),
+        rows[1]["only_base_rejects"].as_f64().unwrap(),
+    );
+    assert!((rows[1]["power_change"].as_f64().unwrap() - (b - c) / 4000.0).abs() < 1e-12);
+    let expected = ((b + c) - (b - c).powi(2) / 4000.0).sqrt() / 4000.0;
+    assert!((paired - expected).abs() < 1e-15);
+}
+
+#[test]
+fn bad_sensitivity_input_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (table, expected) in [
+        ("", "no [sensitivity] table"),
+        ("\"effect.mean\" = \"big\"", "sensitivity.\"effect.mean\""),
+        (
+            "\"effect.mean\" = { low = -1.0 }",
+            "exactly `low` and `high`",
+        ),
+        ("\"population.change_sd\" = [-1.0]", "population.change_sd"),
+        ("\"effect.mena\" = [1.0]", "mena"),
+        ("\"effect.mean.x\" = [1.0]", "not a table"),
+    ] {
+        let path = if table.is_empty() {
+            let p = dir.path().join("plain.toml");
+            std::fs::write(&p, base_text()).unwrap();
+            p
+        } else {
+            with_table(dir.path(), table)
+        };
+        let output = trialsim()
+            .arg("sensitivity")
+            .arg(&path)
+            .args(["--quiet", "--replicates", "256", "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{table}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{table}: {stderr}");
+    }
+}
+
+#[test]
+fn the_tornado_plot_names_every_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = with_table(
+        dir.path(),
+        "\"effect.mean\" = { low = -1.0, high = -4.0 }\n\"population.change_sd\" = [4, 8]",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(&path)
+        .args(["--quiet", "--n", "30", "--replicates", "1000", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let svg = std::fs::read_to_string(out.path().join("sle_sledai_addon/tornado.svg")).unwrap();
+    for text in ["effect.mean", "population.change_sd", "power at 30 per arm"] {
+        assert!(svg.contains(text), "tornado.svg lacks {text}");
+    }
+    let png = std::fs::read(out.path().join("sle_sledai_addon/tornado.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+}
