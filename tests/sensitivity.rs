@@ -198,3 +198,58 @@ fn the_tornado_plot_names_every_key() {
     let png = std::fs::read(out.path().join("sle_sledai_addon/tornado.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
 }
+
+#[test]
+fn evidence_takes_the_range_of_the_row_a_preset_filled() {
+    // mctd_sledai.toml takes its population from the SLE rows (MCTD proxy).
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/mctd_sledai.toml").unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(
+        &path,
+        format!("{text}\n[sensitivity]\n\"population.change_sd\" = \"evidence\"\n"),
+    )
+    .unwrap();
+    let rows = rows(&path, &[]);
+    let row = trialsim::evidence::row("sle.change_sd.default").unwrap();
+    let values: Vec<f64> = rows[1..]
+        .iter()
+        .map(|r| r["value"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values, [row.low.unwrap(), row.high.unwrap()]);
+    assert!(
+        rows[1]["label"]
+            .as_str()
+            .unwrap()
+            .contains("sle.change_sd.default")
+    );
+    // A key the file sets itself, or a row without a range, is an error naming the key.
+    let p = with_table(dir.path(), "\"population.change_sd\" = \"evidence\"");
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(&p)
+        .args(["--quiet", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("sets `population.change_sd` itself"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &path,
+        format!("{text}\n[sensitivity]\n\"effect.mean\" = \"evidence\"\n"),
+    )
+    .unwrap();
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(&path)
+        .args(["--quiet", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has no low and high"));
+}

@@ -7,6 +7,8 @@
 //! "effect.mean" = { low = -1.0, high = -4.0 }
 //! "population.change_sd" = [4, 6, 8]
 //! ```
+//! `"key" = "evidence"` takes low and high from the evidence row the value
+//! came from (`effect.from`, or the disease preset's row for that key).
 //! Each key is a dotted key of the scenario file; its values replace the
 //! file's value one at a time (tables are created as needed), and each
 //! varied file is validated like any scenario, so a bad value is an error
@@ -22,9 +24,10 @@ use super::run::thread_pool_of;
 use crate::cli::SensitivityArgs;
 use crate::engine::sensitivity::{self, Row, Variation};
 use crate::error::{Error, Result};
+use crate::evidence;
 use crate::export;
 use crate::plot::{self, Format, tornado::TornadoPlot};
-use crate::scenario::{self, Overrides};
+use crate::scenario::{self, Disease, Overrides, preset};
 
 /// The values of one key: `(label, value)` pairs.
 type Values = Vec<(String, toml::Value)>;
@@ -63,6 +66,7 @@ fn entries(file: &Path, table: &toml::Table) -> Result<Vec<(String, Values)>> {
                     .enumerate()
                     .map(|(i, v)| (format!("value {}", i + 1), v.clone()))
                     .collect(),
+                toml::Value::String(e) if e == "evidence" => evidence_range(file, table, key)?,
                 _ => return Err(bad(key, "not a table or a non-empty list")),
             };
             if values
@@ -74,6 +78,57 @@ fn entries(file: &Path, table: &toml::Table) -> Result<Vec<(String, Values)>> {
             Ok((key.clone(), values))
         })
         .collect()
+}
+
+/// The value at dotted `key` of `table`, if the file sets it.
+fn get<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
+    let mut parts = key.split('.');
+    let mut at = table.get(parts.next()?)?;
+    for part in parts {
+        at = at.as_table()?.get(part)?;
+    }
+    Some(at)
+}
+
+/// `"key" = "evidence"`: low and high of the evidence row the value came
+/// from (`effect.from`, or the disease preset's row for the key).
+fn evidence_range(file: &Path, table: &toml::Table, key: &str) -> Result<Values> {
+    let fail = |what: String| {
+        Error::input(format!(
+            "{}: key `sensitivity.\"{key}\"` = \"evidence\": {what}; give {{ low = ..., high = ... }} instead",
+            file.display()
+        ))
+    };
+    let from = (key == "effect.mean")
+        .then(|| get(table, "effect.from").and_then(toml::Value::as_str))
+        .flatten();
+    let id = match from {
+        Some(id) => id,
+        None => {
+            if get(table, key).is_some() {
+                return Err(fail(format!(
+                    "the file sets `{key}` itself, so no evidence row filled it"
+                )));
+            }
+            let disease: Disease = get(table, "population.disease")
+                .cloned()
+                .and_then(|d| d.try_into().ok())
+                .ok_or_else(|| fail("no `population.disease` preset fills it".into()))?;
+            preset::row_for(disease, key).ok_or_else(|| {
+                fail(format!(
+                    "the {disease} preset fills `{key}` from no row with a range"
+                ))
+            })?
+        }
+    };
+    let row = evidence::row(id).ok_or_else(|| fail(format!("no evidence row `{id}`")))?;
+    match (row.low, row.high) {
+        (Some(low), Some(high)) => Ok(vec![
+            (format!("low (evidence {id})"), toml::Value::Float(low)),
+            (format!("high (evidence {id})"), toml::Value::Float(high)),
+        ]),
+        _ => Err(fail(format!("evidence row `{id}` has no low and high"))),
+    }
 }
 
 /// `table` with dotted `key` set to `value` (tables created as needed).

@@ -38,9 +38,18 @@ struct Ids {
 /// The note printed with every MCTD run.
 pub const MCTD_NOTE: &str = "MCTD: no MSC data exist beyond one case (Wong 2021, case 2); SLE parameters on SLEDAI-2K are used as a proxy, so treat every MCTD figure as an SLE figure";
 
-/// The preset of a disease.
-pub fn preset(disease: Disease) -> Preset {
-    let (endpoint, ids, extra, note): (_, Ids, &[&'static str], _) = match disease {
+/// A disease's endpoint, the rows its preset reads, further rows it cites,
+/// and its note.
+#[allow(clippy::type_complexity)]
+fn rows_of(
+    disease: Disease,
+) -> (
+    EndpointKind,
+    Ids,
+    &'static [&'static str],
+    Option<&'static str>,
+) {
+    match disease {
         Disease::Sle | Disease::Mctd => (
             EndpointKind::Sledai2k,
             Ids {
@@ -71,7 +80,27 @@ pub fn preset(disease: Disease) -> Preset {
             &["jia.jadas27.part_noise"][..],
             None,
         ),
-    };
+    }
+}
+
+/// The evidence row whose value a preset puts in `key` (a dotted scenario
+/// key), for `trialsim sensitivity`'s `"key" = "evidence"`: only rows whose
+/// value is the key's value (a JIA change row's SD is not its range).
+pub fn row_for(disease: Disease, key: &str) -> Option<&'static str> {
+    let (_, ids, _, _) = rows_of(disease);
+    match key {
+        "population.baseline_mean" => Some(ids.baseline),
+        "population.control_change_mean" => Some(ids.change),
+        "population.change_sd" => (ids.change_sd != ids.change).then_some(ids.change_sd),
+        "population.baseline_change_correlation" => Some(ids.correlation),
+        "effect.mean" => Some(ids.prior),
+        _ => None,
+    }
+}
+
+/// The preset of a disease.
+pub fn preset(disease: Disease) -> Preset {
+    let (endpoint, ids, extra, note) = rows_of(disease);
     let get = |id: &str| evidence::row(id).unwrap_or_else(|| panic!("evidence row {id} exists"));
     let baseline = get(ids.baseline);
     let change_sd = get(ids.change_sd);
