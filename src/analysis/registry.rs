@@ -6,8 +6,6 @@
 //! implementing [`Analysis`], a variant in `scenario::raw::AnalysisKind` (the
 //! name scenario files use), and one arm in [`properties`].
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
-
 use super::ancova::Ancova;
 use super::fisher::{FisherResponder, LogFactorials};
 use super::paired::Paired;
@@ -19,7 +17,9 @@ use super::{
 };
 use crate::design::Arms;
 use crate::scenario::{AnalysisKind, Sided};
-use crate::stats::t_critical::TCritical;
+use std::sync::Arc;
+
+use crate::stats::t_critical::{Bounds, TCritical, Tail};
 
 /// What an analysis needs from a scenario and what it gives.
 #[derive(Clone, Copy)]
@@ -135,9 +135,9 @@ pub struct Analyzer {
     /// Degrees of freedom fixed by the design, if any.
     fixed_df: Option<f64>,
     /// `(df, t quantile 0.975)` for those degrees of freedom.
-    t_975: Option<(f64, f64)>,
+    t_975: Option<(f64, Bounds)>,
     /// The 0.975 quantile for any df (t-based analyses whose df vary).
-    t_975_grid: Option<TCritical>,
+    t_975_grid: Option<Arc<TCritical>>,
 }
 
 impl Analyzer {
@@ -164,10 +164,7 @@ impl Analyzer {
             (Sided::One, EffectScale::Responder { .. }) => Alternative::Greater,
         };
         let fixed_df = (p.fixed_df)(sizes);
-        let t_975 = fixed_df.map(|df| {
-            let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
-            (df, t.inverse_cdf(0.975))
-        });
+        let t_975 = fixed_df.and_then(|df| Bounds::at(df, 0.025, Tail::Upper).map(|b| (df, b)));
         let setup = Setup {
             alternative,
             sizes,
@@ -181,7 +178,7 @@ impl Analyzer {
             t_based: p.t_based,
             fixed_df,
             t_975,
-            t_975_grid: (p.t_based && fixed_df.is_none()).then(|| TCritical::new(0.025)),
+            t_975_grid: p.t_based.then(|| TCritical::new(0.025, Tail::Upper)),
         }
     }
 
@@ -218,14 +215,20 @@ impl Analyzer {
     /// Whether a result's 95% interval contains `theta`.
     #[inline]
     pub fn covers(&self, result: &TestResult, theta: f64) -> bool {
-        if let (Interval::T { se, df }, Some(grid)) = (result.interval, &self.t_975_grid) {
-            let t = (result.estimate - theta).abs() / se;
-            // Covered exactly when the two-sided p-value is at least 0.05.
-            if let Some(beyond) = grid.at_least(t, df) {
+        if let Interval::T { se, df } = result.interval {
+            // Covered exactly when the two-sided p-value is at least 0.05,
+            // i.e. when sf(|estimate - theta| / se) is at least 0.025.
+            let z = (result.estimate - theta).abs() / se;
+            let decided = match (self.t_975, &self.t_975_grid) {
+                (Some((d, bounds)), _) if d == df => bounds.beyond(z),
+                (_, Some(grid)) => grid.beyond(z, df),
+                _ => None,
+            };
+            if let Some(beyond) = decided {
                 return !beyond;
             }
         }
-        result.covers(theta, self.t_975)
+        result.covers(theta, None)
     }
 
     /// Runs the analysis on one replicate.

@@ -79,7 +79,8 @@ pub(crate) fn round_ties_even_fast(x: f64) -> f64 {
 /// `x.round()` (ties away from zero), without the libm call that
 /// `f64::round` costs on a baseline x86-64 target: round to nearest even by
 /// the magic-number trick, then move exact ties away from zero. The same
-/// value as `f64::round` for every `x` (checked in the tests).
+/// value as `f64::round` for every `x` (checked in the tests), except that a
+/// small negative `x` rounds to +0.0 where `round` gives -0.0 (equal values).
 #[inline(always)]
 pub(crate) fn round_half_away(x: f64) -> f64 {
     if x.is_nan() || x.abs() >= 2f64.powi(51) {
@@ -129,7 +130,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The fast rounding is `f64::round`, ties and signed zeros included.
+        /// The fast rounding is `f64::round`, ties included (the sign of a
+        /// zero may differ: equal values).
         #[test]
         fn round_half_away_is_round(x in -1e6f64..1e6, k in -1000i32..1000, big in -1e300f64..1e300) {
             for v in [x, f64::from(k) + 0.5, f64::from(k) - 0.5, f64::from(k), x * 1e-9, big, -0.4, 0.49999999999999994] {

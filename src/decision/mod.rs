@@ -8,11 +8,11 @@
 pub mod bayes;
 pub mod posterior;
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
-
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
 use crate::scenario::{DecisionRule, Scenario, Sided};
-use crate::stats::t_critical::TCritical;
+use std::sync::Arc;
+
+use crate::stats::t_critical::{Bounds, TCritical, Tail};
 
 /// A rule deciding whether one trial's result is a success.
 pub trait Decision: Send + Sync + std::fmt::Debug {
@@ -20,34 +20,39 @@ pub trait Decision: Send + Sync + std::fmt::Debug {
     fn rejects(&self, result: &TestResult) -> bool;
 }
 
-/// Rejection at level `alpha`: by a critical t computed once per cell when
-/// the analysis has degrees of freedom fixed by the design, else by the
-/// p-value.
+/// Rejection at level `alpha`, exactly as `p <= alpha`: t statistics are
+/// compared with verified critical bounds (for the design's fixed df, or a
+/// grid for df that vary, [`crate::stats::t_critical`]), and the p-value is
+/// computed only where they cannot decide.
 #[derive(Debug, Clone)]
 pub struct SignificanceLevel {
     alpha: f64,
     alternative: Alternative,
-    /// `(df, critical t at alpha for the alternative)`.
-    t_critical: Option<(f64, f64)>,
-    /// Critical t for any df, for t-tests whose df vary (Welch, Rubin).
-    grid: Option<TCritical>,
+    /// `(df, bounds)` for the df the design fixes.
+    fixed: Option<(f64, Bounds)>,
+    /// Bounds for any df, for t-tests whose df vary (Welch, Rubin).
+    grid: Option<Arc<TCritical>>,
 }
 
 impl SignificanceLevel {
     /// The rule for `analyzer` at level `alpha`, `sided` as the design says.
     pub fn new(analyzer: &Analyzer, sided: Sided, alpha: f64) -> SignificanceLevel {
-        let tail = match sided {
+        let level = match sided {
             Sided::Two => alpha / 2.0,
             Sided::One => alpha,
         };
+        let alternative = analyzer.alternative();
+        let tail = match alternative {
+            Alternative::Less => Tail::Lower,
+            Alternative::TwoSided | Alternative::Greater => Tail::Upper,
+        };
         SignificanceLevel {
             alpha,
-            alternative: analyzer.alternative(),
-            t_critical: analyzer.fixed_df().map(|df| {
-                let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
-                (df, t.inverse_cdf(1.0 - tail))
-            }),
-            grid: analyzer.is_t_based().then(|| TCritical::new(tail)),
+            alternative,
+            fixed: analyzer
+                .fixed_df()
+                .and_then(|df| Bounds::at(df, level, tail).map(|b| (df, b))),
+            grid: analyzer.is_t_based().then(|| TCritical::new(level, tail)),
         }
     }
 }
@@ -55,26 +60,21 @@ impl SignificanceLevel {
 impl Decision for SignificanceLevel {
     #[inline]
     fn rejects(&self, result: &TestResult) -> bool {
-        match (result.significance, self.t_critical) {
-            (Significance::T { t, df, .. }, Some((d, crit))) if d == df => match self.alternative {
-                Alternative::TwoSided => t.abs() >= crit,
-                Alternative::Less => t <= -crit,
-                Alternative::Greater => t >= crit,
-            },
-            (Significance::T { t, df, .. }, _) => {
-                // p <= alpha exactly when the statistic reaches the critical t.
-                let toward = match self.alternative {
-                    Alternative::TwoSided => t.abs(),
-                    Alternative::Less => -t,
-                    Alternative::Greater => t,
-                };
-                self.grid
-                    .as_ref()
-                    .and_then(|g| g.at_least(toward, df))
-                    .unwrap_or_else(|| result.p_value() <= self.alpha)
-            }
-            _ => result.p_value() <= self.alpha,
-        }
+        let Significance::T { t, df, .. } = result.significance else {
+            return result.p_value() <= self.alpha;
+        };
+        // The statistic whose tail probability the p-value is.
+        let x = match self.alternative {
+            Alternative::TwoSided => t.abs(),
+            Alternative::Less => -t,
+            Alternative::Greater => t,
+        };
+        let decided = match (self.fixed, &self.grid) {
+            (Some((d, bounds)), _) if d == df => bounds.beyond(x),
+            (_, Some(grid)) => grid.beyond(x, df),
+            _ => None,
+        };
+        decided.unwrap_or_else(|| result.p_value() <= self.alpha)
     }
 }
 
@@ -93,5 +93,74 @@ pub fn prepare(analyzer: &Analyzer, scenario: &Scenario) -> Box<dyn Decision> {
             d.threshold
                 .expect("validated: the posterior rule has a threshold"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Interval;
+    use crate::design::Arms;
+    use crate::scenario::AnalysisKind;
+
+    /// Through the real rule, at the large df where statrs' quantile alone
+    /// was off (the review's cases: Welch at 10,000 per arm): rejection is
+    /// exactly `p <= alpha`, for every alternative, fixed or varying df.
+    #[test]
+    fn rejects_exactly_when_the_p_value_reaches_alpha() {
+        for (kind, sided, alpha) in [
+            (AnalysisKind::WelchT, Sided::One, 0.05),
+            (AnalysisKind::WelchT, Sided::Two, 0.05),
+            (AnalysisKind::WelchT, Sided::One, 0.2),
+            (AnalysisKind::Ancova, Sided::Two, 0.05),
+            (AnalysisKind::Ancova, Sided::One, 0.1),
+            (AnalysisKind::WelchT, Sided::One, 0.6),
+        ] {
+            let sizes = Arms::both(10_000);
+            let analyzer = Analyzer::new(kind, sided, sizes, None);
+            let rule = SignificanceLevel::new(&analyzer, sided, alpha);
+            let alternative = analyzer.alternative();
+            let fixed = analyzer.fixed_df();
+            for df in [5.0, 57.0, 992.0, 3463.0, 19_438.0, 34_544.0] {
+                let df = fixed.unwrap_or(df);
+                let dist = StudentsTFor::new(df);
+                let q = dist.critical(alpha, sided);
+                for step in -40..=40 {
+                    let mut t = q * (1.0 + f64::from(step) * 2.5e-8);
+                    if alternative == Alternative::Less {
+                        t = -t;
+                    }
+                    let r = TestResult {
+                        estimate: t,
+                        significance: Significance::T { t, df, alternative },
+                        interval: Interval::T { se: 1.0, df },
+                    };
+                    assert_eq!(
+                        rule.rejects(&r),
+                        r.p_value() <= alpha,
+                        "{kind:?} {sided:?} {alpha} df {df} t {t}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// statrs' quantile, good enough to aim the sweep near the boundary.
+    struct StudentsTFor(statrs::distribution::StudentsT);
+
+    impl StudentsTFor {
+        fn new(df: f64) -> StudentsTFor {
+            StudentsTFor(statrs::distribution::StudentsT::new(0.0, 1.0, df).unwrap())
+        }
+
+        fn critical(&self, alpha: f64, sided: Sided) -> f64 {
+            use statrs::distribution::ContinuousCDF;
+            let level = if sided == Sided::Two {
+                alpha / 2.0
+            } else {
+                alpha
+            };
+            self.0.inverse_cdf(1.0 - level.min(0.499)).abs()
+        }
     }
 }

@@ -107,7 +107,11 @@ impl Default for Worlds {
 }
 
 impl Worlds {
-    /// The world of `arm`, with the concomitant therapies or without.
+    /// The world of `arm`, with the concomitant therapies or without. Only
+    /// the observed world records every visit; the others record what the
+    /// estimands' truths read (the primary visit, and in the other arm's
+    /// world with therapies the last visit before the event) and hold NaN
+    /// at the rest.
     pub fn get(&self, arm: Arm, with_concomitants: bool) -> &World {
         match (arm == self.own, with_concomitants) {
             (true, true) => &self.own_with,

@@ -10,8 +10,12 @@
 //!   the [`rand::Rng`] trait, 32 words at a time;
 //! * the ziggurat's slow path (1% of normals), word by word.
 //!
-//! Results depend only on these streams, never on the CPU: the AVX-512 and
-//! portable Philox give the same bits, and the ziggurat's tables are data.
+//! Results depend only on these streams, not on the CPU's vector units: the
+//! AVX-512 and portable Philox give the same bits, and the ziggurat's tables
+//! are data. The ziggurat's slow path (1% of normals) calls libm's `exp` and
+//! `ln`, which glibc may implement differently on CPUs with and without FMA,
+//! as every other libm call in the program (a last-bit difference is
+//! possible across machines, never across threads or shards).
 
 use std::convert::Infallible;
 
