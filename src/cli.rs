@@ -118,6 +118,11 @@ pub struct RunArgs {
     /// it stopped at.
     #[arg(long, value_name = "T", value_parser = parse_mc_se, conflicts_with_all = ["shard", "top_up"])]
     pub mc_se: Option<f64>,
+    /// Also write report.html: one self-contained file (inline SVG, no
+    /// script or network) with the answer, the scenario verbatim, methods,
+    /// results, every plot, sources and limitations, for a committee.
+    #[arg(long, conflicts_with = "shard")]
+    pub report: bool,
 }
 
 /// `--mc-se T`: a Monte Carlo SE strictly between 0 and 0.5.

@@ -23,6 +23,7 @@ use crate::engine::precision::{self, Precision};
 use crate::engine::{self, Outcome, shard};
 use crate::error::{Error, Result};
 use crate::export;
+use crate::export::html::Source;
 use crate::report::RunReport;
 use crate::scenario::{self, Scenario};
 use crate::state::{Provenance, RunState, STATE_FILE};
@@ -139,6 +140,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let (scenario, provenance, runs) = finished;
         let mut report = RunReport::new(&scenario, &runs, threads, started.elapsed().as_secs_f64());
         report.warnings.extend(warning);
+        if args.report {
+            report.html = Some(Source {
+                file: provenance.scenario_file.clone(),
+                text: provenance.scenario_text.clone(),
+            });
+        }
         write_run(
             &args.out,
             &report,

@@ -9,6 +9,7 @@
 pub mod chart;
 pub mod csv;
 pub mod evidence;
+pub mod html;
 pub mod json;
 pub mod markdown;
 mod write;
@@ -43,6 +44,7 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &chart::ChartFile::new("flare.svg", Format::Svg, chart::flare),
     &chart::ChartFile::new("estimand_bias.png", Format::Png, chart::estimand_bias),
     &chart::ChartFile::new("estimand_bias.svg", Format::Svg, chart::estimand_bias),
+    &html::ReportHtml,
 ];
 
 /// The name of every file an exporter may write: a run's folder drops

@@ -240,6 +240,9 @@ pub struct RunReport {
     /// Every resolved input after presets, evidence rows and command-line
     /// overrides: the validated scenario the run simulated (its JSON form).
     pub inputs: serde_json::Value,
+    /// `run --report`: the scenario file for `report.html` (not in the JSON).
+    #[serde(skip)]
+    pub html: Option<crate::export::html::Source>,
 }
 
 /// One stratum of a pooled trial, as reported.
@@ -356,6 +359,7 @@ impl RunReport {
             warnings: Vec::new(),
             results: runs.iter().map(|r| CellResult::new(scenario, r)).collect(),
             inputs: serde_json::to_value(scenario).unwrap_or_default(),
+            html: None,
         };
         report.warnings = crate::scenario::warnings::plausibility(scenario);
         let name = &report.scenario;
