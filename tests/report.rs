@@ -59,12 +59,17 @@ fn run(file: &str, report: bool) -> (tempfile::TempDir, String) {
     (out, name)
 }
 
+/// Every shipped scenario's report.
 #[test]
 fn the_report_is_well_formed_and_complete() {
-    for file in [
-        "scenarios/sle_sledai_addon.toml",
-        "scenarios/jia_mtx_withdrawal.toml",
-    ] {
+    let mut files: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().to_string())
+        .filter(|p| p.ends_with(".toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 17);
+    for file in files.iter().map(String::as_str) {
         let (out, name) = run(file, true);
         let dir = out.path().join(&name);
         let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
@@ -107,9 +112,7 @@ fn the_report_is_well_formed_and_complete() {
         let text = std::fs::read_to_string(file).unwrap();
         let line = text
             .lines()
-            .find(|l| {
-                l.starts_with("# ") && !l.contains('&') && !l.contains('<') && !l.contains('"')
-            })
+            .find(|l| l.starts_with("# ") && !l.contains(['&', '<', '>', '"']))
             .unwrap();
         assert!(html.contains(line), "{file}: scenario text missing");
         for row in summary["evidence_used"].as_array().unwrap() {

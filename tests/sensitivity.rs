@@ -147,6 +147,7 @@ fn bad_sensitivity_input_names_the_key() {
     for (table, expected) in [
         ("", "no [sensitivity] table"),
         ("\"effect.mean\" = \"big\"", "sensitivity.\"effect.mean\""),
+        ("\"design.analysis\" = [\"welch_t\"]", "only numeric keys"),
         (
             "\"effect.mean\" = { low = -1.0 }",
             "exactly `low` and `high`",

@@ -9,7 +9,7 @@
 //! ```
 //! `"key" = "evidence"` takes low and high from the evidence row the value
 //! came from (`effect.from`, or the disease preset's row for that key).
-//! Each key is a dotted key of the scenario file; its values replace the
+//! Each key is a dotted numeric key of the scenario file; its values replace the
 //! file's value one at a time (tables are created as needed), and each
 //! varied file is validated like any scenario, so a bad value is an error
 //! that names the key and the value.
@@ -71,9 +71,12 @@ fn entries(file: &Path, table: &toml::Table) -> Result<Vec<(String, Values)>> {
             };
             if values
                 .iter()
-                .any(|(_, v)| matches!(v, toml::Value::Table(_) | toml::Value::Array(_)))
+                .any(|(_, v)| !matches!(v, toml::Value::Integer(_) | toml::Value::Float(_)))
             {
-                return Err(bad(key, "each value must be a number, string or boolean"));
+                return Err(bad(
+                    key,
+                    "only numeric keys can be varied: each value must be a number",
+                ));
             }
             Ok((key.clone(), values))
         })
