@@ -198,6 +198,15 @@ fn the_tornado_plot_names_every_key() {
     }
     let png = std::fs::read(out.path().join("sle_sledai_addon/tornado.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
+    let bias =
+        std::fs::read_to_string(out.path().join("sle_sledai_addon/tornado_bias.svg")).unwrap();
+    assert!(bias.contains("bias at 30 per arm"));
+    // No flares in this scenario: no flare-risk tornado.
+    assert!(
+        !out.path()
+            .join("sle_sledai_addon/tornado_flare.svg")
+            .exists()
+    );
 }
 
 #[test]
@@ -253,4 +262,45 @@ fn evidence_takes_the_range_of_the_row_a_preset_filled() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("has no low and high"));
+}
+
+#[test]
+fn flare_risk_follows_the_flare_hazard_and_gets_its_tornado() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/reference_sle_ancova_30_flares.toml").unwrap();
+    let path = dir.path().join("f.toml");
+    std::fs::write(
+        &path,
+        format!("{text}\n[sensitivity]\n\"standard_therapy.flare_hazard_off\" = {{ low = 0.003, high = 0.012 }}\n"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(&path)
+        .args(["--json", "--quiet", "--replicates", "2000", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let risk = |i: usize| rows[i]["flare_by_primary_control"].as_f64().unwrap();
+    // Rows: base, low, high (the control arm withdraws standard therapy too).
+    assert!(
+        risk(1) < risk(0) && risk(0) < risk(2),
+        "{} {} {}",
+        risk(1),
+        risk(0),
+        risk(2)
+    );
+    let svg = std::fs::read_to_string(
+        out.path()
+            .join("reference_sle_ancova_30_flares/tornado_flare.svg"),
+    )
+    .unwrap();
+    assert!(svg.contains("flare risk"));
 }

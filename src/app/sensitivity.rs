@@ -26,7 +26,8 @@ use crate::engine::sensitivity::{self, Row, Variation};
 use crate::error::{Error, Result};
 use crate::evidence;
 use crate::export;
-use crate::plot::{self, Format, tornado::TornadoPlot};
+use crate::plot::tornado::{Measure, TornadoPlot};
+use crate::plot::{self, Format};
 use crate::scenario::{self, Disease, Overrides, preset};
 
 /// The values of one key: `(label, value)` pairs.
@@ -211,13 +212,22 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         pool.install(|| sensitivity::run(&variations, n, replicates, &|d| bar.tick_by(d, started)));
     bar.finish();
     let dir = args.out.join(&base.name);
-    let chart = TornadoPlot(&rows);
     let mut files = vec![
         ("sensitivity.csv", export::csv::rows_to_bytes(&rows)?),
         ("sensitivity.json", serde_json::to_vec_pretty(&rows)?),
     ];
-    for (name, format) in [("tornado.png", Format::Png), ("tornado.svg", Format::Svg)] {
-        files.push((name, plot::render(name, &chart, format)?));
+    let has_flares = rows[0].flare_by_primary_msc.is_some();
+    for (measure, png, svg) in [
+        (Measure::Power, "tornado.png", "tornado.svg"),
+        (Measure::Bias, "tornado_bias.png", "tornado_bias.svg"),
+        (Measure::FlareRisk, "tornado_flare.png", "tornado_flare.svg"),
+    ] {
+        if measure == Measure::FlareRisk && !has_flares {
+            continue;
+        }
+        let chart = TornadoPlot(&rows, measure);
+        files.push((png, plot::render(png, &chart, Format::Png)?));
+        files.push((svg, plot::render(svg, &chart, Format::Svg)?));
     }
     for (name, bytes) in &files {
         export::write_file(&dir, name, bytes)?;
@@ -230,8 +240,9 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         let mut text = table_text(&base.name, &rows);
         let _ = writeln!(
             text,
-            "wrote {}/{{sensitivity.csv, sensitivity.json, tornado.png, tornado.svg}} in {:.1} s",
+            "wrote {}/{{{}}} in {:.1} s",
             dir.display(),
+            files.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
             started.elapsed().as_secs_f64()
         );
         std::io::stdout().write_all(text.as_bytes())?;
@@ -242,10 +253,18 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
 /// The rows as a Markdown table.
 fn table_text(name: &str, rows: &[Row]) -> String {
     let base = &rows[0];
+    let flares = base.flare_by_primary_msc.is_some();
     let mut out = format!(
         "{name}: one key at a time at {} per arm, {} replicates each, the same random streams as the base (common random numbers)\n\n\
-         | key | value | power ± MC SE | change vs base ± paired MC SE | bias ± MC SE | failed |\n|---|---|---|---|---|---|\n",
-        base.n_per_arm, base.replicates
+         | key | value | power ± MC SE | change vs base ± paired MC SE | bias ± MC SE |{} failed |\n|---|---|---|---|---|{}---|\n",
+        base.n_per_arm,
+        base.replicates,
+        if flares {
+            " flare by primary visit, MSC / control |"
+        } else {
+            ""
+        },
+        if flares { "---|" } else { "" },
     );
     for r in rows {
         let change = if r.key == "base" {
@@ -258,9 +277,18 @@ fn table_text(name: &str, rows: &[Row]) -> String {
         } else {
             format!("{} = {}", r.label, r.value)
         };
+        let flare = match (flares, r.flare_by_primary_msc) {
+            (false, _) => String::new(),
+            (true, Some(m)) => format!(
+                " {m:.3} / {} |",
+                r.flare_by_primary_control
+                    .map_or_else(|| "—".to_string(), |c| format!("{c:.3}"))
+            ),
+            (true, None) => " — |".into(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {:.3} ± {:.3} | {} | {:+.3} ± {:.3} | {} |",
+            "| {} | {} | {:.3} ± {:.3} | {} | {:+.3} ± {:.3} |{flare} {} |",
             r.key, value, r.power, r.power_mc_se, change, r.bias, r.bias_mc_se, r.failures
         );
     }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::{Cell, run_cell};
 use crate::scenario::Scenario;
 use crate::summary::Summary;
+use crate::summary::flares::FlareColumns;
 
 /// One scenario of a sensitivity analysis: the base, or one key set to one value.
 #[derive(Debug, Clone)]
@@ -47,6 +48,11 @@ pub struct Row {
     pub bias_mc_se: f64,
     /// Replicates whose analysis failed.
     pub failures: u64,
+    /// With flares: the probability of a flare by the primary visit, per arm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flare_by_primary_msc: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flare_by_primary_control: Option<f64>,
 }
 
 /// Whether each replicate of `cells` rejects, per cell, as bit sets over a
@@ -116,6 +122,14 @@ pub fn run(
         .zip(discordant)
         .map(|((v, s), (only_this, only_base))| {
             let power = s.rejections as f64 / r;
+            let flare = FlareColumns::new(s.flares.as_ref(), &[])
+                .flare_probability_by_primary
+                .filter(|_| {
+                    v.scenario
+                        .intercurrent
+                        .as_ref()
+                        .is_some_and(|ic| ic.therapy.has_flares())
+                });
             let (b, c) = (only_this as f64, only_base as f64);
             Row {
                 key: v.key.clone().unwrap_or_else(|| "base".into()),
@@ -132,6 +146,8 @@ pub fn run(
                 bias: s.error.mean_or_nan(),
                 bias_mc_se: s.error.se(),
                 failures: s.failures,
+                flare_by_primary_msc: flare.map(|f| f.msc),
+                flare_by_primary_control: flare.and_then(|f| f.control),
             }
         })
         .collect()
