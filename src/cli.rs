@@ -171,6 +171,10 @@ pub struct DesignArgs {
     /// each point equals a fixed run of its final count.
     #[arg(long, value_name = "T", value_parser = parse_mc_se)]
     pub mc_se: Option<f64>,
+    /// Also write report.html: the search as a self-contained report
+    /// (answer, scenario verbatim, method, every point, the curve, sources).
+    #[arg(long)]
+    pub report: bool,
     /// Print the JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -200,6 +204,10 @@ pub struct SensitivityArgs {
     /// Folder that receives <name>/sensitivity.csv, sensitivity.json and tornado.png/svg.
     #[arg(long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
+    /// Also write report.html: the variations as a self-contained report
+    /// (answer, scenario verbatim, method, table, tornado charts, sources).
+    #[arg(long)]
+    pub report: bool,
     /// Print the JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,

@@ -127,3 +127,77 @@ fn without_report_no_html_is_written() {
     let (out, name) = run("scenarios/sle_sledai_addon.toml", false);
     assert!(!out.path().join(name).join("report.html").exists());
 }
+
+/// `design --report` and `sensitivity --report` write the same kind of page.
+#[test]
+fn design_and_sensitivity_reports_are_well_formed_and_complete() {
+    let out = tempfile::tempdir().unwrap();
+    for (args, name, svgs) in [
+        (
+            vec![
+                "design",
+                "scenarios/textbook_continuous.toml",
+                "--target-power",
+                "0.8",
+                "--n-range",
+                "40..80",
+            ],
+            "textbook_continuous",
+            1,
+        ),
+        (
+            vec![
+                "sensitivity",
+                "scenarios/sle_sledai_addon.toml",
+                "--n",
+                "20",
+                "--replicates",
+                "1000",
+            ],
+            "sle_sledai_addon",
+            2,
+        ),
+    ] {
+        let output = trialsim()
+            .args(&args)
+            .args(["--quiet", "--report", "--out"])
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let html = std::fs::read_to_string(out.path().join(name).join("report.html")).unwrap();
+        assert_eq!(unbalanced(&html), HashMap::new(), "{args:?}");
+        for section in [
+            "answer",
+            "aims",
+            "mechanism",
+            "methods",
+            "measures",
+            "results",
+            "sources",
+            "limitations",
+            "reproduce",
+        ] {
+            assert!(
+                html.contains(&format!("<h2 id=\"{section}\">")),
+                "{args:?}: no {section}"
+            );
+        }
+        assert_eq!(html.matches("<svg").count(), svgs, "{args:?}");
+        assert!(html.contains("<table>") && !html.contains("<script"));
+        let text = std::fs::read_to_string(args[1]).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("# ") && !l.contains(['&', '<', '>', '"']))
+            .unwrap();
+        assert!(html.contains(line), "{args:?}: scenario text missing");
+        assert!(
+            html.contains(&format!("trialsim {} ", args[0])),
+            "{args:?}: no reproducing command"
+        );
+    }
+}

@@ -12,6 +12,7 @@ use crate::cli::DesignArgs;
 use crate::engine::search::{self, Search, Target, Verdict};
 use crate::error::{Error, Result};
 use crate::export;
+use crate::export::html::{Document, Source};
 use crate::plot::{self, Format, design::DesignPlot};
 use crate::scenario;
 
@@ -59,6 +60,15 @@ pub fn run(args: &DesignArgs) -> Result<()> {
     for (name, format) in [("design.png", Format::Png), ("design.svg", Format::Svg)] {
         export::write_file(&dir, name, &plot::render(name, &chart, format)?)?;
     }
+    if args.report {
+        let html = report(
+            args,
+            &s,
+            &result,
+            &plot::render("design.svg", &chart, Format::Svg)?,
+        )?;
+        export::write_file(&dir, "report.html", html.as_bytes())?;
+    }
     if args.json {
         let mut text = serde_json::to_string_pretty(&result)?;
         text.push('\n');
@@ -67,13 +77,74 @@ pub fn run(args: &DesignArgs) -> Result<()> {
         let mut text = table(&s.name, &result);
         let _ = writeln!(
             text,
-            "wrote {}/{{design.json, design.csv, design.png, design.svg}} in {:.1} s",
+            "wrote {}/{{design.json, design.csv, design.png, design.svg{}}} in {:.1} s",
             dir.display(),
+            if args.report { ", report.html" } else { "" },
             started.elapsed().as_secs_f64()
         );
         std::io::stdout().write_all(text.as_bytes())?;
     }
     Ok(())
+}
+
+/// `design --report`: the search as a self-contained HTML report.
+fn report(args: &DesignArgs, s: &scenario::Scenario, r: &Search, svg: &[u8]) -> Result<String> {
+    let text = std::fs::read_to_string(&args.file).map_err(|e| {
+        Error::input(format!(
+            "{}: cannot read the file: {e}",
+            args.file.display()
+        ))
+    })?;
+    let source = Source {
+        file: args.file.display().to_string(),
+        text,
+    };
+    let results = table(&s.name, r);
+    let answer = results
+        .lines()
+        .filter(|l| {
+            l.starts_with("answer:") || l.starts_with("saw-tooth") || l.starts_with("not reached")
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (flag, level) = match r.target {
+        Target::Power(p) => ("--target-power", p),
+        Target::Assurance(p) => ("--target-assurance", p),
+    };
+    Ok(Document {
+        title: format!("trialsim design report: {}", s.name),
+        scenario: s,
+        source: &source,
+        answer,
+        aims: "To find the smallest number of children per arm whose probability of success reaches the target, with its Monte Carlo uncertainty.",
+        methods: format!(
+            "Bisection over n per arm in {}..{} on Monte Carlo estimates that gain replicates ({} first, quadrupled by top-ups) until their 99% interval excludes the target, up to {}; a point still within its Monte Carlo error there is judged by its estimate and flagged. Every n within 10% (at least 3) of the bisection's answer is then evaluated, because exact tests have saw-tooth power{}. Analysis {:?} at alpha {} ({:?}); seed {}.",
+            r.n_range.0,
+            r.n_range.1,
+            search::FIRST_REPLICATES,
+            search::MAX_REPLICATES,
+            args.mc_se.map_or(String::new(), |t| format!("; every point also reaches a Monte Carlo SE of {t}")),
+            s.design.analysis,
+            s.design.alpha,
+            s.design.sided,
+            s.simulation.seed
+        ),
+        measures: "The rate: the share of simulated trials significant in MSC's favour (power) or, averaged over the effect's prior, assurance; its conservative Monte Carlo SE (binomial at (k + 0.5)/(R + 1), never below the plain one) and 99% interval; the verdict against the target.",
+        results,
+        figures: vec![(
+            "Every n evaluated with its 99% Monte Carlo interval, the target and the answer (design.svg).".into(),
+            String::from_utf8_lossy(svg).into_owned(),
+        )],
+        reproduce: format!(
+            "trialsim design {} {flag} {level} --n-range {}..{} --seed {}{} --report",
+            args.file.display(),
+            r.n_range.0,
+            r.n_range.1,
+            s.simulation.seed,
+            args.mc_se.map_or(String::new(), |t| format!(" --mc-se {t}"))
+        ),
+    }
+    .render())
 }
 
 /// The answer and every point evaluated, as Markdown.

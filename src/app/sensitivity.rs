@@ -26,6 +26,7 @@ use crate::engine::sensitivity::{self, Row, Variation};
 use crate::error::{Error, Result};
 use crate::evidence;
 use crate::export;
+use crate::export::html::{Document, Source};
 use crate::plot::tornado::{Measure, TornadoPlot};
 use crate::plot::{self, Format};
 use crate::scenario::{self, Disease, Overrides, preset};
@@ -229,6 +230,10 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         files.push((png, plot::render(png, &chart, Format::Png)?));
         files.push((svg, plot::render(svg, &chart, Format::Svg)?));
     }
+    if args.report {
+        let html = report(args, &base, &rows, &text, &files);
+        files.push(("report.html", html.into_bytes()));
+    }
     for (name, bytes) in &files {
         export::write_file(&dir, name, bytes)?;
     }
@@ -248,6 +253,68 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         std::io::stdout().write_all(text.as_bytes())?;
     }
     Ok(())
+}
+
+/// `sensitivity --report`: the variations as a self-contained HTML report.
+fn report(
+    args: &SensitivityArgs,
+    base: &scenario::Scenario,
+    rows: &[Row],
+    text: &str,
+    files: &[(&str, Vec<u8>)],
+) -> String {
+    let source = Source {
+        file: args.file.display().to_string(),
+        text: text.to_string(),
+    };
+    let widest = TornadoPlot(rows, Measure::Power)
+        .keys()
+        .first()
+        .map(|(key, rows)| {
+            let (lo, hi) = rows
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), r| {
+                    (a.min(r.power), b.max(r.power))
+                });
+            format!(" The widest swing comes from {key}: power {lo:.3} to {hi:.3} over its values.")
+        })
+        .unwrap_or_default();
+    let b = &rows[0];
+    let figures = files
+        .iter()
+        .filter(|(name, _)| name.starts_with("tornado") && name.ends_with(".svg"))
+        .map(|(name, bytes)| {
+            (
+                format!("Tornado chart ({name}): each key's range around the base case."),
+                String::from_utf8_lossy(bytes).into_owned(),
+            )
+        })
+        .collect();
+    Document {
+        title: format!("trialsim sensitivity report: {}", base.name),
+        scenario: base,
+        source: &source,
+        answer: format!(
+            "At {} children per arm the base case has power {:.3} ± {:.3} (Monte Carlo SE, {} replicates).{widest} Each variation's change is given with its paired Monte Carlo SE.",
+            b.n_per_arm, b.power, b.power_mc_se, b.replicates
+        ),
+        aims: "To show how the trial's power, bias and (with flares) flare risk move when one assumption at a time takes another plausible value.",
+        methods: format!(
+            "The base case and each variation of one key of the [sensitivity] table, each at {} per arm with {} replicates and seed {}: the same seed and arm sizes make every replicate draw the same random numbers in every variation (common random numbers), so differences are the assumption's effect. Each variation equals a plain run of the varied file.",
+            b.n_per_arm, b.replicates, base.simulation.seed
+        ),
+        measures: "Power (share of significant results) with its Monte Carlo SE; its change from the base with the paired Monte Carlo SE sqrt(b + c - (b - c)^2 / R) / R from the b and c replicates whose decisions differ; bias with its Monte Carlo SE; with flares, each arm's probability of a flare by the primary visit.",
+        results: table_text(&base.name, rows),
+        figures,
+        reproduce: format!(
+            "trialsim sensitivity {} --n {} --replicates {} --seed {} --report",
+            args.file.display(),
+            b.n_per_arm,
+            b.replicates,
+            base.simulation.seed
+        ),
+    }
+    .render()
 }
 
 /// The rows as a Markdown table.

@@ -13,6 +13,7 @@ use super::chart;
 use super::markdown;
 use crate::plot::Format;
 use crate::report::RunReport;
+use crate::scenario::Scenario;
 use anyhow::Result;
 
 /// What only a run knows and the report needs: the scenario file.
@@ -61,6 +62,128 @@ fn table(lines: &[&str]) -> String {
     }
     out.push_str("</tbody>\n</table>\n");
     out
+}
+
+/// The page's head, style and title block.
+fn head(title: &str, description: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
+         body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; line-height: 1.45; color: #222; }}\n\
+         table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}\n\
+         th, td {{ border: 1px solid #bbb; padding: 0.25em 0.5em; text-align: right; }}\n\
+         th {{ background: #eee; }} td:first-child, th:first-child {{ text-align: left; }}\n\
+         pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }}\n\
+         .answer {{ border-left: 4px solid #2a6; padding: 0.5em 1em; background: #f3fbf6; }}\n\
+         .note {{ color: #555; font-size: 0.9em; }} svg {{ max-width: 100%; height: auto; }}\n\
+         </style>\n</head>\n<body>\n<h1>{}</h1>\n<p>{}</p>\n<p class=\"note\">A design aid from a simulation model, never medical advice.</p>\n",
+        esc(title),
+        esc(title),
+        esc(description)
+    )
+}
+
+/// Markdown as the stdout tables print it: pipe tables become HTML tables,
+/// other non-empty lines paragraphs.
+fn markdown_to_html(md: &str) -> String {
+    let mut h = String::new();
+    let lines: Vec<&str> = md.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].starts_with('|') {
+            let start = i;
+            while i < lines.len() && lines[i].starts_with('|') {
+                i += 1;
+            }
+            h.push_str(&table(&lines[start..i]));
+        } else {
+            if !lines[i].trim().is_empty() {
+                let _ = writeln!(h, "<p>{}</p>", esc(lines[i]));
+            }
+            i += 1;
+        }
+    }
+    h
+}
+
+/// The report of `trialsim design` or `trialsim sensitivity`: the same
+/// ADEMP sections as a run's, from the command's own text and plots.
+pub struct Document<'a> {
+    pub title: String,
+    pub scenario: &'a Scenario,
+    pub source: &'a Source,
+    /// The answer, a paragraph.
+    pub answer: String,
+    pub aims: &'a str,
+    pub methods: String,
+    pub measures: &'a str,
+    /// The command's Markdown output (tables and lines).
+    pub results: String,
+    /// `(caption, svg)` per plot.
+    pub figures: Vec<(String, String)>,
+    pub reproduce: String,
+}
+
+impl Document<'_> {
+    /// The HTML page.
+    pub fn render(&self) -> String {
+        let s = self.scenario;
+        let mut h = head(&self.title, &s.description);
+        let _ = write!(
+            h,
+            "<h2 id=\"answer\">Answer</h2>\n<p class=\"answer\">{}</p>\n",
+            esc(&self.answer)
+        );
+        let _ = write!(h, "<h2 id=\"aims\">Aims</h2>\n<p>{}</p>\n", esc(self.aims));
+        let _ = write!(
+            h,
+            "<h2 id=\"mechanism\">Data-generating mechanism</h2>\n<p>The model of <code>trialsim run</code> (see its report) for the scenario file, verbatim (<code>{}</code>):</p>\n<pre>{}</pre>\n",
+            esc(&self.source.file),
+            esc(&self.source.text)
+        );
+        let _ = write!(
+            h,
+            "<h2 id=\"methods\">Methods</h2>\n<p>{}</p>\n",
+            esc(&self.methods)
+        );
+        let _ = write!(
+            h,
+            "<h2 id=\"measures\">Performance measures</h2>\n<p>{}</p>\n",
+            esc(self.measures)
+        );
+        h.push_str("<h2 id=\"results\">Results</h2>\n");
+        h.push_str(&markdown_to_html(&self.results));
+        for (caption, svg) in &self.figures {
+            let _ = write!(
+                h,
+                "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                svg.trim(),
+                esc(caption)
+            );
+        }
+        h.push_str("<h2 id=\"sources\">Sources</h2>\n<ul>\n");
+        let _ = writeln!(h, "<li>MSC effect: {}</li>", esc(&s.effect.source));
+        for id in &s.evidence {
+            let citation = crate::evidence::row(id).map_or("", |r| r.citation.as_str());
+            let _ = writeln!(
+                h,
+                "<li>Evidence row <code>{}</code>: {}</li>",
+                esc(id),
+                esc(citation)
+            );
+        }
+        h.push_str("</ul>\n<h2 id=\"limitations\">Limitations</h2>\n<ul>\n");
+        for note in &s.notes {
+            let _ = writeln!(h, "<li>{}</li>", esc(note));
+        }
+        h.push_str("<li>The figures are as good as the model and its inputs; the Monte Carlo error shown shrinks with more replicates, the model's error does not.</li>\n</ul>\n");
+        let _ = write!(
+            h,
+            "<h2 id=\"reproduce\">Reproducing this report</h2>\n<pre>{}</pre>\n<p class=\"note\">trialsim {}; the same seed gives bit-identical results on any number of threads.</p>\n</body>\n</html>\n",
+            esc(&self.reproduce),
+            env!("CARGO_PKG_VERSION")
+        );
+        h
+    }
 }
 
 /// The answer in one paragraph, at the sample size whose power is nearest
@@ -127,23 +250,8 @@ pub fn render(r: &RunReport) -> Result<Option<Vec<u8>>> {
     let Some(source) = &r.html else {
         return Ok(None);
     };
-    let mut h = String::new();
     let title = format!("trialsim report: {}", r.scenario);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
-         body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; line-height: 1.45; color: #222; }}\n\
-         table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}\n\
-         th, td {{ border: 1px solid #bbb; padding: 0.25em 0.5em; text-align: right; }}\n\
-         th {{ background: #eee; }} td:first-child, th:first-child {{ text-align: left; }}\n\
-         pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }}\n\
-         .answer {{ border-left: 4px solid #2a6; padding: 0.5em 1em; background: #f3fbf6; }}\n\
-         .note {{ color: #555; font-size: 0.9em; }} svg {{ max-width: 100%; height: auto; }}\n\
-         </style>\n</head>\n<body>\n<h1>{}</h1>\n<p>{}</p>\n<p class=\"note\">A design aid from a simulation model, never medical advice.</p>\n",
-        esc(&title),
-        esc(&title),
-        esc(&r.description)
-    );
+    let mut h = head(&title, &r.description);
     let _ = write!(
         h,
         "<h2 id=\"answer\">Answer</h2>\n<p class=\"answer\">{}</p>\n",
@@ -202,23 +310,7 @@ pub fn render(r: &RunReport) -> Result<Option<Vec<u8>>> {
     );
 
     h.push_str("<h2 id=\"results\">Results</h2>\n");
-    let md = markdown::render(r);
-    let lines: Vec<&str> = md.lines().collect();
-    let mut i = 0;
-    while i < lines.len() {
-        if lines[i].starts_with('|') {
-            let start = i;
-            while i < lines.len() && lines[i].starts_with('|') {
-                i += 1;
-            }
-            h.push_str(&table(&lines[start..i]));
-        } else {
-            if !lines[i].trim().is_empty() {
-                let _ = writeln!(h, "<p>{}</p>", esc(lines[i]));
-            }
-            i += 1;
-        }
-    }
+    h.push_str(&markdown_to_html(&markdown::render(r)));
     for (name, draw, caption) in [
         (
             "power.svg",
