@@ -142,7 +142,7 @@ fn parse_mc_se(text: &str) -> Result<f64, String> {
 
 /// Options of `trialsim design`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["target_power", "target_assurance"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["target_power", "target_assurance", "target_success"])))]
 pub struct DesignArgs {
     /// Scenario file (TOML); its n_per_arm is replaced by the range searched.
     #[arg(value_name = "FILE")]
@@ -154,6 +154,10 @@ pub struct DesignArgs {
     /// The assurance to reach over the effect prior (needs effect.sd above 0).
     #[arg(long, value_name = "P", value_parser = parse_probability)]
     pub target_assurance: Option<f64>,
+    /// The probability of success to reach under decision.rule = "posterior"
+    /// (every success counts, at the assumed effect).
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub target_success: Option<f64>,
     /// The sample sizes searched, control arm: LO..HI with 2 <= LO < HI <= 10000.
     #[arg(long, value_name = "LO..HI", value_parser = parse_n_range)]
     pub n_range: (usize, usize),

@@ -177,6 +177,24 @@ fn design_with_mc_se_gives_every_point_that_precision_by_top_ups() {
         p.rate,
         summary.favourable_rejections as f64 / p.replicates as f64
     );
+    // It stopped at the first batch count that meets the SE: one batch fewer does not.
+    let (fewer, _) = fold_cell(
+        &cell,
+        EffectMode::Fixed,
+        s.simulation.seed,
+        p.replicates - 256,
+        None,
+        &|_| {},
+        &NEVER_STOP,
+    )
+    .unwrap();
+    let se =
+        trialsim::engine::precision::stopping_se(fewer.favourable_rejections, p.replicates - 256);
+    assert!(
+        se > 0.005,
+        "{} replicates already had SE {se}",
+        p.replicates - 256
+    );
     // Without --mc-se the same search stops earlier at some points.
     let plain = search(&s, Target::Power(0.8), (10, 100), None, &|_| {});
     let total =
@@ -213,4 +231,62 @@ fn design_draws_its_curve_with_the_target_and_the_answer() {
         serde_json::from_slice(&std::fs::read(dir.join("design.json")).unwrap()).unwrap();
     let points = json["points"].as_array().unwrap().len();
     assert!(svg.matches("<circle").count() >= points, "{points} points");
+}
+
+#[test]
+fn target_success_searches_the_posterior_rules_probability_of_success() {
+    // A vague prior and threshold 0.975 is the one-sided z-test at 0.025,
+    // close to the two-sided t-test at 0.05: about 64 per arm for d = 0.5
+    // (63 by the normal approximation, 64 by the noncentral t).
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/textbook_continuous.toml").unwrap();
+    let file = dir.path().join("posterior.toml");
+    std::fs::write(
+        &file,
+        format!("{text}\n[decision]\nrule = \"posterior\"\nthreshold = 0.975\n"),
+    )
+    .unwrap();
+    let output = trialsim()
+        .arg("design")
+        .arg(&file)
+        .args([
+            "--target-success",
+            "0.8",
+            "--n-range",
+            "40..90",
+            "--json",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let n = r["smallest"].as_u64().unwrap();
+    assert!((62..=65).contains(&n), "answer {n}");
+    assert!(
+        r["target"]["success"].as_f64() == Some(0.8),
+        "{}",
+        r["target"]
+    );
+    // Without the posterior rule it is an error naming the key.
+    let output = trialsim()
+        .args([
+            "design",
+            "scenarios/textbook_continuous.toml",
+            "--target-success",
+            "0.8",
+            "--n-range",
+            "40..90",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("decision.rule"));
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::export;
 use crate::export::html::{Document, Source};
 use crate::plot::{self, Format, design::DesignPlot};
-use crate::scenario;
+use crate::scenario::{self, DecisionRule};
 
 /// Runs the search and writes its files.
 ///
@@ -29,9 +29,20 @@ pub fn run(args: &DesignArgs) -> Result<()> {
         n_per_arm: Some(vec![lo, hi]),
     };
     let s = scenario::load_with(&args.file, &overrides)?;
-    let target = match (args.target_power, args.target_assurance) {
-        (Some(p), _) => Target::Power(p),
-        (None, Some(p)) if s.effect.sd > 0.0 => Target::Assurance(p),
+    let target = match (
+        args.target_power,
+        args.target_assurance,
+        args.target_success,
+    ) {
+        (_, _, Some(p)) if s.decision.rule == DecisionRule::Posterior => Target::Success(p),
+        (_, _, Some(_)) => {
+            return Err(Error::input(format!(
+                "{}: key `decision.rule`: --target-success is the posterior rule's probability of success, and this scenario decides by significance; set decision.rule = \"posterior\" with its threshold and prior, or use --target-power",
+                args.file.display()
+            )));
+        }
+        (Some(p), _, _) => Target::Power(p),
+        (None, Some(p), _) if s.effect.sd > 0.0 => Target::Assurance(p),
         _ => {
             return Err(Error::input(format!(
                 "{}: key `effect.sd`: --target-assurance averages over the effect's prior, and effect.sd is 0; give the prior's SD, or use --target-power",
@@ -110,6 +121,7 @@ fn report(args: &DesignArgs, s: &scenario::Scenario, r: &Search, svg: &[u8]) -> 
     let (flag, level) = match r.target {
         Target::Power(p) => ("--target-power", p),
         Target::Assurance(p) => ("--target-assurance", p),
+        Target::Success(p) => ("--target-success", p),
     };
     Ok(Document {
         title: format!("trialsim design report: {}", s.name),
@@ -152,6 +164,7 @@ fn table(name: &str, r: &Search) -> String {
     let (what, level) = match r.target {
         Target::Power(p) => ("power (significant in MSC's favour)", p),
         Target::Assurance(p) => ("assurance", p),
+        Target::Success(p) => ("probability of success (posterior rule)", p),
     };
     let mut out = String::new();
     let _ = writeln!(

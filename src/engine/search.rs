@@ -39,18 +39,21 @@ pub enum Target {
     Power(f64),
     /// Assurance over the effect prior.
     Assurance(f64),
+    /// The posterior rule's probability of success at the assumed effect
+    /// (`decision.rule = "posterior"`): every success counts.
+    Success(f64),
 }
 
 impl Target {
     fn level(self) -> f64 {
         match self {
-            Target::Power(t) | Target::Assurance(t) => t,
+            Target::Power(t) | Target::Assurance(t) | Target::Success(t) => t,
         }
     }
 
     fn mode(self) -> EffectMode {
         match self {
-            Target::Power(_) => EffectMode::Fixed,
+            Target::Power(_) | Target::Success(_) => EffectMode::Fixed,
             Target::Assurance(_) => EffectMode::Prior,
         }
     }
@@ -149,7 +152,10 @@ impl Evaluator<'_> {
                 &super::NEVER_STOP,
             )
             .expect("never stopped");
-            let k = summary.favourable_rejections;
+            let k = match self.target {
+                Target::Success(_) => summary.rejections,
+                Target::Power(_) | Target::Assurance(_) => summary.favourable_rejections,
+            };
             let rate = k as f64 / replicates as f64;
             let se = stopping_se(k, replicates);
             let (lo, hi) = (rate - Z_99 * se, rate + Z_99 * se);
@@ -186,16 +192,12 @@ impl Evaluator<'_> {
     }
 
     /// The next replicate count: the first, or four times as many while the
-    /// verdict is undecided; when only `--mc-se` is unmet, about what it
-    /// needs (whole batches), at least one batch more.
+    /// verdict is undecided; when only `--mc-se` is unmet, one batch more,
+    /// so a point stops at the first batch count that meets it.
     fn next_replicates(&self, replicates: u64, last: Option<&Point>) -> u64 {
         let next = match (last, self.mc_se) {
             (None, _) => FIRST_REPLICATES,
-            (Some(p), Some(t)) if p.verdict != Verdict::WithinError => {
-                let rate = p.rate.clamp(0.05, 0.95);
-                let needed = (rate * (1.0 - rate) / (t * t) * 1.05).ceil() as u64;
-                needed.div_ceil(BATCH).max(replicates / BATCH + 1) * BATCH
-            }
+            (Some(p), Some(_)) if p.verdict != Verdict::WithinError => replicates + BATCH,
             (Some(_), _) => replicates * 4,
         };
         next.min(MAX_REPLICATES)

@@ -18,6 +18,7 @@ impl DesignPlot<'_> {
         match self.0.target {
             Target::Power(t) => ("power", t),
             Target::Assurance(t) => ("assurance", t),
+            Target::Success(t) => ("probability of success", t),
         }
     }
 }
