@@ -50,8 +50,9 @@ pub enum Command {
     Design(DesignArgs),
     /// Vary the keys of the scenario's [sensitivity] table one at a time at
     /// one sample size, reusing the base's random streams (common random
-    /// numbers): power, its change with a paired Monte Carlo SE, and bias per
-    /// variation; sensitivity.csv/json and a tornado plot in OUT/<name>/.
+    /// numbers): power, its change with a paired Monte Carlo SE, bias and
+    /// flare risk per variation; sensitivity.csv/json and tornado charts in
+    /// OUT/<name>/.
     Sensitivity(SensitivityArgs),
     /// Write one simulated trial's patient-level data (OUT/<name>/replay-nN-rR.csv)
     /// and print its analysis, exactly as a run computed it, to check by hand.
