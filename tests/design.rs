@@ -290,3 +290,21 @@ fn target_success_searches_the_posterior_rules_probability_of_success() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("decision.rule"));
 }
+
+#[test]
+fn design_says_when_mc_se_is_not_reached() {
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .args([
+            "design",
+            "scenarios/textbook_continuous.toml",
+            "--target-power",
+            "0.8",
+        ])
+        .args(["--n-range", "20..30", "--mc-se", "0.0005", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("--mc-se 0.0005 not reached at n = "));
+}

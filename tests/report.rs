@@ -201,3 +201,29 @@ fn design_and_sensitivity_reports_are_well_formed_and_complete() {
         );
     }
 }
+
+/// The answer's sample size is chosen by n, whatever the file's order.
+#[test]
+fn the_answer_takes_the_largest_n_when_none_reaches_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/sle_sledai_addon.toml")
+        .unwrap()
+        .replace(
+            "n_per_arm = [10, 15, 20, 30, 40, 60, 80]",
+            "n_per_arm = [60, 20, 40]",
+        );
+    let path = dir.path().join("sle_sledai_addon.toml");
+    std::fs::write(&path, text).unwrap();
+    let output = trialsim()
+        .args(["run", "--quiet", "--report", "--replicates", "512", "--out"])
+        .arg(dir.path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let html = std::fs::read_to_string(dir.path().join("sle_sledai_addon/report.html")).unwrap();
+    assert!(
+        html.contains("With 60 children randomised to MSC"),
+        "answer picks n = 60"
+    );
+}

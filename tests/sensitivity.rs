@@ -147,6 +147,9 @@ fn bad_sensitivity_input_names_the_key() {
     for (table, expected) in [
         ("", "no [sensitivity] table"),
         ("\"effect.mean\" = \"big\"", "sensitivity.\"effect.mean\""),
+        ("\"design.n_per_arm\" = [10, 60]", "use --n"),
+        ("\"simulation.seed\" = [5]", "use --seed"),
+        ("\"concomitant.probability\" = [0.5]", "key `concomitant`"),
         ("\"design.analysis\" = [\"welch_t\"]", "only numeric keys"),
         (
             "\"effect.mean\" = { low = -1.0 }",
@@ -303,4 +306,70 @@ fn flare_risk_follows_the_flare_hazard_and_gets_its_tornado() {
     )
     .unwrap();
     assert!(svg.contains("flare risk"));
+}
+
+#[test]
+fn review_cases_effect_from_allocation_and_the_widest_swing() {
+    let dir = tempfile::tempdir().unwrap();
+    // effect.mean can be varied in a file whose effect comes from a row.
+    let text = std::fs::read_to_string("scenarios/seed_series_sledai_from_rct.toml").unwrap();
+    let path = dir.path().join("from.toml");
+    std::fs::write(
+        &path,
+        format!("{text}\n[sensitivity]\n\"effect.mean\" = [-1.0]\n"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(&path)
+        .args(["--quiet", "--replicates", "500", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A changed allocation draws its own streams and says so.
+    let path = with_table(dir.path(), "\"design.allocation\" = [2.0]");
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(&path)
+        .args(["--n", "30", "--replicates", "1000", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("own streams: arm sizes differ"));
+    let rows = rows(&path, &[]);
+    assert_eq!(rows[1]["same_streams"], false);
+    assert_eq!(rows[0]["same_streams"], true);
+    // The widest swing is measured from the base: one value far away wins.
+    let path = with_table(
+        dir.path(),
+        "\"effect.mean\" = [-6.0]\n\"population.change_sd\" = [5.5, 6.5]",
+    );
+    let output = trialsim()
+        .arg("sensitivity")
+        .arg(&path)
+        .args([
+            "--quiet",
+            "--report",
+            "--n",
+            "30",
+            "--replicates",
+            "1000",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let html = std::fs::read_to_string(out.path().join("sle_sledai_addon/report.html")).unwrap();
+    assert!(
+        html.contains("widest swing comes from effect.mean"),
+        "widest swing"
+    );
 }

@@ -85,7 +85,7 @@ pub fn run(args: &DesignArgs) -> Result<()> {
         text.push('\n');
         std::io::stdout().write_all(text.as_bytes())?;
     } else if !args.quiet {
-        let mut text = table(&s.name, &result);
+        let mut text = table(&s.name, &result, args.mc_se);
         let _ = writeln!(
             text,
             "wrote {}/{{design.json, design.csv, design.png, design.svg{}}} in {:.1} s",
@@ -110,7 +110,7 @@ fn report(args: &DesignArgs, s: &scenario::Scenario, r: &Search, svg: &[u8]) -> 
         file: args.file.display().to_string(),
         text,
     };
-    let results = table(&s.name, r);
+    let results = table(&s.name, r, args.mc_se);
     let answer = results
         .lines()
         .filter(|l| {
@@ -160,7 +160,7 @@ fn report(args: &DesignArgs, s: &scenario::Scenario, r: &Search, svg: &[u8]) -> 
 }
 
 /// The answer and every point evaluated, as Markdown.
-fn table(name: &str, r: &Search) -> String {
+fn table(name: &str, r: &Search, mc_se: Option<f64>) -> String {
     let (what, level) = match r.target {
         Target::Power(p) => ("power (significant in MSC's favour)", p),
         Target::Assurance(p) => ("assurance", p),
@@ -226,6 +226,22 @@ fn table(name: &str, r: &Search) -> String {
             "| {} | {} | {:.4} ± {:.4} | {:.4}–{:.4} | {verdict} |",
             p.n_per_arm, p.replicates, p.rate, p.rate_mc_se, p.ci_low, p.ci_high
         );
+    }
+    if let Some(t) = mc_se {
+        let short: Vec<String> = r
+            .points
+            .iter()
+            .filter(|p| p.rate_mc_se > t)
+            .map(|p| p.n_per_arm.to_string())
+            .collect();
+        if !short.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nwarning: --mc-se {t} not reached at n = {} within the most replicates ({}); their SEs are as shown",
+                short.join(", "),
+                search::MAX_REPLICATES
+            );
+        }
     }
     out
 }

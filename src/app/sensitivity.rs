@@ -53,6 +53,20 @@ fn entries(file: &Path, table: &toml::Table) -> Result<Vec<(String, Values)>> {
     }
     s.iter()
         .map(|(key, v)| {
+            if let Some(flag) = match key.as_str() {
+                "design.n_per_arm" => Some("--n"),
+                "simulation.seed" => Some("--seed"),
+                "simulation.replicates" => Some("--replicates"),
+                _ => None,
+            } {
+                return Err(bad(
+                    key,
+                    &format!("the sample size, seed and replicates are the command's, not a variation: use {flag}"),
+                ));
+            }
+            if key.split('.').any(str::is_empty) {
+                return Err(bad(key, "an empty part in the dotted key"));
+            }
             let values: Values = match v {
                 toml::Value::Table(t) => {
                     if t.keys().any(|k| k != "low" && k != "high") || t.len() != 2 {
@@ -136,6 +150,25 @@ fn evidence_range(file: &Path, table: &toml::Table, key: &str) -> Result<Values>
     }
 }
 
+/// A varied `effect.mean` replaces an `effect.from` row (a file may not set
+/// both); the row's citation becomes the source, marked as a variation.
+fn unpin_effect(table: &mut toml::Table) {
+    let Some(toml::Value::Table(effect)) = table.get_mut("effect") else {
+        return;
+    };
+    if let Some(toml::Value::String(id)) = effect.remove("from")
+        && !effect.contains_key("source")
+    {
+        let citation = evidence::row(&id).map_or("", |r| r.citation.as_str());
+        effect.insert(
+            "source".into(),
+            toml::Value::String(format!(
+                "sensitivity variation of evidence row {id}: {citation}"
+            )),
+        );
+    }
+}
+
 /// `table` with dotted `key` set to `value` (tables created as needed).
 fn with_value(table: &toml::Table, key: &str, value: toml::Value) -> Option<toml::Table> {
     let mut out = table.clone();
@@ -190,12 +223,15 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         for (label, value) in values {
             let shown = value.to_string();
             let what = format!("sensitivity.\"{key}\" {label} = {shown}");
-            let varied = with_value(&table, &key, value).ok_or_else(|| {
+            let mut varied = with_value(&table, &key, value).ok_or_else(|| {
                 Error::input(format!(
-                    "{}: key `sensitivity.\"{key}\"`: a part of `{key}` is not a table in the scenario",
+                    "{}: key `sensitivity.\"{key}\"`: a part of `{key}` is not a table in the scenario (keys inside arrays of tables such as [[concomitant]] cannot be varied yet)",
                     file.display()
                 ))
             })?;
+            if key == "effect.mean" {
+                unpin_effect(&mut varied);
+            }
             variations.push(Variation {
                 key: Some(key.clone()),
                 label,
@@ -267,16 +303,15 @@ fn report(
         file: args.file.display().to_string(),
         text: text.to_string(),
     };
+    let base_power = rows[0].power;
     let widest = TornadoPlot(rows, Measure::Power)
         .keys()
         .first()
         .map(|(key, rows)| {
-            let (lo, hi) = rows
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), r| {
-                    (a.min(r.power), b.max(r.power))
-                });
-            format!(" The widest swing comes from {key}: power {lo:.3} to {hi:.3} over its values.")
+            let (lo, hi) = rows.iter().fold((base_power, base_power), |(a, b), r| {
+                (a.min(r.power), b.max(r.power))
+            });
+            format!(" The widest swing comes from {key}: power {lo:.3} to {hi:.3} with the base.")
         })
         .unwrap_or_default();
     let b = &rows[0];
@@ -300,7 +335,7 @@ fn report(
         ),
         aims: "To show how the trial's power, bias and (with flares) flare risk move when one assumption at a time takes another plausible value.",
         methods: format!(
-            "The base case and each variation of one key of the [sensitivity] table, each at {} per arm with {} replicates and seed {}: the same seed and arm sizes make every replicate draw the same random numbers in every variation (common random numbers), so differences are the assumption's effect. Each variation equals a plain run of the varied file.",
+            "The base case and each variation of one key of the [sensitivity] table, each at {} per arm with {} replicates and seed {}: the same seed and arm sizes make every replicate draw the same random numbers in every variation (common random numbers), so differences are the assumption's effect; a variation that changes the arm sizes (allocation) draws its own streams, is marked so, and its change's paired SE is still that of the per-replicate differences. Each variation equals a plain run of the varied file.",
             b.n_per_arm, b.replicates, base.simulation.seed
         ),
         measures: "Power (share of significant results) with its Monte Carlo SE; its change from the base with the paired Monte Carlo SE sqrt(b + c - (b - c)^2 / R) / R from the b and c replicates whose decisions differ; bias with its Monte Carlo SE; with flares, each arm's probability of a flare by the primary visit.",
@@ -341,8 +376,10 @@ fn table_text(name: &str, rows: &[Row]) -> String {
         };
         let value = if r.key == "base" {
             String::from("as in the file")
-        } else {
+        } else if r.same_streams {
             format!("{} = {}", r.label, r.value)
+        } else {
+            format!("{} = {} (own streams: arm sizes differ)", r.label, r.value)
         };
         let flare = match (flares, r.flare_by_primary_msc) {
             (false, _) => String::new(),

@@ -48,6 +48,10 @@ pub struct Row {
     pub bias_mc_se: f64,
     /// Replicates whose analysis failed.
     pub failures: u64,
+    /// Whether the variation keeps the base's arm sizes, and so its random
+    /// streams (a changed allocation draws its own; the change's SE is still
+    /// the paired one over the same replicate numbers).
+    pub same_streams: bool,
     /// With flares: the probability of a flare by the primary visit, per arm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flare_by_primary_msc: Option<f64>,
@@ -120,7 +124,8 @@ pub fn run(
         .iter()
         .zip(&summaries)
         .zip(discordant)
-        .map(|((v, s), (only_this, only_base))| {
+        .zip(&cells)
+        .map(|(((v, s), (only_this, only_base)), cell)| {
             let power = s.rejections as f64 / r;
             let flare = FlareColumns::new(s.flares.as_ref(), &[])
                 .flare_probability_by_primary
@@ -146,6 +151,7 @@ pub fn run(
                 bias: s.error.mean_or_nan(),
                 bias_mc_se: s.error.se(),
                 failures: s.failures,
+                same_streams: cell.sizes == cells[0].sizes,
                 flare_by_primary_msc: flare.map(|f| f.msc),
                 flare_by_primary_control: flare.and_then(|f| f.control),
             }

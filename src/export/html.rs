@@ -192,8 +192,9 @@ fn answer(r: &RunReport) -> String {
     let pick = r
         .results
         .iter()
-        .find(|c| c.power_favourable >= 0.8)
-        .or(r.results.last());
+        .filter(|c| c.power_favourable >= 0.8)
+        .min_by_key(|c| c.n_per_arm)
+        .or_else(|| r.results.iter().max_by_key(|c| c.n_per_arm));
     let Some(c) = pick else {
         return String::from("The run has no sample size.");
     };

@@ -60,12 +60,14 @@ impl TornadoPlot<'_> {
                 None => keys.push((&r.key, vec![r])),
             }
         }
+        // The swing of this chart's measure, from the base as the bars are drawn.
+        let m = self.1;
+        let base = m.of(&self.0[0]).unwrap_or(f64::NAN);
         let swing = |rows: &Vec<&Row>| {
             let (lo, hi) = rows
                 .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), r| {
-                    (a.min(r.power), b.max(r.power))
-                });
+                .filter_map(|r| m.of(r))
+                .fold((base, base), |(a, b), v| (a.min(v), b.max(v)));
             hi - lo
         };
         keys.sort_by(|a, b| swing(&b.1).total_cmp(&swing(&a.1)));
