@@ -390,16 +390,26 @@ impl CohortModel {
         let d = self.draw(effect, arm, rng, |_, baseline, c, noise| {
             interim.push(recorder.record(baseline + c, &noise) * unit);
         });
-        let primary = recorder.record(d.baseline + d.change, &d.primary_noise);
+        let own_latent = d.baseline + d.change;
+        let primary = recorder.record(own_latent, &d.primary_noise);
         data.push_scaled(d.observed_baseline, primary, unit, self.stratum);
-        let with_msc = recorder.record(d.baseline + d.change_control + d.effect, &d.primary_noise);
-        // A control patient's primary value is their value without MSC (the
-        // same sum, so the same bits): recorded once.
-        let without = if arm.gets_msc() {
-            recorder.record(d.baseline + d.change_control, &d.primary_noise)
-        } else {
-            primary
+        // A value is recorded once per distinct latent sum: a control
+        // patient's primary value is their value without MSC, and an MSC
+        // patient's is their value with MSC whenever the two sums (added in
+        // different orders) have the same bits, as they almost always do.
+        let record_unless = |latent: f64, known: f64, value: f64| {
+            if latent.to_bits() == known.to_bits() {
+                value
+            } else {
+                recorder.record(latent, &d.primary_noise)
+            }
         };
+        let with_msc = record_unless(
+            d.baseline + d.change_control + d.effect,
+            own_latent,
+            primary,
+        );
+        let without = record_unless(d.baseline + d.change_control, own_latent, primary);
         Outcomes {
             with_msc: with_msc - d.observed_baseline,
             without: without - d.observed_baseline,
