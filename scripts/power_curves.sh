@@ -29,7 +29,9 @@ while len(pts) < 10:
 print("[" + ", ".join(map(str, pts)) + "]")
 PY
 )
-  sed -E "s/^n_per_arm *=.*/n_per_arm = $sizes/" "$f" > "$tmp/$name.toml"
+  # The [sensitivity] table (read only by `trialsim sensitivity`) is left
+  # out, so a binary from before it existed can run the same file.
+  sed -E "s/^n_per_arm *=.*/n_per_arm = $sizes/" "$f" | sed '/^\[sensitivity\]/,$d' > "$tmp/$name.toml"
   start=$(date +%s.%N)
   "$bin" run --quiet --threads "$threads" --replicates 10000 --out "$tmp/out" "$tmp/$name.toml"
   end=$(date +%s.%N)
