@@ -17,9 +17,7 @@ use super::{
 };
 use crate::design::Arms;
 use crate::scenario::{AnalysisKind, Sided};
-use std::sync::Arc;
-
-use crate::stats::t_critical::{Bounds, TCritical, Tail};
+use crate::stats::t_critical::{Critical, Tail};
 
 /// What an analysis needs from a scenario and what it gives.
 #[derive(Clone, Copy)]
@@ -134,10 +132,8 @@ pub struct Analyzer {
     t_based: bool,
     /// Degrees of freedom fixed by the design, if any.
     fixed_df: Option<f64>,
-    /// `(df, t quantile 0.975)` for those degrees of freedom.
-    t_975: Option<(f64, Bounds)>,
-    /// The 0.975 quantile for any df (t-based analyses whose df vary).
-    t_975_grid: Option<Arc<TCritical>>,
+    /// The 0.975 critical values (two-sided 95% coverage), fixed df or any.
+    t_975: Critical,
 }
 
 impl Analyzer {
@@ -164,7 +160,7 @@ impl Analyzer {
             (Sided::One, EffectScale::Responder { .. }) => Alternative::Greater,
         };
         let fixed_df = (p.fixed_df)(sizes);
-        let t_975 = fixed_df.and_then(|df| Bounds::at(df, 0.025, Tail::Upper).map(|b| (df, b)));
+        let t_975 = Critical::new(fixed_df, p.t_based, 0.025, Tail::Upper);
         let setup = Setup {
             alternative,
             sizes,
@@ -178,7 +174,6 @@ impl Analyzer {
             t_based: p.t_based,
             fixed_df,
             t_975,
-            t_975_grid: p.t_based.then(|| TCritical::new(0.025, Tail::Upper)),
         }
     }
 
@@ -219,11 +214,7 @@ impl Analyzer {
             // Covered exactly when the two-sided p-value is at least 0.05,
             // i.e. when sf(|estimate - theta| / se) is at least 0.025.
             let z = (result.estimate - theta).abs() / se;
-            let decided = match (self.t_975, &self.t_975_grid) {
-                (Some((d, bounds)), _) if d == df => bounds.beyond(z),
-                (_, Some(grid)) => grid.beyond(z, df),
-                _ => None,
-            };
+            let decided = self.t_975.beyond(z, df);
             if let Some(beyond) = decided {
                 return !beyond;
             }

@@ -10,9 +10,7 @@ pub mod posterior;
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
 use crate::scenario::{DecisionRule, Scenario, Sided};
-use std::sync::Arc;
-
-use crate::stats::t_critical::{Bounds, TCritical, Tail};
+use crate::stats::t_critical::{Critical, Tail};
 
 /// A rule deciding whether one trial's result is a success.
 pub trait Decision: Send + Sync + std::fmt::Debug {
@@ -28,10 +26,7 @@ pub trait Decision: Send + Sync + std::fmt::Debug {
 pub struct SignificanceLevel {
     alpha: f64,
     alternative: Alternative,
-    /// `(df, bounds)` for the df the design fixes.
-    fixed: Option<(f64, Bounds)>,
-    /// Bounds for any df, for t-tests whose df vary (Welch, Rubin).
-    grid: Option<Arc<TCritical>>,
+    critical: Critical,
 }
 
 impl SignificanceLevel {
@@ -49,10 +44,7 @@ impl SignificanceLevel {
         SignificanceLevel {
             alpha,
             alternative,
-            fixed: analyzer
-                .fixed_df()
-                .and_then(|df| Bounds::at(df, level, tail).map(|b| (df, b))),
-            grid: analyzer.is_t_based().then(|| TCritical::new(level, tail)),
+            critical: Critical::new(analyzer.fixed_df(), analyzer.is_t_based(), level, tail),
         }
     }
 }
@@ -69,11 +61,7 @@ impl Decision for SignificanceLevel {
             Alternative::Less => -t,
             Alternative::Greater => t,
         };
-        let decided = match (self.fixed, &self.grid) {
-            (Some((d, bounds)), _) if d == df => bounds.beyond(x),
-            (_, Some(grid)) => grid.beyond(x, df),
-            _ => None,
-        };
+        let decided = self.critical.beyond(x, df);
         decided.unwrap_or_else(|| result.p_value() <= self.alpha)
     }
 }

@@ -90,6 +90,39 @@ impl Bounds {
     }
 }
 
+/// Critical values of one test at one level: verified bounds for the df the
+/// design fixes, and a grid for any other df. What decisions and coverage
+/// both ask: is a statistic's tail probability below the level?
+#[derive(Debug, Clone)]
+pub struct Critical {
+    /// `(df, bounds)` for the df the design fixes.
+    fixed: Option<(f64, Bounds)>,
+    /// Bounds for any df (t-tests whose df vary: Welch, Rubin).
+    grid: Option<Arc<TCritical>>,
+}
+
+impl Critical {
+    /// Bounds for `fixed_df` (if the design fixes one) and, for t-based
+    /// tests (`t_based`), a grid for every other df.
+    pub fn new(fixed_df: Option<f64>, t_based: bool, level: f64, tail: Tail) -> Critical {
+        Critical {
+            fixed: fixed_df.and_then(|df| Bounds::at(df, level, tail).map(|b| (df, b))),
+            grid: t_based.then(|| TCritical::new(level, tail)),
+        }
+    }
+
+    /// Whether `x`'s tail probability at `df` is below the level, when the
+    /// bounds decide it; `None` leaves it to the exact p-value.
+    #[inline]
+    pub fn beyond(&self, x: f64, df: f64) -> Option<bool> {
+        match (self.fixed, &self.grid) {
+            (Some((d, bounds)), _) if d == df => bounds.beyond(x),
+            (_, Some(grid)) => grid.beyond(x, df),
+            _ => None,
+        }
+    }
+}
+
 /// The grids built so far, by (level bits, tail).
 type Grids = HashMap<(u64, Tail), Arc<TCritical>>;
 
