@@ -303,14 +303,12 @@ fn report(
         file: args.file.display().to_string(),
         text: text.to_string(),
     };
-    let base_power = rows[0].power;
-    let widest = TornadoPlot(rows, Measure::Power)
+    let power = TornadoPlot(rows, Measure::Power);
+    let widest = power
         .keys()
         .first()
         .map(|(key, rows)| {
-            let (lo, hi) = rows.iter().fold((base_power, base_power), |(a, b), r| {
-                (a.min(r.power), b.max(r.power))
-            });
+            let (lo, hi) = power.range(rows);
             format!(" The widest swing comes from {key}: power {lo:.3} to {hi:.3} with the base.")
         })
         .unwrap_or_default();

@@ -51,7 +51,17 @@ impl Measure {
 pub struct TornadoPlot<'a>(pub &'a [Row], pub Measure);
 
 impl TornadoPlot<'_> {
-    /// Keys with their rows, widest swing in power first.
+    /// The range of the measure over one key's `rows` and the base: the bar
+    /// drawn, whose width orders the keys.
+    pub fn range(&self, rows: &[&Row]) -> (f64, f64) {
+        let m = self.1;
+        let base = m.of(&self.0[0]).unwrap_or(f64::NAN);
+        rows.iter()
+            .filter_map(|r| m.of(r))
+            .fold((base, base), |(a, b), v| (a.min(v), b.max(v)))
+    }
+
+    /// Keys with their rows, widest range of the measure first.
     pub fn keys(&self) -> Vec<(&str, Vec<&Row>)> {
         let mut keys: Vec<(&str, Vec<&Row>)> = Vec::new();
         for r in &self.0[1..] {
@@ -61,13 +71,8 @@ impl TornadoPlot<'_> {
             }
         }
         // The swing of this chart's measure, from the base as the bars are drawn.
-        let m = self.1;
-        let base = m.of(&self.0[0]).unwrap_or(f64::NAN);
         let swing = |rows: &Vec<&Row>| {
-            let (lo, hi) = rows
-                .iter()
-                .filter_map(|r| m.of(r))
-                .fold((base, base), |(a, b), v| (a.min(v), b.max(v)));
+            let (lo, hi) = self.range(rows);
             hi - lo
         };
         keys.sort_by(|a, b| swing(&b.1).total_cmp(&swing(&a.1)));
@@ -138,10 +143,7 @@ impl Plot for TornadoPlot<'_> {
         ))?;
         for (i, (_, rows)) in keys.iter().enumerate() {
             let y = k - 1.0 - i as f64;
-            let (lo, hi) = rows
-                .iter()
-                .filter_map(|r| m.of(r))
-                .fold((base_value, base_value), |(a, b), v| (a.min(v), b.max(v)));
+            let (lo, hi) = self.range(rows);
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(lo, y - 0.3), (hi, y + 0.3)],
                 BLUE.mix(0.35).filled(),
