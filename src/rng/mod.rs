@@ -37,26 +37,86 @@ enum Sub {
 /// Largest arm size a counter can carry (validation allows far fewer).
 pub const MAX_ARM: usize = (1 << 28) - 1;
 
+/// One sub-stream's position: its counter words 1-3 (sub-stream bits
+/// included) and the Philox calls made so far.
+struct Counter {
+    high: [u32; 3],
+    calls: u32,
+}
+
+impl Counter {
+    fn new(high: [u32; 3], sub: Sub) -> Counter {
+        Counter {
+            high: [high[0], high[1], high[2] | (sub as u32) << 29],
+            calls: 0,
+        }
+    }
+
+    /// The sub-stream's next 64 words.
+    fn fill(&mut self, key: [u32; 2], out: &mut [u64; philox::WORDS]) {
+        let first = self.calls.wrapping_mul(philox::LANES as u32);
+        philox::blocks(first, self.high, key, out);
+        self.calls = self.calls.wrapping_add(1);
+    }
+
+    /// Words made so far.
+    fn made(&self) -> u64 {
+        u64::from(self.calls) * philox::WORDS as u64
+    }
+}
+
+/// A sub-stream handed out word by word, 64 words made at a time.
+struct Words {
+    counter: Counter,
+    buf: [u64; philox::WORDS],
+    at: usize,
+}
+
+impl Words {
+    fn new(high: [u32; 3], sub: Sub) -> Words {
+        Words {
+            counter: Counter::new(high, sub),
+            buf: [0; philox::WORDS],
+            at: philox::WORDS,
+        }
+    }
+
+    #[inline(always)]
+    fn next(&mut self, key: [u32; 2]) -> u64 {
+        if self.at == philox::WORDS {
+            self.refill(key);
+        }
+        let w = self.buf[self.at];
+        self.at += 1;
+        w
+    }
+
+    #[inline(never)]
+    fn refill(&mut self, key: [u32; 2]) {
+        self.counter.fill(key, &mut self.buf);
+        self.at = 0;
+    }
+
+    /// Words handed out so far.
+    fn drawn(&self) -> u64 {
+        self.counter.made() - (philox::WORDS - self.at) as u64
+    }
+}
+
 /// One replicate's random numbers.
 pub struct Stream {
     key: [u32; 2],
-    /// Counter words 1-3 without the sub-stream bits.
-    high: [u32; 3],
     normals: [f64; 64],
     normal_at: usize,
-    normal_blocks: u32,
-    words: [u64; philox::WORDS],
-    word_at: usize,
-    word_blocks: u32,
-    slow: [u64; philox::WORDS],
-    slow_at: usize,
-    slow_blocks: u32,
+    normal_counter: Counter,
+    words: Words,
+    slow: Words,
 }
 
 impl std::fmt::Debug for Stream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stream")
-            .field("high", &self.high)
+            .field("high", &self.normal_counter.high)
             .field("normals", &self.normals_drawn())
             .field("words", &self.words_drawn())
             .finish_non_exhaustive()
@@ -68,27 +128,15 @@ impl Stream {
     /// identified by `cell` (arm sizes and mode, each below 2^28 and 2).
     pub fn new(seed: u64, cell: [u32; 2], mode: u32, replicate: u32) -> Stream {
         debug_assert!(cell[1] as usize <= MAX_ARM && mode < 2);
+        let high = [replicate, cell[0], cell[1] | mode << 28];
         Stream {
             key: [seed as u32, (seed >> 32) as u32],
-            high: [replicate, cell[0], cell[1] | mode << 28],
             normals: [0.0; 64],
             normal_at: 64,
-            normal_blocks: 0,
-            words: [0; philox::WORDS],
-            word_at: philox::WORDS,
-            word_blocks: 0,
-            slow: [0; philox::WORDS],
-            slow_at: philox::WORDS,
-            slow_blocks: 0,
+            normal_counter: Counter::new(high, Sub::Normals),
+            words: Words::new(high, Sub::Words),
+            slow: Words::new(high, Sub::Slow),
         }
-    }
-
-    fn high(&self, sub: Sub) -> [u32; 3] {
-        [
-            self.high[0],
-            self.high[1],
-            self.high[2] | (sub as u32) << 29,
-        ]
     }
 
     /// The next standard normal.
@@ -105,47 +153,21 @@ impl Stream {
     #[inline(never)]
     fn refill_normals(&mut self) {
         let mut words = [0u64; philox::WORDS];
-        let first = self.normal_blocks.wrapping_mul(philox::LANES as u32);
-        philox::blocks(first, self.high(Sub::Normals), self.key, &mut words);
-        self.normal_blocks = self.normal_blocks.wrapping_add(1);
+        self.normal_counter.fill(self.key, &mut words);
+        let (key, slow_words) = (self.key, &mut self.slow);
         let mut slow = ziggurat::fast(&words, &mut self.normals);
         while slow != 0 {
             let j = slow.trailing_zeros() as usize;
-            self.normals[j] = ziggurat::slow(words[j], &mut || self.next_slow());
+            self.normals[j] = ziggurat::slow(words[j], &mut || slow_words.next(key));
             slow &= slow - 1;
         }
         self.normal_at = 0;
     }
 
-    fn next_slow(&mut self) -> u64 {
-        if self.slow_at == philox::WORDS {
-            let first = self.slow_blocks.wrapping_mul(philox::LANES as u32);
-            philox::blocks(first, self.high(Sub::Slow), self.key, &mut self.slow);
-            self.slow_blocks = self.slow_blocks.wrapping_add(1);
-            self.slow_at = 0;
-        }
-        let w = self.slow[self.slow_at];
-        self.slow_at += 1;
-        w
-    }
-
     /// The next 64-bit word of the word sub-stream.
     #[inline(always)]
     pub fn word(&mut self) -> u64 {
-        if self.word_at == philox::WORDS {
-            self.refill_words();
-        }
-        let w = self.words[self.word_at];
-        self.word_at += 1;
-        w
-    }
-
-    #[inline(never)]
-    fn refill_words(&mut self) {
-        let first = self.word_blocks.wrapping_mul(philox::LANES as u32);
-        philox::blocks(first, self.high(Sub::Words), self.key, &mut self.words);
-        self.word_blocks = self.word_blocks.wrapping_add(1);
-        self.word_at = 0;
+        self.words.next(self.key)
     }
 
     /// Uniform on (0, 1).
@@ -157,12 +179,12 @@ impl Stream {
     /// Normals handed out so far (the slow path's extra words are part of
     /// their cost, not counted).
     pub fn normals_drawn(&self) -> u64 {
-        u64::from(self.normal_blocks) * philox::WORDS as u64 - (64 - self.normal_at) as u64
+        self.normal_counter.made() - (64 - self.normal_at) as u64
     }
 
     /// Words handed out so far (uniforms, exponentials, chi-squares...).
     pub fn words_drawn(&self) -> u64 {
-        u64::from(self.word_blocks) * philox::WORDS as u64 - (philox::WORDS - self.word_at) as u64
+        self.words.drawn()
     }
 }
 
