@@ -13,8 +13,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use trialsim::app::bench::{WORKLOADS, draws};
-use trialsim::design::stream::{EffectMode, replicate_stream};
+use trialsim::app::bench::{WORKLOADS, draw_only, draws};
 use trialsim::engine::{self, Cell};
 use trialsim::scenario;
 use trialsim::summary::Summary;
@@ -60,12 +59,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("random_numbers_only", |b| {
         b.iter(|| {
             r += 1;
-            let mut rng = replicate_stream(1, cell.sizes, EffectMode::Fixed, r);
-            let mut bits = 0u64;
-            for _ in 0..normals {
-                bits ^= rng.normal().to_bits();
-            }
-            black_box(bits)
+            black_box(draw_only(&cell, 1, r, (normals as u32, 0)))
         })
     });
     group.finish();
@@ -123,16 +117,7 @@ fn workloads(c: &mut Criterion) {
         group.bench_function("random_numbers_only", |b| {
             b.iter(|| {
                 r = (r + 1) % CYCLE;
-                let mut rng = replicate_stream(1, cell.sizes, EffectMode::Fixed, r);
-                let (normals, words) = counts[r as usize];
-                let mut bits = 0u64;
-                for _ in 0..normals {
-                    bits ^= rng.normal().to_bits();
-                }
-                for _ in 0..words {
-                    bits ^= rng.word();
-                }
-                black_box(bits)
+                black_box(draw_only(&cell, 1, r, counts[r as usize]))
             })
         });
         group.finish();

@@ -128,20 +128,27 @@ pub fn draws(cell: &Cell, seed: u64, replicates: u64) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// Replicate `replicate`'s stream drawing only `normals` normals and `words`
+/// words, folded by xor of their bits (no floating-point add chain to wait
+/// on): the random-number floor of one trial.
+pub fn draw_only(cell: &Cell, seed: u64, replicate: u64, (normals, words): (u32, u32)) -> u64 {
+    let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, replicate);
+    let mut bits = 0u64;
+    for _ in 0..normals {
+        bits ^= rng.normal().to_bits();
+    }
+    for _ in 0..words {
+        bits ^= rng.word();
+    }
+    bits
+}
+
 /// Seconds to draw only `counts` (per replicate) from the same streams.
 fn floor_seconds(cell: &Cell, seed: u64, counts: &[(u32, u32)], repeats: u64) -> f64 {
     best(repeats, &|| {
-        // Folded by xor of the bits: no floating-point add chain to wait on.
-        let mut bits = 0u64;
-        for (r, &(normals, words)) in counts.iter().enumerate() {
-            let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, r as u64);
-            for _ in 0..normals {
-                bits ^= rng.normal().to_bits();
-            }
-            for _ in 0..words {
-                bits ^= rng.word();
-            }
-        }
+        let bits = counts.iter().enumerate().fold(0u64, |bits, (r, &c)| {
+            bits ^ draw_only(cell, seed, r as u64, c)
+        });
         std::hint::black_box(bits);
     })
 }
