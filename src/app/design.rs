@@ -125,8 +125,14 @@ fn report(args: &DesignArgs, s: &scenario::Scenario, r: &Search, svg: &[u8]) -> 
     };
     Ok(Document {
         title: format!("trialsim design report: {}", s.name),
-        scenario: s,
+        description: s.description.clone(),
+        mechanism: "The model of `trialsim run` (see its report).".into(),
         source: &source,
+        inputs: None,
+        estimand: None,
+        effect_source: s.effect.source.clone(),
+        evidence: Document::evidence_of(s),
+        limitations: s.notes.clone(),
         answer,
         aims: "To find the smallest number of children per arm whose probability of success reaches the target, with its Monte Carlo uncertainty.",
         methods: format!(

@@ -325,8 +325,14 @@ fn report(
         .collect();
     Document {
         title: format!("trialsim sensitivity report: {}", base.name),
-        scenario: base,
+        description: base.description.clone(),
+        mechanism: "The model of `trialsim run` (see its report).".into(),
         source: &source,
+        inputs: None,
+        estimand: None,
+        effect_source: base.effect.source.clone(),
+        evidence: Document::evidence_of(base),
+        limitations: base.notes.clone(),
         answer: format!(
             "At {} children per arm the base case has power {:.3} ± {:.3} (Monte Carlo SE, {} replicates).{widest} Each variation's change is given with its paired Monte Carlo SE.",
             b.n_per_arm, b.power, b.power_mc_se, b.replicates

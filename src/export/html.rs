@@ -105,51 +105,78 @@ fn markdown_to_html(md: &str) -> String {
     h
 }
 
-/// The report of `trialsim design` or `trialsim sensitivity`: the same
-/// ADEMP sections as a run's, from the command's own text and plots.
+/// A report page in ADEMP order: what `run`, `design` and `sensitivity`
+/// each fill with their own text, tables and plots.
 pub struct Document<'a> {
     pub title: String,
-    pub scenario: &'a Scenario,
-    pub source: &'a Source,
+    pub description: String,
     /// The answer, a paragraph.
     pub answer: String,
     pub aims: &'a str,
+    /// The model in prose; the scenario file follows it verbatim.
+    pub mechanism: String,
+    pub source: &'a Source,
+    /// Every resolved input as JSON (a run's), folded under the file.
+    pub inputs: Option<String>,
+    /// The estimand paragraph (a run's).
+    pub estimand: Option<String>,
     pub methods: String,
     pub measures: &'a str,
     /// The command's Markdown output (tables and lines).
     pub results: String,
     /// `(caption, svg)` per plot.
     pub figures: Vec<(String, String)>,
+    pub effect_source: String,
+    /// `(id, citation)` of each evidence row used.
+    pub evidence: Vec<(String, String)>,
+    /// Notes and warnings of the scenario or run.
+    pub limitations: Vec<String>,
     pub reproduce: String,
 }
 
 impl Document<'_> {
+    /// The evidence rows of `s` with their citations.
+    pub fn evidence_of(s: &Scenario) -> Vec<(String, String)> {
+        s.evidence
+            .iter()
+            .map(|id| {
+                let citation = crate::evidence::row(id).map_or("", |r| r.citation.as_str());
+                (id.clone(), citation.to_string())
+            })
+            .collect()
+    }
+
     /// The HTML page.
     pub fn render(&self) -> String {
-        let s = self.scenario;
-        let mut h = head(&self.title, &s.description);
+        let mut h = head(&self.title, &self.description);
+        let section = |h: &mut String, id: &str, heading: &str, text: &str| {
+            let _ = write!(h, "<h2 id=\"{id}\">{heading}</h2>\n<p>{}</p>\n", esc(text));
+        };
         let _ = write!(
             h,
             "<h2 id=\"answer\">Answer</h2>\n<p class=\"answer\">{}</p>\n",
             esc(&self.answer)
         );
-        let _ = write!(h, "<h2 id=\"aims\">Aims</h2>\n<p>{}</p>\n", esc(self.aims));
+        section(&mut h, "aims", "Aims", self.aims);
         let _ = write!(
             h,
-            "<h2 id=\"mechanism\">Data-generating mechanism</h2>\n<p>The model of <code>trialsim run</code> (see its report) for the scenario file, verbatim (<code>{}</code>):</p>\n<pre>{}</pre>\n",
+            "<h2 id=\"mechanism\">Data-generating mechanism</h2>\n<p>{} The scenario file, verbatim (<code>{}</code>):</p>\n<pre>{}</pre>\n",
+            esc(&self.mechanism),
             esc(&self.source.file),
             esc(&self.source.text)
         );
-        let _ = write!(
-            h,
-            "<h2 id=\"methods\">Methods</h2>\n<p>{}</p>\n",
-            esc(&self.methods)
-        );
-        let _ = write!(
-            h,
-            "<h2 id=\"measures\">Performance measures</h2>\n<p>{}</p>\n",
-            esc(self.measures)
-        );
+        if let Some(inputs) = &self.inputs {
+            let _ = write!(
+                h,
+                "<details><summary>Every resolved input (after presets, evidence rows and command-line options)</summary>\n<pre>{}</pre>\n</details>\n",
+                esc(inputs)
+            );
+        }
+        if let Some(estimand) = &self.estimand {
+            section(&mut h, "estimand", "Estimand", estimand);
+        }
+        section(&mut h, "methods", "Methods", &self.methods);
+        section(&mut h, "measures", "Performance measures", self.measures);
         h.push_str("<h2 id=\"results\">Results</h2>\n");
         h.push_str(&markdown_to_html(&self.results));
         for (caption, svg) in &self.figures {
@@ -161,9 +188,8 @@ impl Document<'_> {
             );
         }
         h.push_str("<h2 id=\"sources\">Sources</h2>\n<ul>\n");
-        let _ = writeln!(h, "<li>MSC effect: {}</li>", esc(&s.effect.source));
-        for id in &s.evidence {
-            let citation = crate::evidence::row(id).map_or("", |r| r.citation.as_str());
+        let _ = writeln!(h, "<li>MSC effect: {}</li>", esc(&self.effect_source));
+        for (id, citation) in &self.evidence {
             let _ = writeln!(
                 h,
                 "<li>Evidence row <code>{}</code>: {}</li>",
@@ -171,14 +197,18 @@ impl Document<'_> {
                 esc(citation)
             );
         }
-        h.push_str("</ul>\n<h2 id=\"limitations\">Limitations</h2>\n<ul>\n");
-        for note in &s.notes {
+        h.push_str("</ul>\n<p class=\"note\">Every default number has its row in <code>trialsim evidence</code>, with a confidence tag.</p>\n");
+        h.push_str("<h2 id=\"limitations\">Limitations</h2>\n<ul>\n");
+        for note in &self.limitations {
             let _ = writeln!(h, "<li>{}</li>", esc(note));
         }
-        h.push_str("<li>The figures are as good as the model and its inputs; the Monte Carlo error shown shrinks with more replicates, the model's error does not.</li>\n</ul>\n");
+        h.push_str(
+            "<li>The figures are as good as the model and its inputs: the effect size, the outcome's variability and the event rates are assumptions with the sources above, several of them weak; vary them (<code>trialsim sensitivity</code>) before relying on one number.</li>\n\
+             <li>Monte Carlo error is shown on every figure; it shrinks with more replicates, the model's error does not.</li>\n</ul>\n",
+        );
         let _ = write!(
             h,
-            "<h2 id=\"reproduce\">Reproducing this report</h2>\n<pre>{}</pre>\n<p class=\"note\">trialsim {}; the same seed gives bit-identical results on any number of threads.</p>\n</body>\n</html>\n",
+            "<h2 id=\"reproduce\">Reproducing this report</h2>\n<pre>{}</pre>\n<p class=\"note\">trialsim {}; the same seed gives bit-identical results on any number of threads or shards.</p>\n</body>\n</html>\n",
             esc(&self.reproduce),
             env!("CARGO_PKG_VERSION")
         );
@@ -251,67 +281,7 @@ pub fn render(r: &RunReport) -> Result<Option<Vec<u8>>> {
     let Some(source) = &r.html else {
         return Ok(None);
     };
-    let title = format!("trialsim report: {}", r.scenario);
-    let mut h = head(&title, &r.description);
-    let _ = write!(
-        h,
-        "<h2 id=\"answer\">Answer</h2>\n<p class=\"answer\">{}</p>\n",
-        esc(&answer(r))
-    );
-
-    let _ = write!(
-        h,
-        "<h2 id=\"aims\">Aims</h2>\n<p>To estimate, for each candidate sample size, the probability that the trial described below gives a significant result (power), the probability of one favouring MSC, the bias and coverage of its estimate, and (where the scenario has them) flare risks and assurance, before any child is enrolled.</p>\n"
-    );
-    let _ = write!(
-        h,
-        "<h2 id=\"mechanism\">Data-generating mechanism</h2>\n<p>Design: {}; endpoint {}{}; visits up to the primary visit at week {}; follow-up {} weeks. Each simulated child has a baseline and a change by the primary visit drawn from the population's distribution (with the correlation the scenario gives), MSC's effect added in the MSC arm, intermediate visits on a Brownian bridge, and values rounded and bounded to the scale; flares, withdrawal and concomitant therapies follow the scenario's hazards when it has them. The scenario file, verbatim (<code>{}</code>):</p>\n<pre>{}</pre>\n",
-        name(&r.design),
-        name(&r.endpoint),
-        r.disease
-            .map(|d| format!(" ({} preset)", name(&d)))
-            .unwrap_or_default(),
-        r.primary_week,
-        r.follow_up_weeks,
-        esc(&source.file),
-        esc(&source.text)
-    );
-    let inputs = serde_json::to_string_pretty(&r.inputs).unwrap_or_default();
-    let _ = write!(
-        h,
-        "<details><summary>Every resolved input (after presets, evidence rows and command-line options)</summary>\n<pre>{}</pre>\n</details>\n",
-        esc(&inputs)
-    );
-    let _ = write!(
-        h,
-        "<h2 id=\"estimand\">Estimand</h2>\n<p>Strategy: {} (ICH E9(R1)); the estimate is MSC minus control on the {} scale. Bias is measured against MSC's own effect in the simulated children (each child's outcome under both arms){}.</p>\n",
-        esc(&r.estimand.replace('_', " ")),
-        esc(&r.estimate_scale.replace('_', " ")),
-        if r.standard_therapy_policy.is_some() {
-            ", and against the chosen estimand's true value"
-        } else {
-            ""
-        }
-    );
-    let _ = write!(
-        h,
-        "<h2 id=\"methods\">Methods</h2>\n<p>Analysis: {}; decision: {} at alpha {} ({}). {} replicates per sample size, seed {}, trialsim {}, {} threads (results are identical on any number of threads).</p>\n",
-        name(&r.analysis),
-        esc(&r.decision),
-        r.alpha,
-        name(&r.sided),
-        r.replicates,
-        r.seed,
-        esc(&r.trialsim_version),
-        r.threads
-    );
-    let _ = write!(
-        h,
-        "<h2 id=\"measures\">Performance measures</h2>\n<p>Power: the share of simulated trials with a significant result, with its Monte Carlo SE sqrt(p(1-p)/R) and a 95% Wilson interval; the share significant in MSC's favour; bias: the mean estimate minus the true value, with its Monte Carlo SE (SD of the estimates / sqrt(R)); coverage of the 95% confidence interval; and the share of trials whose analysis failed.</p>\n"
-    );
-
-    h.push_str("<h2 id=\"results\">Results</h2>\n");
-    h.push_str(&markdown_to_html(&markdown::render(r)));
+    let mut figures = Vec::new();
     for (name, draw, caption) in [
         (
             "power.svg",
@@ -330,45 +300,66 @@ pub fn render(r: &RunReport) -> Result<Option<Vec<u8>>> {
         ),
     ] {
         if let Some(bytes) = draw(r, name, Format::Svg)? {
-            let svg = String::from_utf8_lossy(&bytes);
-            let _ = write!(
-                h,
-                "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-                svg.trim(),
-                esc(caption)
-            );
+            figures.push((
+                caption.to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
         }
     }
-
-    h.push_str("<h2 id=\"sources\">Sources</h2>\n<ul>\n");
-    let _ = writeln!(h, "<li>MSC effect: {}</li>", esc(&r.effect_source));
-    for e in &r.evidence_used {
-        let _ = writeln!(
-            h,
-            "<li>Evidence row <code>{}</code>: {}</li>",
-            esc(&e.id),
-            esc(&e.citation)
-        );
-    }
-    h.push_str("</ul>\n<p class=\"note\">Every default number has its row in <code>trialsim evidence</code>, with a confidence tag.</p>\n");
-
-    h.push_str("<h2 id=\"limitations\">Limitations</h2>\n<ul>\n");
-    for note in r.notes.iter().chain(&r.warnings) {
-        let _ = writeln!(h, "<li>{}</li>", esc(note));
-    }
-    h.push_str(
-        "<li>The figures are as good as the model and its inputs: the effect size, the outcome's variability and the event rates are assumptions with the sources above, several of them weak; vary them (<code>trialsim sensitivity</code>) before relying on one number.</li>\n\
-         <li>Monte Carlo error is shown on every figure; it shrinks with more replicates, the model's error does not.</li>\n</ul>\n",
-    );
-    let _ = write!(
-        h,
-        "<h2 id=\"reproduce\">Reproducing this report</h2>\n<pre>trialsim run {} --seed {} --replicates {} --report</pre>\n<p class=\"note\">trialsim {}; the same seed gives bit-identical results on any number of threads or shards.</p>\n</body>\n</html>\n",
-        esc(&source.file),
-        r.seed,
-        r.replicates,
-        esc(&r.trialsim_version)
-    );
-    Ok(Some(h.into_bytes()))
+    let page = Document {
+        title: format!("trialsim report: {}", r.scenario),
+        description: r.description.clone(),
+        answer: answer(r),
+        aims: "To estimate, for each candidate sample size, the probability that the trial described below gives a significant result (power), the probability of one favouring MSC, the bias and coverage of its estimate, and (where the scenario has them) flare risks and assurance, before any child is enrolled.",
+        mechanism: format!(
+            "Design: {}; endpoint {}{}; visits up to the primary visit at week {}; follow-up {} weeks. Each simulated child has a baseline and a change by the primary visit drawn from the population's distribution (with the correlation the scenario gives), MSC's effect added in the MSC arm, intermediate visits on a Brownian bridge, and values rounded and bounded to the scale; flares, withdrawal and concomitant therapies follow the scenario's hazards when it has them.",
+            name(&r.design),
+            name(&r.endpoint),
+            r.disease
+                .map(|d| format!(" ({} preset)", name(&d)))
+                .unwrap_or_default(),
+            r.primary_week,
+            r.follow_up_weeks,
+        ),
+        source,
+        inputs: Some(serde_json::to_string_pretty(&r.inputs).unwrap_or_default()),
+        estimand: Some(format!(
+            "Strategy: {} (ICH E9(R1)); the estimate is MSC minus control on the {} scale. Bias is measured against MSC's own effect in the simulated children (each child's outcome under both arms){}.",
+            r.estimand.replace('_', " "),
+            r.estimate_scale.replace('_', " "),
+            if r.standard_therapy_policy.is_some() {
+                ", and against the chosen estimand's true value"
+            } else {
+                ""
+            }
+        )),
+        methods: format!(
+            "Analysis: {}; decision: {} at alpha {} ({}). {} replicates per sample size, seed {}, trialsim {}, {} threads (results are identical on any number of threads).",
+            name(&r.analysis),
+            r.decision,
+            r.alpha,
+            name(&r.sided),
+            r.replicates,
+            r.seed,
+            r.trialsim_version,
+            r.threads
+        ),
+        measures: "Power: the share of simulated trials with a significant result, with its Monte Carlo SE sqrt(p(1-p)/R) and a 95% Wilson interval; the share significant in MSC's favour; bias: the mean estimate minus the true value, with its Monte Carlo SE (SD of the estimates / sqrt(R)); coverage of the 95% confidence interval; and the share of trials whose analysis failed.",
+        results: markdown::render(r),
+        figures,
+        effect_source: r.effect_source.clone(),
+        evidence: r
+            .evidence_used
+            .iter()
+            .map(|e| (e.id.clone(), e.citation.clone()))
+            .collect(),
+        limitations: r.notes.iter().chain(&r.warnings).cloned().collect(),
+        reproduce: format!(
+            "trialsim run {} --seed {} --replicates {} --report",
+            source.file, r.seed, r.replicates
+        ),
+    };
+    Ok(Some(page.render().into_bytes()))
 }
 
 /// `report.html` as an exporter (written only by `run --report`).
