@@ -59,6 +59,18 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// `lo` and `hi` kept where every distribution of `dists` confirms them
+    /// (tail probability above the level below `lo`, below it from `hi`),
+    /// NaN where one does not.
+    fn verified(lo: f64, hi: f64, dists: &[&StudentsT], level: f64, tail: Tail) -> Bounds {
+        let below = |x: f64| dists.iter().all(|t| tail_probability(t, x, tail) < level);
+        let above = |x: f64| dists.iter().all(|t| tail_probability(t, x, tail) > level);
+        Bounds {
+            lo: if above(lo) { lo } else { f64::NAN },
+            hi: if below(hi) { hi } else { f64::NAN },
+        }
+    }
+
     /// Bounds for a fixed `df`, or `None` when `level` is not below 0.5 or
     /// df is not positive.
     pub fn at(df: f64, level: f64, tail: Tail) -> Option<Bounds> {
@@ -67,13 +79,13 @@ impl Bounds {
         }
         let t = StudentsT::new(0.0, 1.0, df).ok()?;
         let q = critical(&t, level, tail);
-        let (lo, hi) = (q * (1.0 - MARGIN), q * (1.0 + MARGIN));
-        let below = |x: f64| tail_probability(&t, x, tail) < level;
-        let above = |x: f64| tail_probability(&t, x, tail) > level;
-        Some(Bounds {
-            lo: if above(lo) { lo } else { f64::NAN },
-            hi: if below(hi) { hi } else { f64::NAN },
-        })
+        Some(Bounds::verified(
+            q * (1.0 - MARGIN),
+            q * (1.0 + MARGIN),
+            &[&t],
+            level,
+            tail,
+        ))
     }
 
     /// Whether `x`'s tail probability is below the level, when the bounds
@@ -179,13 +191,13 @@ impl TCritical {
                 // The critical value falls with df: beyond the left end's is
                 // beyond it everywhere in the interval, below the right end's
                 // is below it everywhere; checked at both ends.
-                let (hi, lo) = (q[k] * (1.0 + MARGIN), q[k + 1] * (1.0 - MARGIN));
-                let below = |x: f64| [a, b].iter().all(|t| tail_probability(t, x, tail) < level);
-                let above = |x: f64| [a, b].iter().all(|t| tail_probability(t, x, tail) > level);
-                Bounds {
-                    lo: if above(lo) { lo } else { f64::NAN },
-                    hi: if below(hi) { hi } else { f64::NAN },
-                }
+                Bounds::verified(
+                    q[k + 1] * (1.0 - MARGIN),
+                    q[k] * (1.0 + MARGIN),
+                    &[a, b],
+                    level,
+                    tail,
+                )
             })
             .collect();
         TCritical { intervals }
