@@ -11,6 +11,18 @@ use trialsim::scenario::{self, Overrides};
 
 const BASE: &str = "scenarios/sle_sledai_addon.toml";
 
+/// `trialsim sensitivity FILE ARGS... --out OUT`.
+fn sensitivity(file: &Path, args: &[&str], out: &Path) -> std::process::Output {
+    trialsim()
+        .arg("sensitivity")
+        .arg(file)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// The shipped scenario without its own [sensitivity] table.
 fn base_text() -> String {
     let text = std::fs::read_to_string(BASE).unwrap();
@@ -29,15 +41,11 @@ fn with_table(dir: &Path, table: &str) -> std::path::PathBuf {
 
 fn rows(path: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
     let out = tempfile::tempdir().unwrap();
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(path)
-        .args(["--json", "--quiet", "--n", "30", "--replicates", "4000"])
-        .args(extra)
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let args: Vec<&str> = ["--json", "--quiet", "--n", "30", "--replicates", "4000"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let output = sensitivity(path, &args, out.path());
     assert!(
         output.status.success(),
         "{}",
@@ -166,13 +174,7 @@ fn bad_sensitivity_input_names_the_key() {
         } else {
             with_table(dir.path(), table)
         };
-        let output = trialsim()
-            .arg("sensitivity")
-            .arg(&path)
-            .args(["--quiet", "--replicates", "256", "--out"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
+        let output = sensitivity(&path, &["--quiet", "--replicates", "256"], dir.path());
         assert_eq!(output.status.code(), Some(2), "{table}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{table}: {stderr}");
@@ -187,13 +189,11 @@ fn the_tornado_plot_names_every_key() {
         "\"effect.mean\" = { low = -1.0, high = -4.0 }\n\"population.change_sd\" = [4, 8]",
     );
     let out = tempfile::tempdir().unwrap();
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(&path)
-        .args(["--quiet", "--n", "30", "--replicates", "1000", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = sensitivity(
+        &path,
+        &["--quiet", "--n", "30", "--replicates", "1000"],
+        out.path(),
+    );
     assert!(output.status.success());
     let svg = std::fs::read_to_string(out.path().join("sle_sledai_addon/tornado.svg")).unwrap();
     for text in ["effect.mean", "population.change_sd", "power at 30 per arm"] {
@@ -238,13 +238,7 @@ fn evidence_takes_the_range_of_the_row_a_preset_filled() {
     );
     // A key the file sets itself, or a row without a range, is an error naming the key.
     let p = with_table(dir.path(), "\"population.change_sd\" = \"evidence\"");
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(&p)
-        .args(["--quiet", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let output = sensitivity(&p, &["--quiet"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -256,13 +250,7 @@ fn evidence_takes_the_range_of_the_row_a_preset_filled() {
         format!("{text}\n[sensitivity]\n\"effect.mean\" = \"evidence\"\n"),
     )
     .unwrap();
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(&path)
-        .args(["--quiet", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let output = sensitivity(&path, &["--quiet"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("has no low and high"));
 }
@@ -278,13 +266,11 @@ fn flare_risk_follows_the_flare_hazard_and_gets_its_tornado() {
     )
     .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(&path)
-        .args(["--json", "--quiet", "--replicates", "2000", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = sensitivity(
+        &path,
+        &["--json", "--quiet", "--replicates", "2000"],
+        out.path(),
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -320,13 +306,7 @@ fn review_cases_effect_from_allocation_and_the_widest_swing() {
     )
     .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(&path)
-        .args(["--quiet", "--replicates", "500", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = sensitivity(&path, &["--quiet", "--replicates", "500"], out.path());
     assert!(
         output.status.success(),
         "{}",
@@ -334,13 +314,7 @@ fn review_cases_effect_from_allocation_and_the_widest_swing() {
     );
     // A changed allocation draws its own streams and says so.
     let path = with_table(dir.path(), "\"design.allocation\" = [2.0]");
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(&path)
-        .args(["--n", "30", "--replicates", "1000", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = sensitivity(&path, &["--n", "30", "--replicates", "1000"], out.path());
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("own streams: arm sizes differ"));
     let rows = rows(&path, &[]);
@@ -351,21 +325,11 @@ fn review_cases_effect_from_allocation_and_the_widest_swing() {
         dir.path(),
         "\"effect.mean\" = [-6.0]\n\"population.change_sd\" = [5.5, 6.5]",
     );
-    let output = trialsim()
-        .arg("sensitivity")
-        .arg(&path)
-        .args([
-            "--quiet",
-            "--report",
-            "--n",
-            "30",
-            "--replicates",
-            "1000",
-            "--out",
-        ])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = sensitivity(
+        &path,
+        &["--quiet", "--report", "--n", "30", "--replicates", "1000"],
+        out.path(),
+    );
     assert!(output.status.success());
     let html = std::fs::read_to_string(out.path().join("sle_sledai_addon/report.html")).unwrap();
     assert!(
