@@ -126,19 +126,26 @@ pub struct RunArgs {
     pub report: bool,
 }
 
-/// `--mc-se T`: a Monte Carlo SE strictly between 0 and 0.5.
-fn parse_mc_se(text: &str) -> Result<f64, String> {
-    let t: f64 = text
+/// A number strictly between 0 and `hi`, or a message saying `what` lies there.
+fn parse_below(text: &str, hi: f64, what: &str) -> Result<f64, String> {
+    let x: f64 = text
         .trim()
         .parse()
         .map_err(|_| format!("`{text}` is not a number"))?;
-    if t > 0.0 && t < 0.5 {
-        Ok(t)
+    if x > 0.0 && x < hi {
+        Ok(x)
     } else {
-        Err(format!(
-            "{t} is not allowed: a Monte Carlo SE of a power lies above 0 and below 0.5 (0.005 needs at most 10,000 replicates)"
-        ))
+        Err(format!("{x} is not allowed: {what}"))
     }
+}
+
+/// `--mc-se T`: a Monte Carlo SE strictly between 0 and 0.5.
+fn parse_mc_se(text: &str) -> Result<f64, String> {
+    parse_below(
+        text,
+        0.5,
+        "a Monte Carlo SE of a power lies above 0 and below 0.5 (0.005 needs at most 10,000 replicates)",
+    )
 }
 
 /// Options of `trialsim design`.
@@ -223,17 +230,7 @@ pub struct SensitivityArgs {
 
 /// A target probability strictly between 0 and 1.
 fn parse_probability(text: &str) -> Result<f64, String> {
-    let p: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    if p > 0.0 && p < 1.0 {
-        Ok(p)
-    } else {
-        Err(format!(
-            "{p} is not allowed: a target probability lies above 0 and below 1"
-        ))
-    }
+    parse_below(text, 1.0, "a target probability lies above 0 and below 1")
 }
 
 /// `LO..HI`: sample sizes 2 <= LO < HI <= 10000.
