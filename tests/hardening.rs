@@ -108,6 +108,7 @@ fn welch_overflow_is_a_counted_failure_not_a_panic() {
         primary: x,
         change: x,
         stratum: &strata,
+        follow_up: &[],
     };
     let result = analyzer.analyse(view(&a), view(&b), &mut Scratch::default());
     assert_eq!(result, Err(AnalysisFailure::NotFinite));

@@ -179,6 +179,9 @@ pub struct ArmView<'a> {
     pub change: &'a [f64],
     /// Stratum of each patient (all 0 without strata).
     pub stratum: &'a [u8],
+    /// Time to the first flare, or to censoring (time-to-flare endpoints;
+    /// empty otherwise).
+    pub follow_up: &'a [survival::FollowUp],
 }
 
 /// The scale on which an analysis estimates the MSC effect.
@@ -188,6 +191,8 @@ pub enum EffectScale {
     Change,
     /// Difference in the proportion improving by at least the threshold.
     Responder { threshold: f64 },
+    /// Log hazard ratio of the first flare, MSC against control.
+    LogHazardRatio,
 }
 
 /// Slack for comparing an improvement with the responder threshold, so that a
@@ -201,7 +206,7 @@ impl EffectScale {
     #[inline]
     pub fn favours_msc(self, estimate: f64) -> bool {
         match self {
-            EffectScale::Change => estimate < 0.0,
+            EffectScale::Change | EffectScale::LogHazardRatio => estimate < 0.0,
             EffectScale::Responder { .. } => estimate > 0.0,
         }
     }
@@ -232,4 +237,5 @@ pub trait Analysis: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
     wilcoxon: WilcoxonScratch,
+    survival: survival::SurvivalScratch,
 }

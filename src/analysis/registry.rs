@@ -10,6 +10,7 @@ use super::ancova::Ancova;
 use super::fisher::{FisherResponder, LogFactorials};
 use super::paired::Paired;
 use super::stratified::Stratified;
+use super::survival::{CoxAnalysis, LogRankAnalysis};
 use super::welch::Welch;
 use super::wilcoxon::{self, Wilcoxon};
 use super::{
@@ -33,6 +34,9 @@ pub struct Properties {
     pub single_arm: bool,
     /// Needs `[[stratum]]` tables (a pooled trial).
     pub stratified: bool,
+    /// Analyses the time to the first flare (needs `endpoint.kind =
+    /// "time_to_flare"`); its estimate is a log hazard ratio.
+    pub time_to_event: bool,
     /// Most MSC-control pairs the analysis may hold, when it holds them all.
     pub max_pairs: Option<f64>,
     /// Degrees of freedom fixed by the arm sizes, when the test has them
@@ -59,6 +63,7 @@ pub fn properties(kind: AnalysisKind) -> Properties {
         t_based: false,
         single_arm: false,
         stratified: false,
+        time_to_event: false,
         max_pairs: None,
         fixed_df: no_fixed_df,
         build: |s| {
@@ -118,6 +123,24 @@ pub fn properties(kind: AnalysisKind) -> Properties {
             },
             ..base
         },
+        AnalysisKind::Logrank => Properties {
+            time_to_event: true,
+            build: |s| {
+                Box::new(LogRankAnalysis {
+                    alternative: s.alternative,
+                })
+            },
+            ..base
+        },
+        AnalysisKind::Cox => Properties {
+            time_to_event: true,
+            build: |s| {
+                Box::new(CoxAnalysis {
+                    alternative: s.alternative,
+                })
+            },
+            ..base
+        },
     }
 }
 
@@ -146,7 +169,9 @@ impl Analyzer {
         responder_threshold: Option<f64>,
     ) -> Analyzer {
         let p = properties(kind);
-        let scale = if p.responder {
+        let scale = if p.time_to_event {
+            EffectScale::LogHazardRatio
+        } else if p.responder {
             EffectScale::Responder {
                 threshold: responder_threshold
                     .expect("validated: a responder analysis has a threshold"),
@@ -156,7 +181,7 @@ impl Analyzer {
         };
         let alternative = match (sided, scale) {
             (Sided::Two, _) => Alternative::TwoSided,
-            (Sided::One, EffectScale::Change) => Alternative::Less,
+            (Sided::One, EffectScale::Change | EffectScale::LogHazardRatio) => Alternative::Less,
             (Sided::One, EffectScale::Responder { .. }) => Alternative::Greater,
         };
         let fixed_df = (p.fixed_df)(sizes);
@@ -200,6 +225,11 @@ impl Analyzer {
     /// Whether the analysis gives a t-interval (Rubin's rules can combine it).
     pub fn is_t_based(&self) -> bool {
         self.t_based
+    }
+
+    /// Whether the analysis reads the time to the first flare.
+    pub fn is_time_to_event(&self) -> bool {
+        self.scale == EffectScale::LogHazardRatio
     }
 
     /// Whether the estimate is a difference in responder proportions.

@@ -2,6 +2,7 @@
 //! reused from replicate to replicate.
 
 use crate::analysis::ArmView;
+use crate::analysis::survival::FollowUp;
 use crate::design::Arms;
 
 /// One arm's recorded values for one replicate.
@@ -22,6 +23,11 @@ pub struct ArmData {
     pub first_flare: Vec<f64>,
     pub flares: Vec<u16>,
     pub concomitants: Vec<u32>,
+    /// Time-to-flare endpoints: each patient's time to the first flare or
+    /// to censoring (end of follow-up or dropout), and the dropout week
+    /// (infinite if the patient stayed).
+    pub follow_up: Vec<FollowUp>,
+    pub dropout: Vec<f64>,
 }
 
 impl ArmData {
@@ -38,6 +44,8 @@ impl ArmData {
             first_flare: Vec::with_capacity(n),
             flares: Vec::with_capacity(n),
             concomitants: Vec::with_capacity(n),
+            follow_up: Vec::with_capacity(n),
+            dropout: Vec::with_capacity(n),
         }
     }
 
@@ -53,6 +61,8 @@ impl ArmData {
         self.first_flare.clear();
         self.flares.clear();
         self.concomitants.clear();
+        self.follow_up.clear();
+        self.dropout.clear();
     }
 
     /// Patients recorded so far.
@@ -75,6 +85,38 @@ impl ArmData {
         self.stratum.push(stratum);
     }
 
+    /// Records a time-to-flare patient's follow-up: the first flare, or
+    /// censoring at dropout or at the end of follow-up, whichever comes
+    /// first; `dropout` is the week the patient left (infinite if never).
+    #[inline]
+    pub fn push_follow_up(&mut self, first_flare: f64, dropout: f64, follow_up_weeks: f64) {
+        let end = dropout.min(follow_up_weeks);
+        self.follow_up.push(if first_flare <= end {
+            FollowUp::flare(first_flare)
+        } else {
+            FollowUp::censored(end)
+        });
+        self.dropout.push(dropout);
+    }
+
+    /// Records a randomised child of a randomized withdrawal design: the
+    /// run-in's baseline and value, and the flares from randomisation.
+    pub fn push_withdrawn(
+        &mut self,
+        (baseline, run_in_value): (f64, f64),
+        (first_flare, flares): (f64, usize),
+        dropout: f64,
+        (primary_week, follow_up_weeks): (f64, f64),
+    ) {
+        self.push_scaled(baseline, run_in_value, 1.0, 0);
+        self.event.push(f64::INFINITY);
+        self.flared_by_primary.push(first_flare <= primary_week);
+        self.first_flare.push(first_flare);
+        self.flares.push(flares as u16);
+        self.concomitants.push(0);
+        self.push_follow_up(first_flare, dropout, follow_up_weeks);
+    }
+
     /// A borrowed view for the analyses.
     pub fn view(&self) -> ArmView<'_> {
         ArmView {
@@ -82,6 +124,7 @@ impl ArmData {
             primary: &self.primary,
             change: &self.change,
             stratum: &self.stratum,
+            follow_up: &self.follow_up,
         }
     }
 }

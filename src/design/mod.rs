@@ -7,6 +7,7 @@
 //! the code that walks arms keeps working.
 
 pub mod stream;
+pub mod withdrawal;
 
 use std::ops::{Index, IndexMut};
 
@@ -131,7 +132,8 @@ impl Arms<usize> {
 pub fn arm_sizes(design: &Design, n: usize) -> Arms<usize> {
     match design.kind {
         DesignKind::SingleArm => Arms { msc: n, control: 0 },
-        DesignKind::Parallel => Arms {
+        // Randomized withdrawal: `n` is the randomised control (withdrawal) arm.
+        DesignKind::Parallel | DesignKind::RandomizedWithdrawal => Arms {
             msc: (design.allocation * n as f64).round() as usize,
             control: n,
         },

@@ -6,10 +6,12 @@ use crate::cohort::{Cohort, CohortModel};
 use crate::decision::{self, Decision};
 use crate::design::stratum_sizes;
 use crate::design::stream::{EffectMode, replicate_stream};
+use crate::design::withdrawal::RunIn;
 use crate::design::{self, Arms};
 use crate::estimand::truth::StrategyTruth;
 use crate::estimand::{self, EstimandScratch};
 use crate::intercurrent::IntercurrentModel;
+use crate::intercurrent::dropout::DropoutModel;
 use crate::rng::Stream;
 use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
@@ -66,12 +68,30 @@ impl Cell {
         let trial = Trial {
             cohort: model(&scenario.population, scenario.endpoint.scale, sizes)
                 .with_responder_share(scenario.effect.responder_share),
-            intercurrent: scenario
-                .intercurrent
-                .as_ref()
-                .map(|ic| IntercurrentModel::new(ic, &design.visits_weeks)),
+            intercurrent: scenario.intercurrent.as_ref().map(|ic| {
+                let model = IntercurrentModel::new(ic, &design.visits_weeks);
+                match &design.withdrawal {
+                    Some(w) => model.with_waning(w.effect_half_life_weeks),
+                    None => model,
+                }
+            }),
             strata,
             effect_scale: analyzer.effect_scale(),
+            time_to_flare: scenario.endpoint.time_to_flare,
+            dropout: scenario.dropout.as_ref().map(DropoutModel::new),
+            run_in: design.withdrawal.as_ref().map(|w| {
+                RunIn::new(
+                    w,
+                    &scenario.population,
+                    scenario.endpoint.scale,
+                    design.enroll_above,
+                    scenario
+                        .endpoint
+                        .responder_threshold
+                        .expect("validated: a randomized withdrawal has a responder threshold"),
+                    sizes.total(),
+                )
+            }),
         };
         Cell {
             decision: decision::prepare(&analyzer, scenario),
@@ -212,7 +232,12 @@ impl Cell {
         Analysed {
             effect,
             truth,
-            estimand_truth: work.truths.sum(chosen) / patients,
+            // A time-to-flare trial's truth is its own log hazard ratio.
+            estimand_truth: if self.trial.time_to_flare {
+                truth
+            } else {
+                work.truths.sum(chosen) / patients
+            },
             chosen: strategies[chosen.index()]
                 .expect("validation: the analysis serves the chosen strategy"),
             strategies,

@@ -5,7 +5,10 @@
 
 use crate::analysis::EffectScale;
 use crate::cohort::{Cohort, CohortModel, Latent};
+use crate::design::Arm;
+use crate::design::withdrawal::RunIn;
 use crate::estimand::truth::{self, StrategyTruth};
+use crate::intercurrent::dropout::DropoutModel;
 use crate::intercurrent::{IntercurrentModel, PatientScratch, Worlds};
 use crate::rng::Stream;
 
@@ -19,6 +22,13 @@ pub struct Trial {
     pub strata: Vec<(CohortModel, f64)>,
     /// The scale the analysis estimates the effect on.
     pub effect_scale: EffectScale,
+    /// The primary endpoint is the time to the first flare: each patient's
+    /// follow-up is recorded, and the trial's truth is its log hazard ratio.
+    pub time_to_flare: bool,
+    /// Who leaves the trial early, when the scenario says.
+    pub dropout: Option<DropoutModel>,
+    /// Randomized withdrawal: the open-label run-in before randomisation.
+    pub run_in: Option<RunIn>,
 }
 
 /// Per-worker buffers for one patient at a time (used with intercurrent
@@ -28,15 +38,22 @@ pub struct Patient {
     latent: Latent,
     scratch: PatientScratch,
     worlds: Worlds,
+    /// Randomized withdrawal: children enrolled into the run-in of the
+    /// trial last simulated.
+    pub enrolled: usize,
 }
 
 impl Trial {
     /// Buffers for [`Trial::simulate`].
     pub fn patient(&self) -> Patient {
         Patient {
-            latent: self.cohort.empty_latent(),
+            latent: self
+                .run_in
+                .as_ref()
+                .map_or_else(|| self.cohort.empty_latent(), |r| r.model.empty_latent()),
             scratch: PatientScratch::default(),
             worlds: Worlds::default(),
+            enrolled: 0,
         }
     }
 
@@ -73,6 +90,10 @@ impl Trial {
         };
         *truths = StrategyTruth::default();
         let hr = ic.trial_hazard_ratio(rng);
+        if let Some(run_in) = &self.run_in {
+            self.withdraw(run_in, ic, (effect, hr), rng, cohort, patient);
+            return ic.true_log_hr(hr);
+        }
         let (stratum, unit) = self.cohort.stratum();
         let therapies = ic.spec.concomitants.len();
         let mut sum = 0.0;
@@ -80,6 +101,7 @@ impl Trial {
             latent,
             scratch,
             worlds,
+            ..
         } = patient;
         for (arm, &n) in self.cohort.sizes().iter() {
             for _ in 0..n {
@@ -96,8 +118,59 @@ impl Trial {
                     therapies,
                 );
                 sum += truths.add(worlds, b, ic.visits(), scale, unit);
+                if self.time_to_flare {
+                    let first = worlds.observed().first_flare;
+                    let dropout = self
+                        .dropout
+                        .map_or(f64::INFINITY, |d| d.week(arm, first, rng));
+                    cohort[arm].push_follow_up(first, dropout, ic.spec.follow_up_weeks);
+                }
             }
         }
+        if self.time_to_flare {
+            return ic.true_log_hr(hr);
+        }
         sum / patients
+    }
+
+    /// A randomized withdrawal trial: children enrolled into the open-label
+    /// run-in until both arms are filled with responders (or the enrolment
+    /// cap is reached), each responder's flares counted from randomisation
+    /// (see [`crate::design::withdrawal`]). `effect` is MSC's effect in the
+    /// run-in, `hr` the trial's flare hazard ratio.
+    fn withdraw(
+        &self,
+        run_in: &RunIn,
+        ic: &IntercurrentModel,
+        (effect, hr): (f64, f64),
+        rng: &mut Stream,
+        cohort: &mut Cohort,
+        patient: &mut Patient,
+    ) {
+        let sizes = self.cohort.sizes();
+        let weeks = (
+            *ic.visits().last().expect("validated: a primary visit"),
+            ic.spec.follow_up_weeks,
+        );
+        let (mut enrolled, mut randomised) = (0, 0);
+        while randomised < sizes.total() && enrolled < run_in.max_enrolled {
+            enrolled += 1;
+            let (baseline, value, responds) = run_in.enrol(effect, rng, &mut patient.latent);
+            if !responds {
+                continue;
+            }
+            let arm = if randomised < sizes.msc {
+                Arm::Msc
+            } else {
+                Arm::Control
+            };
+            randomised += 1;
+            let flares = ic.flare_times(arm, hr, rng, &mut patient.scratch);
+            let dropout = self
+                .dropout
+                .map_or(f64::INFINITY, |d| d.week(arm, flares.0, rng));
+            cohort[arm].push_withdrawn((baseline, value), flares, dropout, weeks);
+        }
+        patient.enrolled = enrolled;
     }
 }

@@ -54,8 +54,12 @@ struct Transformed {
 
 /// Whether `analyzer` can serve `strategy`: composite needs a responder
 /// analysis, hypothetical (multiple imputation combined by Rubin's rules) a
-/// t-based one.
+/// t-based one; the time to flare takes treatment policy only.
 pub fn serves(strategy: Strategy, analyzer: &Analyzer) -> bool {
+    if analyzer.is_time_to_event() {
+        // The flare hazards do not depend on concomitant therapy.
+        return strategy == Strategy::TreatmentPolicy;
+    }
     match strategy {
         Strategy::Composite => analyzer.is_responder(),
         Strategy::Hypothetical => analyzer.is_t_based(),
@@ -108,6 +112,7 @@ pub fn views<'a>(
         primary: &t.primary,
         change: &t.change,
         stratum: &arm.stratum,
+        follow_up: &arm.follow_up,
     };
     Ok((
         view(&cohort.msc, &scratch.msc),

@@ -18,6 +18,9 @@ pub fn own_effect(scale: EffectScale, with_msc: f64, without: f64, unit: f64) ->
             f64::from(u8::from(EffectScale::responds(threshold, with_msc)))
                 - f64::from(u8::from(EffectScale::responds(threshold, without)))
         }
+        // A hazard ratio belongs to the trial, not to a patient: its truth
+        // comes from the arms' hazards (`IntercurrentModel::true_log_hr`).
+        EffectScale::LogHazardRatio => 0.0,
     }
 }
 
@@ -59,7 +62,7 @@ impl StrategyTruth {
         let composite = |w: &World| -> f64 {
             let ok = match scale {
                 EffectScale::Responder { threshold } => EffectScale::responds(threshold, g(w)),
-                EffectScale::Change => true,
+                EffectScale::Change | EffectScale::LogHazardRatio => true,
             };
             f64::from(u8::from(
                 ok && w.first_flare > primary_week && w.event >= primary_week,

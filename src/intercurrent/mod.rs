@@ -31,6 +31,7 @@
 
 use rand_distr::{Distribution, Exp1};
 
+pub mod dropout;
 pub mod hazard;
 pub mod world;
 
@@ -67,6 +68,10 @@ pub struct IntercurrentModel {
     pub spec: Intercurrent,
     /// Each arm's flare hazard over trial weeks, before MSC's hazard ratio.
     schedules: Arms<Piecewise>,
+    /// The power of the trial's MSC hazard ratio applied in each piece of
+    /// each arm's schedule: 1 on MSC, 0 on control, and in a randomized
+    /// withdrawal's control arm MSC's waning effect ([`IntercurrentModel::with_waning`]).
+    exponents: Arms<Vec<f64>>,
     has_flares: bool,
     visits: Vec<f64>,
     /// Each visit's week as a fraction of the primary visit's.
@@ -94,14 +99,114 @@ impl IntercurrentModel {
             ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
         });
         let primary = *visits.last().expect("validated: at least one visit");
+        let exponents = Arms::from_fn(|arm| {
+            vec![if arm.gets_msc() { 1.0 } else { 0.0 }; schedules[arm].rates.len()]
+        });
         IntercurrentModel {
             spec: spec.clone(),
+            exponents,
             schedules,
             has_flares,
             visits: visits.to_vec(),
             fractions: visits.iter().map(|w| w / primary).collect(),
             order,
         }
+    }
+
+    /// MSC's effect on the flare hazard of the control (withdrawal) arm of a
+    /// randomized withdrawal design, halving every `half_life` weeks from
+    /// randomisation: the hazard there is the arm's hazard times
+    /// `hr^(2^(-t / half_life))`. The exponent is held constant over steps of
+    /// a quarter of the half-life (at least follow-up / 256), each at its
+    /// midpoint's value, so the flare times stay a piecewise-exponential
+    /// draw; `None`: the effect is gone at randomisation (exponent 0).
+    pub fn with_waning(mut self, half_life: Option<f64>) -> IntercurrentModel {
+        let Some(h) = half_life else {
+            return self;
+        };
+        let end = self.spec.follow_up_weeks;
+        let step = (h / 4.0).max(end / 256.0);
+        let base = &self.schedules.control;
+        let mut cuts = base.starts.clone();
+        let mut k = 1.0;
+        while k * step < end {
+            cuts.push(k * step);
+            k += 1.0;
+        }
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let exponent = |i: usize| {
+            let from = cuts[i];
+            let to = cuts.get(i + 1).copied().unwrap_or(end).max(from);
+            (-(from + to) / 2.0 / h).exp2()
+        };
+        self.exponents.control = (0..cuts.len()).map(exponent).collect();
+        self.schedules.control = Piecewise {
+            rates: cuts.iter().map(|&w| base.at(w)).collect(),
+            starts: cuts,
+        };
+        self
+    }
+
+    /// The factor MSC's hazard ratio `hr` puts on piece `seg` of `arm`'s schedule.
+    #[inline]
+    fn factor(&self, arm: Arm, seg: usize, hr: f64) -> f64 {
+        let e = self.exponents[arm][seg];
+        if e == 1.0 {
+            hr
+        } else if e == 0.0 {
+            1.0
+        } else {
+            hr.powf(e)
+        }
+    }
+
+    /// `arm`'s cumulative flare hazard from week 0 to `t`, at MSC hazard ratio `hr`.
+    pub fn cumulative_hazard(&self, arm: Arm, hr: f64, t: f64) -> f64 {
+        let s = &self.schedules[arm];
+        let mut total = 0.0;
+        for (i, (&start, &rate)) in s.starts.iter().zip(&s.rates).enumerate() {
+            let stop = s.starts.get(i + 1).copied().unwrap_or(f64::INFINITY).min(t);
+            if stop > start {
+                total += rate * self.factor(arm, i, hr) * (stop - start);
+            }
+        }
+        total
+    }
+
+    /// The trial's true log hazard ratio of the first flare, MSC against
+    /// control: `ln(H_msc(F) / H_control(F))` with `H` the arms' cumulative
+    /// hazards to the end of follow-up `F` at the trial's hazard ratio `hr`.
+    /// Where the arms' hazards are proportional (the same schedule, as in a
+    /// parallel trial whose arms keep the same standard therapy) this is
+    /// `ln(hr)` exactly; otherwise it is the ratio that matches the two
+    /// arms' flare probabilities over follow-up on the cumulative-hazard scale.
+    pub fn true_log_hr(&self, hr: f64) -> f64 {
+        let end = self.spec.follow_up_weeks;
+        (self.cumulative_hazard(Arm::Msc, hr, end) / self.cumulative_hazard(Arm::Control, hr, end))
+            .ln()
+    }
+
+    /// The first flare time of a patient in `arm` (infinite if none by the
+    /// end of follow-up) and how many flares follow-up holds, drawing the
+    /// flare exponentials from `rng`: the flares of a patient with no
+    /// latent course to lay them over (a randomized withdrawal's
+    /// randomised phase).
+    pub fn flare_times(
+        &self,
+        arm: Arm,
+        hr: f64,
+        rng: &mut Stream,
+        scratch: &mut PatientScratch,
+    ) -> (f64, usize) {
+        scratch.draws.drawn = 0;
+        let n = self.flares(arm, hr, &mut scratch.draws, rng, &mut scratch.times[0]);
+        let first = if n > 0 {
+            scratch.times[0][0]
+        } else {
+            f64::INFINITY
+        };
+        (first, n)
     }
 
     /// The MSC flare hazard ratio of one trial (drawn from its prior if it has one).
@@ -200,7 +305,6 @@ impl IntercurrentModel {
             return 0;
         }
         let s = &self.schedules[arm];
-        let factor = if arm.gets_msc() { hr } else { 1.0 };
         let end = self.spec.follow_up_weeks;
         let (mut t, mut seg, mut target, mut acc) = (0.0f64, 0usize, 0.0f64, 0.0f64);
         let mut n = 0;
@@ -219,7 +323,7 @@ impl IntercurrentModel {
             target += draws.exp[n];
             loop {
                 let seg_end = s.starts.get(seg + 1).copied().unwrap_or(f64::INFINITY);
-                let rate = s.rates[seg] * factor;
+                let rate = s.rates[seg] * self.factor(arm, seg, hr);
                 if rate > 0.0 {
                     let hit = t + (target - acc) / rate;
                     if hit < seg_end {

@@ -16,6 +16,8 @@ pub mod warnings;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::design as design_arms;
+
 pub use crate::cohort::scale::Scale;
 pub use raw::{AnalysisKind, DecisionRule, DesignKind, Disease, EndpointKind, Sided};
 
@@ -86,6 +88,31 @@ pub struct Design {
     pub enroll_above: Option<f64>,
     /// Single arm: the mean improvement a case series reported.
     pub reported_improvement: Option<f64>,
+    /// Randomized withdrawal: the run-in and what withdrawal does.
+    pub withdrawal: Option<Withdrawal>,
+}
+
+/// The randomized-withdrawal design's own keys, validated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Withdrawal {
+    /// Weeks of open-label MSC before response is assessed.
+    pub run_in_weeks: f64,
+    /// Half-life of MSC's effect on the flare hazard in the withdrawal arm
+    /// (`None`: the effect is gone at randomisation).
+    pub effect_half_life_weeks: Option<f64>,
+    /// Enrolment stops once this many children per randomised child have
+    /// entered the run-in (the trial then randomises the responders it has).
+    pub max_enrolled_per_randomised: f64,
+}
+
+/// `[dropout]`, validated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Dropout {
+    /// Each arm's dropout hazard per week before any flare.
+    pub hazard: design_arms::Arms<f64>,
+    /// The hazard is multiplied by this from a child's first flare on.
+    pub after_flare: f64,
+    pub source: String,
 }
 
 /// `[endpoint]`, validated. Lower is better on every scale (as on SLEDAI-2K,
@@ -95,6 +122,9 @@ pub struct Endpoint {
     pub scale: Scale,
     /// Improvement from baseline (in scale units) that makes a responder.
     pub responder_threshold: Option<f64>,
+    /// The primary endpoint is the time to the first flare (`scale` is then
+    /// the latent course's: run-in response, concomitant triggers).
+    pub time_to_flare: bool,
 }
 
 /// `[population]`, validated.
@@ -203,6 +233,8 @@ pub struct Scenario {
     pub intercurrent: Option<intercurrent::Intercurrent>,
     /// How a trial's result becomes success.
     pub decision: DecisionSpec,
+    /// Children leaving the trial early (`None`: nobody does).
+    pub dropout: Option<Dropout>,
 }
 
 /// Command-line values that replace the file's `[simulation]` keys before

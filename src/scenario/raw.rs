@@ -36,6 +36,18 @@ pub struct RawScenario {
     /// One-at-a-time variations for `trialsim sensitivity` (read there;
     /// a run ignores them).
     pub sensitivity: Option<toml::Table>,
+    /// Children leaving the trial early.
+    pub dropout: Option<RawDropout>,
+}
+
+/// `[dropout]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDropout {
+    pub hazard_per_week: Option<super::intercurrent::RawProbability>,
+    /// The dropout hazard is multiplied by this after a child's first flare.
+    pub hazard_ratio_after_flare: Option<f64>,
+    pub source: Option<String>,
 }
 
 /// `[decision]`
@@ -123,6 +135,13 @@ pub struct RawDesign {
     pub enroll_above: Option<f64>,
     pub reported_improvement: Option<f64>,
     pub follow_up_weeks: Option<f64>,
+    /// Randomized withdrawal: weeks of open-label MSC before response is assessed.
+    pub run_in_weeks: Option<f64>,
+    /// Randomized withdrawal: half-life of MSC's effect on the flare hazard
+    /// in the withdrawal arm (absent: gone at randomisation).
+    pub effect_half_life_weeks: Option<f64>,
+    /// Randomized withdrawal: most children enrolled per randomised child.
+    pub max_enrolled_per_randomised: Option<f64>,
 }
 
 /// `design.kind`
@@ -133,6 +152,8 @@ pub enum DesignKind {
     Parallel,
     /// Every patient gets MSC; before/after on the same patients.
     SingleArm,
+    /// Open-label MSC run-in; responders randomised to continue or withdraw.
+    RandomizedWithdrawal,
 }
 
 /// `population.disease`
@@ -175,6 +196,10 @@ pub enum AnalysisKind {
     PairedT,
     /// ANCOVA pooled over strata, in SD units of change (pooled trials).
     StratifiedAncova,
+    /// Log-rank test of the time to first flare.
+    Logrank,
+    /// Cox model of the time to first flare (Efron ties), Wald test.
+    Cox,
 }
 
 /// `endpoint.kind`
@@ -187,11 +212,29 @@ pub enum EndpointKind {
     Pga,
 }
 
+/// `endpoint.kind`: a scale, or the time to the first flare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected one of continuous, sledai2k, jadas27, pga, time_to_flare"
+)]
+pub enum RawEndpointKind {
+    Scale(EndpointKind),
+    Event(EventEndpoint),
+}
+
+/// The event endpoints `endpoint.kind` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventEndpoint {
+    TimeToFlare,
+}
+
 /// `[endpoint]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEndpoint {
-    pub kind: Option<EndpointKind>,
+    pub kind: Option<RawEndpointKind>,
     pub responder_threshold: Option<f64>,
 }
 
@@ -248,8 +291,14 @@ display_as_written!(AnalysisKind {
     FisherResponder => "fisher_responder",
     PairedT => "paired_t",
     StratifiedAncova => "stratified_ancova",
+    Logrank => "logrank",
+    Cox => "cox",
 });
-display_as_written!(DesignKind { Parallel => "parallel", SingleArm => "single_arm" });
+display_as_written!(DesignKind {
+    Parallel => "parallel",
+    SingleArm => "single_arm",
+    RandomizedWithdrawal => "randomized_withdrawal",
+});
 display_as_written!(Disease { Sle => "sle", Mctd => "mctd", Jia => "jia" });
 display_as_written!(EndpointKind {
     Continuous => "continuous",

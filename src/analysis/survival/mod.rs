@@ -26,7 +26,10 @@ mod monte_carlo;
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::{Alternative, AnalysisFailure};
+use super::{
+    Alternative, Analysis, AnalysisFailure, ArmView, Interval, Scratch, Significance, TestResult,
+};
+use crate::stats::Z_975;
 
 /// One patient's follow-up: the time of the first flare, or of censoring.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -156,6 +159,65 @@ fn risk_sets(
         start = end;
     }
     Ok(())
+}
+
+/// The log-rank test as an analysis: its estimate is the Peto (one-step)
+/// log hazard ratio `(O - E) / V`, with the 95% interval `± 1.96 / sqrt(V)`
+/// (Peto et al. 1977; Collett 2015, section 3.9), its evidence the log-rank
+/// p-value with `z` as its direction.
+#[derive(Debug)]
+pub struct LogRankAnalysis {
+    pub alternative: Alternative,
+}
+
+impl Analysis for LogRankAnalysis {
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        scratch: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        let r = logrank::logrank(
+            msc.follow_up,
+            control.follow_up,
+            self.alternative,
+            &mut scratch.survival,
+        )?;
+        let estimate = r.observed_minus_expected() / r.variance;
+        let half = Z_975 / r.variance.sqrt();
+        Ok(TestResult {
+            estimate,
+            significance: Significance::P {
+                p: r.p,
+                direction: r.z,
+            },
+            interval: Interval::Bounds(estimate - half, estimate + half),
+        })
+    }
+}
+
+/// The Cox model as an analysis: the log hazard ratio, its Wald p-value and
+/// 95% Wald interval ([`cox::Cox::test_result`]).
+#[derive(Debug)]
+pub struct CoxAnalysis {
+    pub alternative: Alternative,
+}
+
+impl Analysis for CoxAnalysis {
+    fn analyse(
+        &self,
+        msc: ArmView<'_>,
+        control: ArmView<'_>,
+        scratch: &mut Scratch,
+    ) -> Result<TestResult, AnalysisFailure> {
+        cox::cox(
+            msc.follow_up,
+            control.follow_up,
+            self.alternative,
+            &mut scratch.survival,
+        )
+        .map(|fit| fit.test_result())
+    }
 }
 
 /// The p-value of a standard normal statistic `z` (MSC against control).

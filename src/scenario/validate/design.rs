@@ -143,12 +143,21 @@ fn analysis(
         )),
         (DesignKind::Parallel, Some(a)) if single_arm(a) => Err(checker.bad(
             "analysis",
-            format!("\"{a}\" is for design.kind = \"single_arm\"; a parallel design takes welch_t, ancova, wilcoxon or fisher_responder"),
+            format!("\"{a}\" is for design.kind = \"single_arm\"; a parallel design takes welch_t, ancova, wilcoxon, fisher_responder, logrank or cox"),
         )),
         (DesignKind::Parallel, Some(a)) => Ok(a),
         (DesignKind::Parallel, None) => Err(checker.bad(
             "analysis",
-            "missing: choose welch_t, ancova, wilcoxon or fisher_responder",
+            "missing: choose welch_t, ancova, wilcoxon, fisher_responder, logrank or cox",
+        )),
+        (DesignKind::RandomizedWithdrawal, Some(a)) if properties(a).time_to_event => Ok(a),
+        (DesignKind::RandomizedWithdrawal, Some(a)) => Err(checker.bad(
+            "analysis",
+            format!("\"{a}\" does not analyse the time to flare; a randomized withdrawal design takes logrank or cox"),
+        )),
+        (DesignKind::RandomizedWithdrawal, None) => Err(checker.bad(
+            "analysis",
+            "missing: choose logrank or cox (a randomized withdrawal design analyses the time to flare)",
         )),
     }
 }

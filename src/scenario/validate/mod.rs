@@ -23,15 +23,16 @@ pub use checker::{Checker, MAX_MAGNITUDE};
 mod simulation;
 mod standard_therapy;
 mod strata;
+mod time_to_flare;
 
 use std::path::Path;
 
 use super::intercurrent::{Intercurrent, RawConcomitant, RawEstimand, RawStandardTherapy};
 use super::preset::Preset;
-use super::raw::RawScenario;
+use super::raw::{RawEndpointKind, RawScenario};
 use super::{
-    Design, Endpoint, EndpointKind, Overrides, Population, Scale, Scenario, ScenarioError, Sided,
-    Simulation, Stratum,
+    Design, DesignKind, Endpoint, EndpointKind, Overrides, Population, Scale, Scenario,
+    ScenarioError, Sided, Simulation, Stratum,
 };
 
 /// Evidence rows and notes a scenario's defaults came from, in the order read.
@@ -228,7 +229,33 @@ pub fn validate_all(
             design.analysis,
         ))
     });
+    let withdrawal = errors.take(time_to_flare::withdrawal(
+        &root.at("design"),
+        d,
+        d.kind.unwrap_or(DesignKind::Parallel),
+    ));
+    let dropout = errors.take(time_to_flare::dropout(&root, raw.dropout.as_ref()));
+    let time_to_flare = matches!(raw.endpoint.kind, Some(RawEndpointKind::Event(_)));
+    if let (Some(design), Some(ic), Some(threshold), Some(dropout)) =
+        (&design, &intercurrent, responder_threshold, &dropout)
+    {
+        errors.take(time_to_flare::rules(
+            &root,
+            &time_to_flare::Joined {
+                time_to_flare,
+                design: design.kind,
+                analysis: design.analysis,
+                responder_threshold: threshold,
+                intercurrent: ic.as_ref(),
+                concomitants: ic.as_ref().map_or(0, |ic| ic.concomitants.len()),
+                dropout: dropout.is_some(),
+            },
+        ));
+    }
     let parts = Parts {
+        time_to_flare,
+        withdrawal,
+        dropout,
         decision,
         name,
         scale: scale_preset.map(|(scale, _)| scale),
@@ -248,6 +275,9 @@ pub fn validate_all(
 
 /// The validated pieces of a scenario, each `None` when its check failed.
 struct Parts {
+    time_to_flare: bool,
+    withdrawal: Option<Option<super::Withdrawal>>,
+    dropout: Option<Option<super::Dropout>>,
     name: Option<String>,
     scale: Option<Scale>,
     population: Option<Population>,
@@ -280,10 +310,12 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
             visits_weeks: design.visits_weeks,
             enroll_above: d.enroll_above,
             reported_improvement: d.reported_improvement,
+            withdrawal: p.withdrawal?,
         },
         endpoint: Endpoint {
             scale: p.scale?,
             responder_threshold: p.responder_threshold?,
+            time_to_flare: p.time_to_flare,
         },
         population: p.population?,
         strata: p.strata?,
@@ -296,6 +328,7 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
         notes,
         intercurrent: p.intercurrent?,
         decision: p.decision?,
+        dropout: p.dropout?,
     })
 }
 

@@ -6,7 +6,7 @@
 
 use super::Checker;
 use crate::scenario::preset::{self, Preset};
-use crate::scenario::raw::{RawEndpoint, RawPopulation};
+use crate::scenario::raw::{RawEndpoint, RawEndpointKind, RawPopulation};
 use crate::scenario::{EndpointKind, Population, Scale, ScenarioError};
 
 /// A population resolved from user values and, where they are missing, the
@@ -30,7 +30,14 @@ pub fn resolve_main(
     resolve(
         &root.at("endpoint"),
         &root.at("population"),
-        endpoint.kind,
+        endpoint.kind.map(|k| match k {
+            RawEndpointKind::Scale(k) => k,
+            // An event endpoint keeps the disease's scale for the latent
+            // course (run-in response, concomitant triggers).
+            RawEndpointKind::Event(_) => population
+                .disease
+                .map_or(EndpointKind::Continuous, |d| preset::preset(d).endpoint),
+        }),
         population,
     )
 }
