@@ -30,9 +30,12 @@ fn fingerprint(runs: &[CellRun]) -> Vec<String> {
         .collect()
 }
 
-const SCENARIOS: [&str; 2] = [
+const SCENARIOS: [&str; 3] = [
     "scenarios/jia_jadas27.toml",
     "scenarios/jia_mtx_withdrawal.toml",
+    // Time to flare, randomized withdrawal, dropout: the survival summary,
+    // its band histograms and the run-in's enrolment counts merge too.
+    "scenarios/jia_randomized_withdrawal.toml",
 ];
 
 #[test]

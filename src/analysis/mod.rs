@@ -239,3 +239,11 @@ pub struct Scratch {
     wilcoxon: WilcoxonScratch,
     survival: survival::SurvivalScratch,
 }
+
+impl Scratch {
+    /// The survival analyses' buffers (also used to summarise each arm's
+    /// Kaplan-Meier curve).
+    pub fn survival(&mut self) -> &mut survival::SurvivalScratch {
+        &mut self.survival
+    }
+}

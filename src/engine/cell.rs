@@ -15,7 +15,7 @@ use crate::intercurrent::dropout::DropoutModel;
 use crate::rng::Stream;
 use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
-use crate::summary::{self, Shape, Summary};
+use crate::summary::{self, Shape, Summary, SurvivalStats};
 
 use super::trial::{Patient, Trial};
 
@@ -115,6 +115,12 @@ impl Cell {
         Shape {
             estimands: self.trial.intercurrent.is_some(),
             flares: self.trial.intercurrent.as_ref().map(summary::flares::empty),
+            survival: self
+                .trial
+                .intercurrent
+                .as_ref()
+                .filter(|_| self.trial.time_to_flare)
+                .map(|ic| SurvivalStats::empty(ic, self.trial.run_in.is_some())),
         }
     }
 
@@ -166,6 +172,15 @@ impl Cell {
         self.record(a.chosen, a.truth, a.estimand_truth, summary);
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);
+        }
+        if let (Some(survival), Some(ic)) = (summary.survival.as_mut(), &self.trial.intercurrent) {
+            let primary = *ic.visits().last().expect("validated: a primary visit");
+            survival.record(
+                &work.cohort,
+                (primary, ic.spec.follow_up_weeks),
+                (work.patient.enrolled, self.sizes.total()),
+                work.scratch.survival(),
+            );
         }
     }
 

@@ -349,6 +349,7 @@ fn check_batch(
 ) -> std::result::Result<(), String> {
     check::summary(s, replicates)?;
     check::flares(s, replicates, sizes)?;
+    check::survival(s, replicates)?;
     let shape = |s: &Summary| {
         (
             s.estimands.is_some(),
@@ -361,6 +362,10 @@ fn check_batch(
                     )
                 })
             }),
+            // The band's times and expected curves are the cell's own.
+            s.survival
+                .as_ref()
+                .map(|v| (v.run_in.is_some(), v.grid.clone(), v.expected.clone())),
         )
     };
     if shape(s) != shape(empty) {

@@ -19,6 +19,7 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "| {} |", columns.cells(r).join(" | "));
     }
     estimand_bias_line(report, &mut out);
+    time_to_flare_table(report, &mut out);
     let _ = writeln!(
         out,
         "\nMSC's own effect: the sample-average effect of MSC itself (no concomitant therapy) on the analysis scale, from each patient's outcome under both arms; bias vs own effect is the mean estimate minus it{}.",
@@ -39,7 +40,7 @@ pub fn render(report: &RunReport) -> String {
 fn heading(report: &RunReport, out: &mut String) {
     let _ = writeln!(
         out,
-        "{}: {} on {}{}{}, alpha {} ({}-sided), effect {}{}, {} replicates, seed {}",
+        "{}: {} on {}{}{}, alpha {} ({}-sided), {}{}, {} replicates, seed {}",
         report.scenario,
         report.analysis,
         if report.strata.is_empty() {
@@ -57,7 +58,13 @@ fn heading(report: &RunReport, out: &mut String) {
         },
         report.alpha,
         report.sided,
-        format_args!("{:.3}", report.effect_mean),
+        match report.msc_flare_hazard_ratio {
+            Some(hr) => format!(
+                "time to flare, MSC flare hazard ratio {hr} (estimates are log hazard ratios), effect on the scale {:.3}",
+                report.effect_mean
+            ),
+            None => format!("effect {:.3}", report.effect_mean),
+        },
         if report.effect_sd > 0.0 {
             format!(" (prior sd {})", report.effect_sd)
         } else {
@@ -104,6 +111,79 @@ fn heading(report: &RunReport, out: &mut String) {
         let _ = writeln!(out, "evidence rows: {} (trialsim evidence)", ids.join(", "));
     }
     let _ = writeln!(out);
+}
+
+/// The time-to-flare figures per sample size: events, Kaplan-Meier flare
+/// probability by the primary visit, median, restricted mean, dropout and
+/// (randomized withdrawal) the run-in's enrolment.
+fn time_to_flare_table(report: &RunReport, out: &mut String) {
+    if report.msc_flare_hazard_ratio.is_none() {
+        return;
+    }
+    let withdrawal = report.design == DesignKind::RandomizedWithdrawal;
+    let _ = writeln!(
+        out,
+        "\ntime to flare (Kaplan-Meier, mean over trials ± MC SE):\n"
+    );
+    let mut header = vec![
+        "n MSC:control".to_string(),
+        "flares MSC / control".into(),
+        format!("P(flare by week {}) MSC / control", report.primary_week),
+        "median weeks MSC / control (trials reaching it)".into(),
+        format!(
+            "flare-free weeks to {}: MSC − control",
+            report.follow_up_weeks
+        ),
+        "dropout MSC / control".into(),
+    ];
+    if withdrawal {
+        header.push("run-in response".into());
+        header.push("enrolled per randomised (90% range)".into());
+    }
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    let pair = |p: &Option<PerArm>, digits: usize| {
+        p.as_ref().map_or_else(String::new, |p| {
+            format!(
+                "{:.digits$} / {:.digits$}",
+                p.msc,
+                p.control.unwrap_or(f64::NAN)
+            )
+        })
+    };
+    for r in &report.results {
+        let s = &r.survival;
+        let mut row = vec![
+            format!("{}:{}", r.n_msc, r.n_control),
+            pair(&s.km_events, 1),
+            pair(&s.km_flare_by_primary, 3),
+            format!(
+                "{} ({})",
+                pair(&s.km_median_weeks, 1),
+                pair(&s.km_median_reached, 2)
+            ),
+            format!(
+                "{:+.2} ± {:.2}",
+                s.rmst_difference_weeks.unwrap_or(f64::NAN),
+                s.rmst_difference_weeks_mc_se.unwrap_or(f64::NAN)
+            ),
+            pair(&s.dropout_share, 3),
+        ];
+        if withdrawal {
+            row.push(format!(
+                "{:.3} ± {:.3}",
+                s.run_in_response_rate.unwrap_or(f64::NAN),
+                s.run_in_response_rate_mc_se.unwrap_or(f64::NAN)
+            ));
+            row.push(format!(
+                "{:.2} ({:.2}–{:.2})",
+                s.enrolled_per_randomised.unwrap_or(f64::NAN),
+                s.enrolled_per_randomised_p05.unwrap_or(f64::NAN),
+                s.enrolled_per_randomised_p95.unwrap_or(f64::NAN)
+            ));
+        }
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
 }
 
 /// Which optional columns the table has: a column appears when any sample

@@ -18,6 +18,7 @@ use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
 use crate::summary::estimands::EstimandColumns;
 use crate::summary::flares::{FlareColumns, FlareCurve};
+use crate::summary::survival::{KmBand, SurvivalColumns};
 use crate::summary::{FailureReasons, Figure, Summary, wilson_interval};
 
 pub use crate::summary::flares::{FlareFree, PerArm};
@@ -94,6 +95,12 @@ pub struct CellResult {
     /// Intercurrent events only: the flare-free curve.
     #[serde(flatten)]
     pub flare_curve: FlareCurve,
+    /// Time to flare only: per-arm Kaplan-Meier figures, dropout, the run-in.
+    #[serde(flatten)]
+    pub survival: SurvivalColumns,
+    /// Time to flare only: the Kaplan-Meier curves' pointwise band over trials.
+    #[serde(flatten)]
+    pub km_band: KmBand,
     pub seconds: f64,
 }
 
@@ -142,6 +149,8 @@ impl CellResult {
             flares: FlareColumns::new(s.flares.as_ref(), &therapy_names(scenario)),
             estimands: EstimandColumns::new(s.estimands.as_ref()),
             flare_curve: FlareCurve::new(s.flares.as_ref()),
+            survival: SurvivalColumns::new(s.survival.as_ref(), sizes.total()),
+            km_band: KmBand::new(s.survival.as_ref()),
             seconds: run.seconds,
         }
     }
@@ -195,8 +204,13 @@ pub struct RunReport {
     pub disease: Option<Disease>,
     pub endpoint: EndpointKind,
     pub analysis: AnalysisKind,
-    /// `change` (MSC - control on the endpoint scale) or `responder_difference`.
+    /// `change` (MSC - control on the endpoint scale), `responder_difference`,
+    /// or `log_hazard_ratio` (of the first flare, MSC against control).
     pub estimate_scale: String,
+    /// Time to flare: the MSC flare hazard ratio assumed (the median of its
+    /// prior when it has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msc_flare_hazard_ratio: Option<f64>,
     pub sided: Sided,
     pub alpha: f64,
     pub effect_mean: f64,
@@ -267,7 +281,10 @@ pub struct EvidenceRef {
 impl RunReport {
     /// Builds the report of a finished run.
     pub fn new(scenario: &Scenario, runs: &[CellRun], threads: usize, elapsed_s: f64) -> RunReport {
-        let estimate_scale = if registry::properties(scenario.design.analysis).responder {
+        let properties = registry::properties(scenario.design.analysis);
+        let estimate_scale = if properties.time_to_event {
+            "log_hazard_ratio"
+        } else if properties.responder {
             "responder_difference"
         } else {
             "change"
@@ -281,6 +298,11 @@ impl RunReport {
             endpoint: scenario.endpoint.scale.kind,
             analysis: scenario.design.analysis,
             estimate_scale: estimate_scale.to_string(),
+            msc_flare_hazard_ratio: scenario
+                .intercurrent
+                .as_ref()
+                .filter(|_| scenario.endpoint.time_to_flare)
+                .map(|ic| ic.therapy.msc_hazard_ratio),
             sided: scenario.design.sided,
             alpha: scenario.design.alpha,
             effect_mean: scenario.effect.mean,

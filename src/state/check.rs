@@ -156,6 +156,80 @@ pub fn flares(s: &Summary, replicates: u64, sizes: Arms<usize>) -> Result<(), St
     Ok(())
 }
 
+/// Checks one fold's time-to-flare figures: every accumulator over at most
+/// `replicates` trials, the band's histograms the right size with at most
+/// one count per trial at each time, shares within 0 and 1, and the run-in's
+/// enrolment counts adding up to its trials.
+///
+/// # Errors
+/// What is wrong, as a phrase.
+pub fn survival(s: &Summary, replicates: u64) -> Result<(), String> {
+    use crate::summary::survival::{BAND_BINS, BAND_POINTS};
+    let Some(v) = &s.survival else {
+        return Ok(());
+    };
+    if v.grid.len() != BAND_POINTS
+        || v.expected.msc.len() != BAND_POINTS
+        || v.expected.control.len() != BAND_POINTS
+    {
+        return Err(format!(
+            "survival: the band holds {} times, not {BAND_POINTS}",
+            v.grid.len()
+        ));
+    }
+    let mut welfords: Vec<(String, &Welford)> =
+        vec![("survival.rmst_difference".into(), &v.rmst_difference)];
+    for (arm, a) in [("msc", &v.arms.msc), ("control", &v.arms.control)] {
+        if a.band.len() != BAND_POINTS * BAND_BINS {
+            return Err(format!("survival.{arm}.band holds {} counts", a.band.len()));
+        }
+        for point in a.band.chunks(BAND_BINS) {
+            let total = point.iter().fold(0u64, |t, &c| t.saturating_add(c));
+            if total > replicates {
+                return Err(format!(
+                    "survival.{arm}.band counts {total} trials at one time, above {replicates}"
+                ));
+            }
+        }
+        for (name, w) in [
+            ("dropout", &a.dropout),
+            ("flare_by_primary", &a.flare_by_primary),
+        ] {
+            if w.n > 0 && !(0.0..=1.0).contains(&w.mean) {
+                return Err(format!("survival.{arm}.{name} averages {}", w.mean));
+            }
+        }
+        for (name, w) in [
+            ("events", &a.events),
+            ("dropout", &a.dropout),
+            ("flare_by_primary", &a.flare_by_primary),
+            ("flare_by_primary_se", &a.flare_by_primary_se),
+            ("median", &a.median),
+            ("rmst", &a.rmst),
+        ] {
+            welfords.push((format!("survival.{arm}.{name}"), w));
+        }
+    }
+    if let Some(r) = &v.run_in {
+        let counted = r
+            .enrolled_counts
+            .values()
+            .fold(0u64, |t, &c| t.saturating_add(c));
+        if counted != r.enrolled.n || r.randomised.n != r.enrolled.n || r.short > r.enrolled.n {
+            return Err(format!(
+                "survival.run_in counts {counted} trials by enrolment, {} enrolled, {} randomised and {} short",
+                r.enrolled.n, r.randomised.n, r.short
+            ));
+        }
+        welfords.push(("survival.run_in.enrolled".into(), &r.enrolled));
+        welfords.push(("survival.run_in.randomised".into(), &r.randomised));
+    }
+    for (what, w) in welfords {
+        welford(w, replicates).map_err(|e| format!("{what}: {e}"))?;
+    }
+    Ok(())
+}
+
 fn arm_welfords<'a>(arm: &str, a: &'a ArmStats, out: &mut Vec<(String, &'a Welford)>) {
     out.push((
         format!("flares.{arm}.flare_by_primary"),

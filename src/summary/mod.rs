@@ -11,6 +11,7 @@
 pub mod estimands;
 pub mod figure;
 pub mod flares;
+pub mod survival;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,7 @@ pub use crate::stats::{Welford, Z_975, wilson_interval};
 pub use estimands::StrategyErrors;
 pub use figure::Figure;
 pub use flares::{ArmStats, FlareStats};
+pub use survival::SurvivalStats;
 
 /// Which feature accumulators a cell's summaries carry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +31,8 @@ pub struct Shape {
     /// Per-arm flare and therapy figures, sized for the cell's therapies
     /// and follow-up (intercurrent events).
     pub flares: Option<FlareStats>,
+    /// Time-to-flare figures (the time-to-flare endpoint).
+    pub survival: Option<SurvivalStats>,
 }
 
 /// Everything recorded about a set of replicates of one sample-size cell.
@@ -61,6 +65,9 @@ pub struct Summary {
     pub estimands: Option<StrategyErrors>,
     /// With intercurrent events: per-arm flare and therapy figures.
     pub flares: Option<FlareStats>,
+    /// Time to flare: per-arm Kaplan-Meier figures and the run-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survival: Option<SurvivalStats>,
 }
 
 impl Summary {
@@ -69,6 +76,7 @@ impl Summary {
         Summary {
             estimands: shape.estimands.then(StrategyErrors::new),
             flares: shape.flares.clone(),
+            survival: shape.survival.clone(),
             ..Summary::default()
         }
     }
@@ -92,6 +100,7 @@ impl Summary {
             a.msc.merge(&b.msc);
             a.control.merge(&b.control);
         });
+        merge_option(&mut self.survival, &other.survival, SurvivalStats::merge);
     }
 
     /// Power (or type I error): the share of replicates that rejected.

@@ -219,3 +219,74 @@ pub fn rules(root: &Checker, j: &Joined<'_>) -> Result<(), ScenarioError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::tests::{GOOD, err};
+
+    /// GOOD made a time-to-flare trial with flares in both arms.
+    fn tte(extra: &str) -> String {
+        format!(
+            "{}[standard_therapy]\nflare_hazard_on = 0.02\nsource = \"t\"\n{extra}",
+            GOOD.replace("\"welch_t\"", "\"logrank\"")
+                .replace("kind = \"continuous\"", "kind = \"time_to_flare\"")
+        )
+    }
+
+    #[test]
+    fn the_endpoint_and_the_analysis_must_agree() {
+        assert!(crate::scenario::parse(std::path::Path::new("s.toml"), &tte("")).is_ok());
+        let m = err(&tte("").replace("\"logrank\"", "\"welch_t\""));
+        assert!(m.contains("key `design.analysis`"), "{m}");
+        let m = err(&GOOD.replace("\"welch_t\"", "\"cox\""));
+        assert!(m.contains("key `endpoint.kind`"), "{m}");
+    }
+
+    #[test]
+    fn bad_time_to_flare_keys_name_the_key() {
+        for (text, key) in [
+            (
+                tte("[estimand]\nstrategy = \"while_on_treatment\"\n"),
+                "estimand.strategy",
+            ),
+            (
+                tte("[dropout]\nhazard_per_week = 0.01\n"),
+                "dropout.source",
+            ),
+            (tte("[dropout]\nsource = \"x\"\n"), "dropout.hazard_per_week"),
+            (
+                tte("[dropout]\nhazard_per_week = { msc = 0.01, control = 2 }\nsource = \"x\"\n"),
+                "dropout.hazard_per_week.control",
+            ),
+            (
+                tte("[dropout]\nhazard_per_week = 0.01\nhazard_ratio_after_flare = -1\nsource = \"x\"\n"),
+                "dropout.hazard_ratio_after_flare",
+            ),
+            (
+                tte("").replace("n_per_arm", "kind = \"randomized_withdrawal\"\nn_per_arm"),
+                "design.run_in_weeks",
+            ),
+            (
+                tte("").replace(
+                    "n_per_arm",
+                    "kind = \"randomized_withdrawal\"\nrun_in_weeks = 12\nmax_enrolled_per_randomised = 0.5\nn_per_arm",
+                ),
+                "design.max_enrolled_per_randomised",
+            ),
+            (
+                tte("").replace("n_per_arm", "effect_half_life_weeks = 10\nn_per_arm"),
+                "design.effect_half_life_weeks",
+            ),
+            (
+                GOOD.replace(
+                    "n_per_arm",
+                    "kind = \"randomized_withdrawal\"\nrun_in_weeks = 12\nn_per_arm",
+                ),
+                "design.analysis",
+            ),
+        ] {
+            let m = err(&text);
+            assert!(m.contains(&format!("key `{key}`")), "{key}: {m}");
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! The time-to-flare endpoint (issue 10): log-rank and Cox size and power,
+//! Kaplan-Meier and restricted-mean summaries against closed forms, dropout,
+//! and the randomized-withdrawal design's run-in and flare probabilities.
+//! Tolerances are 4 Monte Carlo SEs (of both sides where a reference is
+//! itself simulated).
+
+mod common;
+
+use std::path::Path;
+
+use statrs::distribution::{ContinuousCDF, Normal};
+use trialsim::engine::CellRun;
+use trialsim::scenario::{self, Scenario};
+use trialsim::summary::survival::SurvivalStats;
+
+use common::{rate, run, se, trialsim};
+
+/// A parallel time-to-flare trial: `analysis`, `sided`, the control
+/// hazard lines of `[standard_therapy]`, its hazard ratio, and `[dropout]`'s
+/// hazard (none when 0).
+fn parallel(
+    analysis: &str,
+    sided: &str,
+    n: &str,
+    hazard: &str,
+    hr: f64,
+    dropout: f64,
+    replicates: u64,
+) -> Scenario {
+    let dropout = if dropout > 0.0 {
+        format!("[dropout]\nhazard_per_week = {dropout}\nsource = \"test\"\n")
+    } else {
+        String::new()
+    };
+    let text = format!(
+        r#"
+name = "tte"
+[design]
+n_per_arm = {n}
+analysis = "{analysis}"
+sided = "{sided}"
+alpha = {alpha}
+[endpoint]
+kind = "time_to_flare"
+[population]
+disease = "jia"
+[effect]
+mean = -3
+source = "test"
+[standard_therapy]
+{hazard}
+msc_flare_hazard_ratio = {hr}
+source = "test"
+{dropout}
+[simulation]
+replicates = {replicates}
+seed = 7
+"#,
+        alpha = if sided == "one" { 0.025 } else { 0.05 },
+    );
+    scenario::parse(Path::new("tte.toml"), &text).expect("valid time-to-flare scenario")
+}
+
+fn survival(run: &CellRun) -> &SurvivalStats {
+    run.summary
+        .survival
+        .as_ref()
+        .expect("time-to-flare summary")
+}
+
+/// Asserts `got` (a rate over `r` replicates) is within 4 SE of `want`,
+/// whose own Monte Carlo SE is `want_se` (0 for an exact value).
+fn within(label: &str, got: f64, r: u64, want: f64, want_se: f64) {
+    let tol = 4.0 * (se(want, r).powi(2) + want_se.powi(2)).sqrt();
+    assert!(
+        (got - want).abs() < tol,
+        "{label}: {got:.5} against {want:.5} (tolerance {tol:.5})"
+    );
+}
+
+const CHERISH_LIKE: &str = "flare_hazard_on = 0.0273";
+
+/// Sizes under HR 1 simulated once with R's `survival` 3.5.3 (40,000 trials
+/// each, the script of [`R_POWER`] with these configurations): constant
+/// hazard 0.0273/week, 24 weeks, `(n per arm, dropout)` ->
+/// (Cox two-sided at 0.05, one-sided at 0.025, their MC SEs). The Cox Wald
+/// test is conservative with few events (about 8 per arm at 20 per arm with
+/// dropout): its size is below alpha in R as here, while the log-rank
+/// (score) test holds alpha.
+/// A rejection rate and its Monte Carlo SE.
+type Rate = (f64, f64);
+
+const R_COX_SIZE: [((&str, f64), Rate, Rate); 4] = [
+    (("20", 0.0), (0.04265, 0.0010103), (0.021825, 0.00073056)),
+    (("20", 0.02), (0.03965, 0.00097568), (0.0199, 0.00069828)),
+    (("60", 0.0), (0.04815, 0.0010704), (0.024775, 0.00077719)),
+    (("60", 0.02), (0.0472, 0.0010603), (0.023975, 0.00076486)),
+];
+
+#[test]
+fn logrank_and_cox_hold_their_size_under_hazard_ratio_one() {
+    let r = 20_000;
+    for ((n, dropout), two, one) in R_COX_SIZE {
+        for (sided, (cox_size, cox_se)) in [("two", two), ("one", one)] {
+            let label = |a: &str| format!("{a} {sided}-sided, dropout {dropout}, {n} per arm");
+            let s = parallel("logrank", sided, n, CHERISH_LIKE, 1.0, dropout, r);
+            let alpha = s.design.alpha;
+            within(&label("logrank"), rate(&run(&s)[0]), r, alpha, 0.0);
+            let s = parallel("cox", sided, n, CHERISH_LIKE, 1.0, dropout, r);
+            let got = rate(&run(&s)[0]);
+            within(&label("cox vs R"), got, r, cox_size, cox_se);
+            if n == "60" {
+                within(&label("cox"), got, r, alpha, 0.0);
+            } else {
+                assert!(got < alpha + 4.0 * se(alpha, r), "{}: {got}", label("cox"));
+            }
+        }
+    }
+}
+
+/// Power references simulated once with R's `survival` 3.5.3
+/// (40,000 trials each, `set.seed(20261126)`):
+///
+/// ```r
+/// sim <- function(n, hr, d, hazard) {  # hazard: control's inverse cumulative hazard
+///   e <- rexp(2 * n); t <- hazard(e / rep(c(hr, 1), each = n))
+///   drop <- if (d > 0) rexp(2 * n, d) else Inf
+///   time <- pmin(t, drop, 24); status <- as.integer(t <= pmin(drop, 24))
+///   arm <- rep(c(1, 0), each = n)
+///   lr <- survdiff(Surv(time, status) ~ arm)   # z = (O1 - E1) / sqrt(V)
+///   cx <- coxph(Surv(time, status) ~ arm, ties = "efron")  # Wald z
+///   ...
+/// }
+/// # 1: n 20, constant 0.0273/week, HR 0.5, no dropout
+/// # 2: n 40, constant 0.0273/week, HR 0.5, dropout 0.01/week
+/// # 3: n 60, 0.01/week to week 8 then 0.04/week, HR 0.6, no dropout
+/// ```
+/// (the whole script and its output: `tests/reference/survival_power.R` and
+/// `.txt`; the sizes below: `survival_size.R` and `.txt`).
+/// Each row: (config, test, two-sided power at 0.05, one-sided at 0.025, MC SE).
+const R_POWER: [(usize, &str, f64, f64, f64); 6] = [
+    (1, "logrank", 0.26845, 0.2679, 0.0022158),
+    (1, "cox", 0.231725, 0.2314, 0.0021097),
+    (2, "logrank", 0.4304, 0.43035, 0.0024757),
+    (2, "cox", 0.4093, 0.40925, 0.0024585),
+    (3, "logrank", 0.44535, 0.44535, 0.002485),
+    (3, "cox", 0.43455, 0.43455, 0.0024785),
+];
+
+#[test]
+fn power_matches_r_survival_on_the_same_model() {
+    let r = 20_000;
+    for (config, analysis, two, one, r_se) in R_POWER {
+        let (n, hazard, hr, dropout) = match config {
+            1 => ("20", CHERISH_LIKE, 0.5, 0.0),
+            2 => ("40", CHERISH_LIKE, 0.5, 0.01),
+            _ => ("60", "flare_hazard_on = [[0, 0.01], [8, 0.04]]", 0.6, 0.0),
+        };
+        for (sided, want) in [("two", two), ("one", one)] {
+            let s = parallel(analysis, sided, n, hazard, hr, dropout, r);
+            let cell = &run(&s)[0];
+            within(
+                &format!("config {config} {analysis} {sided}"),
+                rate(cell),
+                r,
+                want,
+                r_se,
+            );
+        }
+    }
+}
+
+#[test]
+fn logrank_power_matches_schoenfeld_at_large_n() {
+    // Schoenfeld (1981): power = Phi(sqrt(D / 4) |ln HR| - z_0.975) for D
+    // expected events, equal arms. HR 0.8 near 1, where the formula is
+    // accurate; 500 per arm, constant hazard 0.0273/week for 24 weeks.
+    let (n, lambda, hr, f) = (500.0, 0.0273_f64, 0.8_f64, 24.0);
+    let events = n * ((1.0 - (-lambda * f).exp()) + (1.0 - (-hr * lambda * f).exp()));
+    let z = Normal::standard();
+    let want = z.cdf((events / 4.0).sqrt() * hr.ln().abs() - z.inverse_cdf(0.975));
+    let r = 6_000;
+    let s = parallel("logrank", "two", "500", CHERISH_LIKE, hr, 0.0, r);
+    within("Schoenfeld", rate(&run(&s)[0]), r, want, 0.0);
+}
+
+/// The mean over trials of a per-trial figure, with its Monte Carlo SE.
+fn mean_se(w: &trialsim::stats::Welford) -> (f64, f64) {
+    (w.mean, w.se())
+}
+
+#[test]
+fn kaplan_meier_and_rmst_match_their_closed_forms() {
+    // MSC arm withdraws standard therapy at week 0 with a 4-week taper: its
+    // hazard is 0.03 (midway) for weeks 0-4 and 0.05 after, times HR 0.6;
+    // the control arm stays on at 0.01. Primary visit week 12, follow-up 24.
+    let hazard = "policy = \"withdraw\"\nwithdraw_arms = [\"msc\"]\ntaper_weeks = 4\nflare_hazard_on = 0.01\nflare_hazard_off = 0.05";
+    for dropout in [0.0, 0.02] {
+        let mut s = parallel("logrank", "two", "40", hazard, 0.6, dropout, 6_000);
+        s.design.visits_weeks = vec![12.0];
+        let cell = &run(&s)[0];
+        let st = survival(cell);
+        let h_msc = |t: f64| 0.6 * (0.03 * t.min(4.0) + 0.05 * (t - 4.0).max(0.0));
+        let h_ctl = |t: f64| 0.01 * t;
+        for (arm, h) in [
+            (&st.arms.msc, &h_msc as &dyn Fn(f64) -> f64),
+            (&st.arms.control, &h_ctl),
+        ] {
+            let (p, p_se) = mean_se(&arm.flare_by_primary);
+            let want = 1.0 - (-h(12.0)).exp();
+            assert!(
+                (p - want).abs() < 4.0 * p_se,
+                "KM at 12: {p} vs {want} ± {p_se} (dropout {dropout})"
+            );
+            // RMST to 24: the integral of exp(-H(t)), by Simpson's rule.
+            let steps = 2400;
+            let dt = 24.0 / steps as f64;
+            let want: f64 = (0..=steps)
+                .map(|i| {
+                    let w = if i == 0 || i == steps {
+                        1.0
+                    } else if i % 2 == 1 {
+                        4.0
+                    } else {
+                        2.0
+                    };
+                    w * (-h(i as f64 * dt)).exp()
+                })
+                .sum::<f64>()
+                * dt
+                / 3.0;
+            let (m, m_se) = mean_se(&arm.rmst);
+            assert!(
+                (m - want).abs() < 4.0 * m_se,
+                "RMST: {m} vs {want} ± {m_se} (dropout {dropout})"
+            );
+        }
+        // The truth is the log of the cumulative-hazard ratio at follow-up.
+        let truth = (h_msc(24.0) / h_ctl(24.0)).ln();
+        assert!((cell.summary.truth.mean - truth).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn dropout_share_by_follow_up_is_one_minus_exp() {
+    let (d, r) = (0.02, 4_000);
+    let s = parallel("logrank", "two", "30", CHERISH_LIKE, 0.5, d, r);
+    let st = survival(&run(&s)[0]).clone();
+    let want = 1.0 - (-d * 24.0_f64).exp();
+    for arm in [&st.arms.msc, &st.arms.control] {
+        let (p, p_se) = mean_se(&arm.dropout);
+        assert!(
+            (p - want).abs() < 4.0 * p_se,
+            "dropout {p} vs {want} ± {p_se}"
+        );
+    }
+}
+
+#[test]
+fn informative_dropout_after_a_flare_raises_dropout() {
+    let text = |ratio: f64| {
+        let mut s = parallel("logrank", "two", "30", CHERISH_LIKE, 1.0, 0.01, 3_000);
+        s.dropout.as_mut().unwrap().after_flare = ratio;
+        s
+    };
+    let share = |s: &Scenario| survival(&run(s)[0]).arms.control.dropout.mean;
+    assert!(share(&text(10.0)) > share(&text(1.0)) + 0.05);
+}
+
+/// A randomized withdrawal trial on a continuous scale: run-in change
+/// Normal(-2 + effect, 4), responders fall by at least `threshold`.
+fn withdrawal(half_life: Option<f64>, hr: f64, replicates: u64) -> Scenario {
+    let half_life = half_life.map_or(String::new(), |h| format!("effect_half_life_weeks = {h}"));
+    let text = format!(
+        r#"
+name = "rw"
+[design]
+kind = "randomized_withdrawal"
+n_per_arm = 30
+analysis = "logrank"
+run_in_weeks = 12
+{half_life}
+[endpoint]
+kind = "time_to_flare"
+responder_threshold = 3
+[population]
+baseline_mean = 20
+baseline_sd = 5
+control_change_mean = -2
+change_sd = 4
+[effect]
+mean = -3
+source = "test"
+[standard_therapy]
+flare_hazard_on = 0.03
+msc_flare_hazard_ratio = {hr}
+source = "test"
+[simulation]
+replicates = {replicates}
+seed = 11
+"#
+    );
+    scenario::parse(Path::new("rw.toml"), &text).expect("valid withdrawal scenario")
+}
+
+#[test]
+fn run_in_response_rate_matches_its_closed_form() {
+    let s = withdrawal(None, 0.5, 4_000);
+    let cell = &run(&s)[0];
+    let r = survival(cell).run_in.as_ref().unwrap();
+    // P(-(C) >= 3) with C ~ Normal(-2 - 3, 4): Phi((5 - 3) / 4).
+    let want = Normal::standard().cdf(0.5);
+    // Each trial enrols until 60 responders: the pooled rate's SE is the
+    // binomial SE over all children enrolled.
+    let enrolled = r.enrolled.mean * r.enrolled.n as f64;
+    let got = r.randomised.mean * r.randomised.n as f64 / enrolled;
+    let tol = 4.0 * (want * (1.0 - want) / enrolled).sqrt();
+    assert!((got - want).abs() < tol, "{got} vs {want} ± {tol}");
+    assert_eq!(r.short, 0);
+}
+
+#[test]
+fn flare_probabilities_after_randomisation_match_closed_forms() {
+    let (hr, lambda, f) = (0.4_f64, 0.03, 24.0);
+    for half_life in [None, Some(8.0)] {
+        let s = withdrawal(half_life, hr, 4_000);
+        let flares = run(&s)[0].summary.flares.clone().unwrap();
+        let msc = 1.0 - (-hr * lambda * f).exp();
+        // Control: hazard lambda * hr^(2^(-t / h)), or lambda once the
+        // effect is gone; its integral by Simpson's rule.
+        let h_ctl = match half_life {
+            None => lambda * f,
+            Some(h) => {
+                let steps = 4800;
+                let dt = f / steps as f64;
+                (0..=steps)
+                    .map(|i| {
+                        let t = i as f64 * dt;
+                        let w = if i == 0 || i == steps {
+                            1.0
+                        } else if i % 2 == 1 {
+                            4.0
+                        } else {
+                            2.0
+                        };
+                        w * lambda * hr.powf((-t / h).exp2())
+                    })
+                    .sum::<f64>()
+                    * dt
+                    / 3.0
+            }
+        };
+        let control = 1.0 - (-h_ctl).exp();
+        for (got, want) in [
+            (&flares.msc.flare_in_follow_up, msc),
+            (&flares.control.flare_in_follow_up, control),
+        ] {
+            assert!(
+                (got.mean - want).abs() < 4.0 * got.se(),
+                "half-life {half_life:?}: {} vs {want} ± {}",
+                got.mean,
+                got.se()
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_time_to_flare_input_exits_2_naming_the_key() {
+    let dir = std::env::temp_dir().join(format!("trialsim-tte-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string("scenarios/jia_randomized_withdrawal.toml").unwrap();
+    let parallel = std::fs::read_to_string("scenarios/sle_time_to_flare.toml").unwrap();
+    let cases = [
+        (
+            parallel.replace("[design]", "[design]\nrun_in_weeks = 12"),
+            "design.run_in_weeks",
+        ),
+        (
+            parallel.replace("flare_hazard_on =", "flare_hazard_off ="),
+            "standard_therapy",
+        ),
+        (
+            good.replace("responder_threshold =", "# responder_threshold =")
+                .replace(
+                    "disease = \"jia\"",
+                    "baseline_mean = 15\nbaseline_sd = 6\ncontrol_change_mean = -3\nchange_sd = 6",
+                ),
+            "endpoint.responder_threshold",
+        ),
+        (
+            parallel.replace("hazard_per_week = 0.003", "hazard_per_week = -0.01"),
+            "dropout.hazard_per_week",
+        ),
+    ];
+    for (i, (text, key)) in cases.iter().enumerate() {
+        let path = dir.join(format!("bad{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let out = trialsim().args(["check"]).arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+        assert!(stderr.contains(&format!("`{key}`")), "{key}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn withdrawal_scenario_reproduces_cherish_flare_rates() {
+    // The shipped scenario with tocilizumab's hazard ratio (0.45) and no
+    // waning: the arms flare as CHERISH's tocilizumab (25.6%) and placebo
+    // (48.1%) arms did by week 24 (less the 7% who drop out before they
+    // would flare: the flare probabilities here are of the true flare
+    // times, which dropout does not change).
+    let mut s = scenario::load(Path::new("scenarios/jia_randomized_withdrawal.toml")).unwrap();
+    s.design.n_per_arm = vec![40];
+    s.design.withdrawal.as_mut().unwrap().effect_half_life_weeks = None;
+    s.intercurrent.as_mut().unwrap().therapy.msc_hazard_ratio = 0.45;
+    s.simulation.replicates = 3_000;
+    let flares = run(&s)[0].summary.flares.clone().unwrap();
+    // The model's closed forms, and that they are CHERISH's rates to the
+    // rounding of the published hazard ratio and percentages.
+    let control = 1.0 - (-0.0273 * 24.0_f64).exp();
+    let msc = 1.0 - (-0.45 * 0.0273 * 24.0_f64).exp();
+    assert!((control - 0.481).abs() < 0.001 && (msc - 0.256).abs() < 0.001);
+    for (got, want) in [
+        (&flares.msc.flare_by_primary, msc),
+        (&flares.control.flare_by_primary, control),
+    ] {
+        assert!(
+            (got.mean - want).abs() < 4.0 * got.se(),
+            "{} vs {want} ± {}",
+            got.mean,
+            got.se()
+        );
+    }
+}
