@@ -334,3 +334,25 @@ fn flare_axis_labels_are_readable_weeks_and_markers_past_follow_up_are_left_out(
     }
     assert!(!all_text(&picture).contains("taper ends"));
 }
+
+#[test]
+fn kaplan_meier_band_only_for_time_to_flare() {
+    let names = |file: &str| -> Vec<String> {
+        render_all(&report_of(file))
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n.to_string())
+            .collect()
+    };
+    let tte = names("sle_time_to_flare.toml");
+    assert!(
+        tte.contains(&"km.png".to_string()) && tte.contains(&"km.svg".to_string()),
+        "{tte:?}"
+    );
+    let score = names("jia_mtx_withdrawal.toml");
+    assert!(!score.iter().any(|n| n.starts_with("km")), "{score:?}");
+    let r = report_of("jia_randomized_withdrawal.toml");
+    let text = all_text(&svg(&trialsim::plot::km::KmPlot::of(&r).unwrap()));
+    assert!(text.contains("5-95% range over trials"), "{text}");
+    assert!(text.contains("weeks since randomisation"), "{text}");
+}

@@ -96,7 +96,7 @@ fn the_report_is_well_formed_and_complete() {
         assert!(!html.contains("<script"));
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
         // Every plot the run drew is inline.
-        let svgs = ["power.svg", "flare.svg", "estimand_bias.svg"]
+        let svgs = ["power.svg", "flare.svg", "km.svg", "estimand_bias.svg"]
             .iter()
             .filter(|f| dir.join(f).exists())
             .count();

@@ -33,7 +33,7 @@ pub struct Workload {
 
 /// Every kind of work a scenario can ask for, each with one shipped scenario
 /// (also measured by `cargo bench --bench engine`).
-pub const WORKLOADS: [Workload; 7] = [
+pub const WORKLOADS: [Workload; 8] = [
     Workload {
         kind: "core",
         file: "reference_sle_ancova_30.toml",
@@ -75,6 +75,12 @@ pub const WORKLOADS: [Workload; 7] = [
         file: "pooled_three_diseases.toml",
         text: include_str!("../../scenarios/pooled_three_diseases.toml"),
         n: 45,
+    },
+    Workload {
+        kind: "survival",
+        file: "bench_simtrial_fixed.toml",
+        text: include_str!("../../scenarios/bench_simtrial_fixed.toml"),
+        n: 250,
     },
 ];
 

@@ -4,7 +4,7 @@
 //! Data flows one way through these modules.
 
 use crate::analysis::EffectScale;
-use crate::cohort::{Cohort, CohortModel, Latent};
+use crate::cohort::{ArmData, Cohort, CohortModel, Latent};
 use crate::design::Arm;
 use crate::design::withdrawal::RunIn;
 use crate::estimand::truth::{self, StrategyTruth};
@@ -94,6 +94,15 @@ impl Trial {
             self.withdraw(run_in, ic, (effect, hr), rng, cohort, patient);
             return ic.true_log_hr(hr);
         }
+        if self.time_to_flare && ic.spec.concomitants.is_empty() {
+            // Nothing but the flares and dropout is read: no latent course.
+            for (arm, &n) in self.cohort.sizes().iter() {
+                for _ in 0..n {
+                    self.randomise(arm, ic, hr, rng, (0.0, 0.0), &mut cohort[arm], patient);
+                }
+            }
+            return ic.true_log_hr(hr);
+        }
         let (stratum, unit) = self.cohort.stratum();
         let therapies = ic.spec.concomitants.len();
         let mut sum = 0.0;
@@ -148,10 +157,6 @@ impl Trial {
         patient: &mut Patient,
     ) {
         let sizes = self.cohort.sizes();
-        let weeks = (
-            *ic.visits().last().expect("validated: a primary visit"),
-            ic.spec.follow_up_weeks,
-        );
         let (mut enrolled, mut randomised) = (0, 0);
         while randomised < sizes.total() && enrolled < run_in.max_enrolled {
             enrolled += 1;
@@ -165,12 +170,43 @@ impl Trial {
                 Arm::Control
             };
             randomised += 1;
-            let flares = ic.flare_times(arm, hr, rng, &mut patient.scratch);
-            let dropout = self
-                .dropout
-                .map_or(f64::INFINITY, |d| d.week(arm, flares.0, rng));
-            cohort[arm].push_withdrawn((baseline, value), flares, dropout, weeks);
+            self.randomise(
+                arm,
+                ic,
+                hr,
+                rng,
+                (baseline, value),
+                &mut cohort[arm],
+                patient,
+            );
         }
         patient.enrolled = enrolled;
+    }
+
+    /// One randomised child of a time-to-flare trial with no latent course
+    /// to lay events over: flares in `arm` from randomisation and dropout,
+    /// recorded with the `scores` (baseline and value) the run-in measured
+    /// (zeros in a parallel trial, whose scores nobody reads).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn randomise(
+        &self,
+        arm: Arm,
+        ic: &IntercurrentModel,
+        hr: f64,
+        rng: &mut Stream,
+        scores: (f64, f64),
+        data: &mut ArmData,
+        patient: &mut Patient,
+    ) {
+        let weeks = (
+            *ic.visits().last().expect("validated: a primary visit"),
+            ic.spec.follow_up_weeks,
+        );
+        let flares = ic.flare_times(arm, hr, rng, &mut patient.scratch);
+        let dropout = self
+            .dropout
+            .map_or(f64::INFINITY, |d| d.week(arm, flares.0, rng));
+        data.push_withdrawn(scores, flares, dropout, weeks);
     }
 }

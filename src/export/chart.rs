@@ -7,6 +7,7 @@ use anyhow::Result;
 use super::Exporter;
 use crate::plot::estimand_bias::EstimandBiasPlot;
 use crate::plot::flare::FlarePlot;
+use crate::plot::km::KmPlot;
 use crate::plot::power::PowerPlot;
 use crate::plot::{self, Format, Plot};
 use crate::report::RunReport;
@@ -58,6 +59,14 @@ pub fn power(report: &RunReport, file_name: &str, format: Format) -> Result<Opti
 /// If drawing fails.
 pub fn flare(report: &RunReport, file_name: &str, format: Format) -> Result<Option<Vec<u8>>> {
     optional(FlarePlot::of(report), file_name, format)
+}
+
+/// The Kaplan-Meier band; `None` without a time-to-flare endpoint.
+///
+/// # Errors
+/// If drawing fails.
+pub fn km(report: &RunReport, file_name: &str, format: Format) -> Result<Option<Vec<u8>>> {
+    optional(KmPlot::of(report), file_name, format)
 }
 
 /// The bias by estimand strategy; `None` without intercurrent events.

@@ -238,7 +238,7 @@ fn answer(r: &RunReport) -> String {
         "the largest simulated sample size; none reached a power of 0.8"
     };
     let mut text = format!(
-        "With {} children randomised to MSC and {} to control ({reach}), a {} {} analysis at {sided} alpha {} has a probability of {:.3} (95% Monte Carlo interval {:.3}–{:.3}) of a significant result (either direction), {:.3} ± {:.3} of one favouring MSC, under an assumed MSC effect of {} on the analysis scale ({}). ",
+        "With {} children randomised to MSC and {} to control ({reach}), a {} {} analysis at {sided} alpha {} has a probability of {:.3} (95% Monte Carlo interval {:.3}–{:.3}) of a significant result (either direction), {:.3} ± {:.3} of one favouring MSC, under {}. ",
         c.n_msc,
         c.n_control,
         r.estimand.replace('_', " "),
@@ -249,8 +249,15 @@ fn answer(r: &RunReport) -> String {
         c.power_ci_high,
         c.power_favourable,
         c.power_favourable_mc_se,
-        r.effect_mean,
-        r.effect_source,
+        match r.msc_flare_hazard_ratio {
+            Some(hr) => format!(
+                "an assumed MSC flare hazard ratio of {hr} (estimates are log hazard ratios)"
+            ),
+            None => format!(
+                "an assumed MSC effect of {} on the analysis scale ({})",
+                r.effect_mean, r.effect_source
+            ),
+        },
     );
     if let (Some(a), Some(se)) = (c.assurance, c.assurance_mc_se) {
         let _ = write!(
@@ -294,6 +301,11 @@ pub fn render(r: &RunReport) -> Result<Option<Vec<u8>>> {
             "Share of children without a flare by week, per arm, with ±1.96 Monte Carlo SE (flare.svg).",
         ),
         (
+            "km.svg",
+            chart::km,
+            "Kaplan-Meier flare-free curves per arm at the largest sample size: the median of the trials' curves, the 5-95% range of the trials' curves, and the curve the model expects (km.svg).",
+        ),
+        (
             "estimand_bias.svg",
             chart::estimand_bias,
             "Mean estimate minus MSC's own effect under each estimand strategy, with ±1.96 Monte Carlo SE (estimand_bias.svg).",
@@ -320,7 +332,11 @@ pub fn render(r: &RunReport) -> Result<Option<Vec<u8>>> {
                 .unwrap_or_default(),
             r.primary_week,
             r.follow_up_weeks,
-        ),
+        ) + if r.msc_flare_hazard_ratio.is_some() {
+            " The primary endpoint is the time to the first flare, censored at the end of follow-up and at dropout; in a randomized withdrawal design every child enters an open-label MSC run-in, responders are randomised to continue or to withdraw (MSC's effect waning there), and flares count from randomisation."
+        } else {
+            ""
+        },
         source,
         inputs: Some(serde_json::to_string_pretty(&r.inputs).unwrap_or_default()),
         estimand: Some(format!(

@@ -42,6 +42,8 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &chart::ChartFile::new("power.svg", Format::Svg, chart::power),
     &chart::ChartFile::new("flare.png", Format::Png, chart::flare),
     &chart::ChartFile::new("flare.svg", Format::Svg, chart::flare),
+    &chart::ChartFile::new("km.png", Format::Png, chart::km),
+    &chart::ChartFile::new("km.svg", Format::Svg, chart::km),
     &chart::ChartFile::new("estimand_bias.png", Format::Png, chart::estimand_bias),
     &chart::ChartFile::new("estimand_bias.svg", Format::Svg, chart::estimand_bias),
     &html::ReportHtml,
