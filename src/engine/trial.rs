@@ -127,12 +127,17 @@ impl Trial {
                     therapies,
                 );
                 sum += truths.add(worlds, b, ic.visits(), scale, unit);
-                if self.time_to_flare {
+                if self.time_to_flare || self.dropout.is_some() {
                     let first = worlds.observed().first_flare;
                     let dropout = self
                         .dropout
                         .map_or(f64::INFINITY, |d| d.week(arm, first, rng));
-                    cohort[arm].push_follow_up(first, dropout, ic.spec.follow_up_weeks);
+                    if self.time_to_flare {
+                        cohort[arm].push_follow_up(first, dropout, ic.spec.follow_up_weeks);
+                    } else {
+                        // Visits after this week are missing (see `estimand`).
+                        cohort[arm].dropout.push(dropout);
+                    }
                 }
             }
         }

@@ -27,8 +27,11 @@ pub struct Prepared {
 
 const COMPLETE: u8 = u8::MAX;
 
-/// Prepares the imputation of `arm` (visit weeks `visits`, the last primary).
-pub(super) fn prepare(arm: &ArmData, visits: &[f64], p: &mut Prepared) {
+/// Prepares the imputation of `arm` (visit weeks `visits`, the last
+/// primary), whose patient `i`'s values are missing after week
+/// `missing_from[i]` (a concomitant therapy's start or dropout; a visit on
+/// that week was measured).
+pub(super) fn prepare(arm: &ArmData, missing_from: &[f64], visits: &[f64], p: &mut Prepared) {
     let interim = visits.len() - 1;
     let primary_week = visits[interim];
     let n = arm.primary.len();
@@ -36,7 +39,7 @@ pub(super) fn prepare(arm: &ArmData, visits: &[f64], p: &mut Prepared) {
     p.models.clear();
     p.members.clear();
     p.complete.clear();
-    p.model.extend(arm.event[..n].iter().map(|&event| {
+    p.model.extend(missing_from[..n].iter().map(|&event| {
         if event >= primary_week {
             COMPLETE
         } else {

@@ -17,6 +17,16 @@
 //!   started before it, counts as non-response (responder analyses only).
 //! * `while_on_treatment`: the value at the last visit before the first
 //!   concomitant therapy took effect (baseline if none came before it).
+//!
+//! With `[dropout]`, a child's visits after the week they left are missing,
+//! and each strategy states its rule: treatment policy analyses the complete
+//! cases (the children still in the trial at the primary visit: unbiased
+//! when dropout is unrelated to the outcome, biased when it is not);
+//! hypothetical imputes from the last visit before the therapy or the
+//! dropout, whichever came first (missing at random given baseline and that
+//! visit); composite counts a child who left before the primary visit as a
+//! non-responder; while on treatment takes the last visit before the therapy
+//! or the dropout.
 
 pub mod impute;
 pub mod rubin;
@@ -44,12 +54,19 @@ pub struct EstimandScratch {
     control: Transformed,
     /// The hypothetical strategy's fits, shared by a replicate's imputations.
     imputing: Arms<Prepared>,
+    /// Each patient's week values go missing from (therapy or dropout).
+    missing_from: Vec<f64>,
 }
 
 #[derive(Debug, Default, Clone)]
 struct Transformed {
     primary: Vec<f64>,
     change: Vec<f64>,
+    /// Complete case (treatment policy with dropout): the kept patients'
+    /// baselines and strata, which the view then reads instead of the arm's.
+    complete_case: bool,
+    baseline: Vec<f64>,
+    stratum: Vec<u8>,
 }
 
 /// Whether `analyzer` can serve `strategy`: composite needs a responder
@@ -83,12 +100,23 @@ pub fn views<'a>(
     scratch: &'a mut EstimandScratch,
     rng: &mut Stream,
 ) -> Result<(ArmView<'a>, ArmView<'a>), AnalysisFailure> {
-    if strategy == Strategy::TreatmentPolicy {
+    let dropout = !cohort.msc.dropout.is_empty() || !cohort.control.dropout.is_empty();
+    if strategy == Strategy::TreatmentPolicy && !dropout {
         return Ok((cohort.msc.view(), cohort.control.view()));
     }
     if strategy == Strategy::Hypothetical && imputation == 0 {
-        impute::prepare(&cohort.msc, visits, &mut scratch.imputing.msc);
-        impute::prepare(&cohort.control, visits, &mut scratch.imputing.control);
+        let EstimandScratch {
+            imputing,
+            missing_from,
+            ..
+        } = scratch;
+        for (arm, prepared) in [
+            (&cohort.msc, &mut imputing.msc),
+            (&cohort.control, &mut imputing.control),
+        ] {
+            missing(arm, missing_from);
+            impute::prepare(arm, missing_from, visits, prepared);
+        }
     }
     let imputing = &scratch.imputing;
     transform(
@@ -107,17 +135,45 @@ pub fn views<'a>(
         &mut scratch.control,
         rng,
     )?;
-    let view = |arm: &'a ArmData, t: &'a Transformed| ArmView {
-        baseline: &arm.baseline,
-        primary: &t.primary,
-        change: &t.change,
-        stratum: &arm.stratum,
-        follow_up: &arm.follow_up,
+    let view = |arm: &'a ArmData, t: &'a Transformed| {
+        if t.complete_case {
+            ArmView {
+                baseline: &t.baseline,
+                primary: &t.primary,
+                change: &t.change,
+                stratum: &t.stratum,
+                follow_up: &arm.follow_up,
+            }
+        } else {
+            ArmView {
+                baseline: &arm.baseline,
+                primary: &t.primary,
+                change: &t.change,
+                stratum: &arm.stratum,
+                follow_up: &arm.follow_up,
+            }
+        }
     };
     Ok((
         view(&cohort.msc, &scratch.msc),
         view(&cohort.control, &scratch.control),
     ))
+}
+
+/// The week each patient's values go missing from for the hypothetical
+/// strategy: the first concomitant therapy or dropout, whichever is first.
+fn missing(arm: &ArmData, out: &mut Vec<f64>) {
+    out.clear();
+    out.extend_from_slice(&arm.event);
+    for (m, &d) in out.iter_mut().zip(&arm.dropout) {
+        *m = m.min(d);
+    }
+}
+
+/// The week patient `i` left the trial (infinite without dropout).
+#[inline]
+fn left(arm: &ArmData, i: usize) -> f64 {
+    arm.dropout.get(i).copied().unwrap_or(f64::INFINITY)
 }
 
 fn transform(
@@ -132,11 +188,27 @@ fn transform(
     let primary_week = visits[interim];
     out.primary.clear();
     out.change.clear();
+    out.complete_case = false;
     match strategy {
-        Strategy::TreatmentPolicy => out.primary.extend_from_slice(&arm.primary),
+        Strategy::TreatmentPolicy => {
+            // Complete case: the patients still in the trial at the primary visit.
+            out.complete_case = true;
+            out.baseline.clear();
+            out.stratum.clear();
+            for i in 0..arm.primary.len() {
+                if left(arm, i) >= primary_week {
+                    out.primary.push(arm.primary[i]);
+                    out.change.push(arm.change[i]);
+                    out.baseline.push(arm.baseline[i]);
+                    out.stratum.push(arm.stratum[i]);
+                }
+            }
+            return Ok(());
+        }
         Strategy::WhileOnTreatment => {
             for i in 0..arm.primary.len() {
-                let value = match visits.iter().rposition(|&v| v <= arm.event[i]) {
+                let until = arm.event[i].min(left(arm, i));
+                let value = match visits.iter().rposition(|&v| v <= until) {
                     Some(k) if k == interim => arm.primary[i],
                     Some(k) => arm.interim[i * interim + k],
                     None => arm.baseline[i],
@@ -147,7 +219,9 @@ fn transform(
         Strategy::Composite => {
             out.primary.extend_from_slice(&arm.primary);
             for i in 0..arm.primary.len() {
-                let failed = arm.flared_by_primary[i] || arm.event[i] < primary_week;
+                let failed = arm.flared_by_primary[i]
+                    || arm.event[i] < primary_week
+                    || left(arm, i) < primary_week;
                 out.change
                     .push(if failed { NON_RESPONSE } else { arm.change[i] });
             }

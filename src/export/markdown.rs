@@ -195,6 +195,8 @@ struct Columns {
     assurance: bool,
     success: bool,
     flares: bool,
+    /// Score endpoints with `[dropout]`: the share missing at the primary visit.
+    dropout: bool,
 }
 
 impl Columns {
@@ -206,6 +208,7 @@ impl Columns {
             assurance: any(|r| r.assurance.is_some()),
             success: any(|r| r.success_probability.is_some()),
             flares: any(|r| r.flares.flare_probability_by_primary.is_some()),
+            dropout: any(|r| r.flares.dropout_by_primary.is_some()),
         }
     }
 
@@ -257,6 +260,9 @@ impl Columns {
                 .map(String::from),
             );
         }
+        if self.dropout {
+            header.push("missing at primary (dropout) MSC / control".into());
+        }
         header.extend(["failed", "seconds"].map(String::from));
         header
     }
@@ -293,6 +299,9 @@ impl Columns {
                 arms(r.flares.flare_probability_by_primary),
                 arms(r.flares.flare_rescue_probability),
             ]);
+        }
+        if self.dropout {
+            cells.push(arms(r.flares.dropout_by_primary));
         }
         cells.extend([r.failures.to_string(), format!("{:.2}", r.seconds)]);
         cells

@@ -135,9 +135,14 @@ pub fn flares(s: &Summary, replicates: u64, sizes: Arms<usize>) -> Result<(), St
             }
             previous = k;
         }
-        let shares = [&a.flare_by_primary, &a.flare_in_follow_up, &a.rescue]
-            .into_iter()
-            .chain(&a.concomitant);
+        let shares = [
+            &a.flare_by_primary,
+            &a.flare_in_follow_up,
+            &a.rescue,
+            &a.dropout_by_primary,
+        ]
+        .into_iter()
+        .chain(&a.concomitant);
         for w in shares {
             if w.n > 0 && !(0.0..=1.0).contains(&w.mean) {
                 return Err(format!(
@@ -244,6 +249,10 @@ fn arm_welfords<'a>(arm: &str, a: &'a ArmStats, out: &mut Vec<(String, &'a Welfo
         &a.flares_per_patient,
     ));
     out.push((format!("flares.{arm}.rescue"), &a.rescue));
+    out.push((
+        format!("flares.{arm}.dropout_by_primary"),
+        &a.dropout_by_primary,
+    ));
     for (i, w) in a.concomitant.iter().enumerate() {
         out.push((format!("flares.{arm}.concomitant[{i}]"), w));
     }

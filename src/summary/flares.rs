@@ -29,6 +29,10 @@ pub struct ArmStats {
     /// `flared_by_week`, the Monte Carlo SE of the flare-free curve.
     pub flared_by_week_sq: Vec<u64>,
     pub patients: u64,
+    /// With `[dropout]`: the share of the arm whose primary value is missing
+    /// (left before the primary visit).
+    #[serde(default)]
+    pub dropout_by_primary: Welford,
 }
 
 /// Both arms' figures.
@@ -51,13 +55,18 @@ impl ArmStats {
             |a, b| *a += b,
         );
         self.patients += other.patients;
+        self.dropout_by_primary.merge(&other.dropout_by_primary);
     }
 
     /// Folds one replicate's arm into these figures.
-    fn record(&mut self, arm: &ArmData, rescue_mask: u32, weeks: usize) {
+    fn record(&mut self, arm: &ArmData, rescue_mask: u32, weeks: usize, primary: f64) {
         let n = arm.len();
         if n == 0 {
             return;
+        }
+        if !arm.dropout.is_empty() {
+            let left = arm.dropout.iter().filter(|&&d| d < primary).count();
+            self.dropout_by_primary.push(left as f64 / n as f64);
         }
         let share = |count: usize| count as f64 / n as f64;
         self.patients += n as u64;
@@ -129,8 +138,9 @@ pub fn record(stats: &mut FlareStats, ic: &IntercurrentModel, cohort: &Cohort) {
         .map(|i| 1 << i)
         .sum();
     let weeks = weeks(ic);
+    let primary = *ic.visits().last().expect("validated: a primary visit");
     for (arm, s) in stats.iter_mut() {
-        s.record(&cohort[arm], rescue_mask, weeks);
+        s.record(&cohort[arm], rescue_mask, weeks, primary);
     }
 }
 
@@ -180,6 +190,12 @@ pub struct FlareColumns {
     pub concomitant_probability: Option<BTreeMap<String, PerArm>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub concomitant_probability_mc_se: Option<BTreeMap<String, PerArm>>,
+    /// With `[dropout]`: the share whose primary value is missing (left
+    /// before the primary visit), per arm.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dropout_by_primary: Option<PerArm>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dropout_by_primary_mc_se: Option<PerArm>,
 }
 
 /// Flare-free proportions by week 0, 1, ..., per arm, and their Monte Carlo
@@ -227,6 +243,10 @@ impl FlareColumns {
             flare_rescue_probability_mc_se: per_arm(stats, |a| a.rescue.se()),
             concomitant_probability: by_therapy(&|w| w.mean),
             concomitant_probability_mc_se: by_therapy(&Welford::se),
+            dropout_by_primary: per_arm(stats, |a| a.dropout_by_primary.mean)
+                .filter(|_| stats.is_some_and(|s| s.msc.dropout_by_primary.n > 0)),
+            dropout_by_primary_mc_se: per_arm(stats, |a| a.dropout_by_primary.se())
+                .filter(|_| stats.is_some_and(|s| s.msc.dropout_by_primary.n > 0)),
         }
     }
 }

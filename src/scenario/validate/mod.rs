@@ -229,6 +229,25 @@ pub fn validate_all(
             design.analysis,
         ))
     });
+    // Dropout alone still needs the intercurrent-event machinery (the
+    // worlds that record each visit): standard therapy continued, no flare,
+    // the treatment-policy estimand.
+    let intercurrent = match (intercurrent, &raw.dropout, &design) {
+        (Some(None), Some(_), Some(design)) => {
+            errors.take(rules::dropout_not_with_strata(&root, strata_given));
+            design::follow_up_weeks(&root.at("design"), d.follow_up_weeks, &design.visits_weeks)
+                .ok()
+                .map(|follow_up_weeks| {
+                    Some(Intercurrent {
+                        therapy: super::intercurrent::StandardTherapy::none(),
+                        concomitants: Vec::new(),
+                        strategy: super::intercurrent::Strategy::TreatmentPolicy,
+                        follow_up_weeks,
+                    })
+                })
+        }
+        (ic, _, _) => ic,
+    };
     let withdrawal = errors.take(time_to_flare::withdrawal(
         &root.at("design"),
         d,
@@ -236,8 +255,7 @@ pub fn validate_all(
     ));
     let dropout = errors.take(time_to_flare::dropout(&root, raw.dropout.as_ref()));
     let time_to_flare = matches!(raw.endpoint.kind, Some(RawEndpointKind::Event(_)));
-    if let (Some(design), Some(ic), Some(threshold), Some(dropout)) =
-        (&design, &intercurrent, responder_threshold, &dropout)
+    if let (Some(design), Some(ic), Some(threshold)) = (&design, &intercurrent, responder_threshold)
     {
         errors.take(time_to_flare::rules(
             &root,
@@ -248,7 +266,6 @@ pub fn validate_all(
                 responder_threshold: threshold,
                 intercurrent: ic.as_ref(),
                 concomitants: ic.as_ref().map_or(0, |ic| ic.concomitants.len()),
-                dropout: dropout.is_some(),
             },
         ));
     }

@@ -257,6 +257,17 @@ pub fn intercurrent_not_with_strata(
     Ok(())
 }
 
+/// Dropout is not modelled in pooled (stratified) trials.
+pub fn dropout_not_with_strata(root: &Checker, strata_given: bool) -> Result<(), ScenarioError> {
+    if strata_given {
+        return Err(root.bad(
+            "dropout",
+            "dropout is not supported in pooled ([[stratum]]) trials yet: remove [dropout]",
+        ));
+    }
+    Ok(())
+}
+
 /// The composite strategy turns rescue or flare into non-response, so it
 /// needs the responder analysis.
 pub fn composite_needs_fisher(

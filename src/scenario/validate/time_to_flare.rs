@@ -150,14 +150,13 @@ pub struct Joined<'a> {
     pub responder_threshold: Option<f64>,
     pub intercurrent: Option<&'a Intercurrent>,
     pub concomitants: usize,
-    pub dropout: bool,
 }
 
 /// The rules joining the time-to-flare endpoint, the design and dropout, in
 /// this order: the endpoint and the analysis agree; a randomized withdrawal
 /// design has a time-to-flare endpoint, a responder threshold and no
 /// concomitant therapy; a time-to-flare endpoint has a flare hazard and the
-/// treatment-policy estimand; dropout is (so far) for time to flare.
+/// treatment-policy estimand.
 ///
 /// # Errors
 /// The first rule broken.
@@ -210,12 +209,6 @@ pub fn rules(root: &Checker, j: &Joined<'_>) -> Result<(), ScenarioError> {
                 format!("\"{}\" is not defined for the time to flare here: the flare hazards do not depend on concomitant therapy, so use \"treatment_policy\"", ic.strategy.name()),
             ));
         }
-    }
-    if j.dropout && !j.time_to_flare {
-        return Err(root.bad(
-            "dropout",
-            "dropout is simulated for endpoint.kind = \"time_to_flare\" only so far (a child who leaves is censored); with a score endpoint remove [dropout]",
-        ));
     }
     Ok(())
 }
