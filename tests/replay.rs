@@ -47,6 +47,11 @@ fn replay_prints_what_the_run_counted_for_that_replicate() {
         "scenarios/sle_sledai_addon.toml",
         "scenarios/jia_mtx_withdrawal.toml",
         "scenarios/jia_ia_steroid_after_msc.toml",
+        // Time to flare (parallel and randomized withdrawal), and dropout
+        // with a score endpoint (complete cases).
+        "scenarios/sle_time_to_flare.toml",
+        "scenarios/jia_randomized_withdrawal.toml",
+        "scenarios/jia_withdrawal_dropout.toml",
     ] {
         let s = scenario::load(Path::new(file)).unwrap();
         let n = s.design.n_per_arm[0];
@@ -131,5 +136,42 @@ fn replay_refuses_a_sample_size_or_replicate_the_run_did_not_have() {
             .unwrap();
         assert_eq!(output.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&output.stderr).contains(flag));
+    }
+}
+
+#[test]
+fn a_time_to_flare_trial_with_several_visits_replays_with_its_follow_up() {
+    // Time-to-flare children have no intermediate visits recorded: their
+    // cells are empty, and the analysed time and status are in the CSV.
+    let out = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/sle_time_to_flare.toml")
+        .unwrap()
+        .replace("visits_weeks = [52]", "visits_weeks = [26, 52]");
+    let file = out.path().join("tte.toml");
+    std::fs::write(&file, text).unwrap();
+    let json = replay(file.to_str().unwrap(), 40, 3, out.path());
+    assert!(json["result"]["estimate"].as_f64().is_some(), "{json}");
+    let csv = std::fs::read_dir(out.path())
+        .unwrap()
+        .flat_map(|e| walk(&e.unwrap().path()))
+        .find(|p| p.extension().is_some_and(|x| x == "csv"))
+        .expect("replay writes the patients' CSV");
+    let text = std::fs::read_to_string(csv).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.contains("week_26") && header.contains("time_weeks,flare,dropout_week"),
+        "{header}"
+    );
+    assert_eq!(text.lines().count(), 81);
+}
+
+fn walk(p: &Path) -> Vec<std::path::PathBuf> {
+    if p.is_dir() {
+        std::fs::read_dir(p)
+            .unwrap()
+            .flat_map(|e| walk(&e.unwrap().path()))
+            .collect()
+    } else {
+        vec![p.to_path_buf()]
     }
 }

@@ -216,6 +216,8 @@ fn patients_csv(s: &Scenario, cohort: &Cohort) -> Result<Vec<u8>> {
         ic.concomitants.iter().map(|c| c.name.as_str()).collect()
     });
     let events = s.intercurrent.is_some();
+    let time_to_flare = s.endpoint.time_to_flare;
+    let dropout = s.dropout.is_some();
     let mut header: Vec<String> = vec![
         "patient".into(),
         "arm".into(),
@@ -236,6 +238,13 @@ fn patients_csv(s: &Scenario, cohort: &Cohort) -> Result<Vec<u8>> {
             .map(String::from),
         );
     }
+    if time_to_flare {
+        // What the log-rank test and the Cox model analysed.
+        header.extend(["time_weeks", "flare"].map(String::from));
+    }
+    if dropout {
+        header.push("dropout_week".into());
+    }
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(&header).map_err(anyhow::Error::from)?;
     let mut patient = 0usize;
@@ -251,6 +260,16 @@ fn patients_csv(s: &Scenario, cohort: &Cohort) -> Result<Vec<u8>> {
                 events,
                 &therapies,
             );
+            if let Some(f) = data.follow_up.get(i) {
+                record.extend([f.time.to_string(), u8::from(f.flare).to_string()]);
+            }
+            if let Some(&d) = data.dropout.get(i) {
+                record.push(if d.is_finite() {
+                    d.to_string()
+                } else {
+                    String::new()
+                });
+            }
             // A pooled trial's strata by name (the analysis fits a slope per stratum).
             if let Some(stratum) = s.strata.get(usize::from(data.stratum[i])) {
                 record[2].clone_from(&stratum.name);
@@ -278,18 +297,26 @@ fn row(
             String::new()
         }
     };
+    // A value nobody measured (a time-to-flare child's score) is an empty cell.
+    let value = |x: f64| {
+        if x.is_nan() {
+            String::new()
+        } else {
+            x.to_string()
+        }
+    };
     let mut r = vec![
         patient.to_string(),
         arm.to_string(),
         d.stratum[i].to_string(),
-        d.baseline[i].to_string(),
+        value(d.baseline[i]),
     ];
-    r.extend(
-        d.interim[i * interim..(i + 1) * interim]
-            .iter()
-            .map(f64::to_string),
-    );
-    r.extend([d.primary[i].to_string(), d.change[i].to_string()]);
+    // Time-to-flare children have no intermediate visits recorded.
+    match d.interim.get(i * interim..(i + 1) * interim) {
+        Some(values) => r.extend(values.iter().map(|&x| value(x))),
+        None => r.extend(std::iter::repeat_n(String::new(), interim)),
+    }
+    r.extend([value(d.primary[i]), value(d.change[i])]);
     if events {
         let used: Vec<&str> = therapies
             .iter()

@@ -92,7 +92,16 @@ impl Cell {
                     sizes.total(),
                 )
             }),
+            fixed_log_hr: f64::NAN,
         };
+        let mut trial = trial;
+        if let (true, Some(ic)) = (trial.time_to_flare, &trial.intercurrent) {
+            trial.fixed_log_hr = ic.true_log_hr(
+                ic.spec.therapy.msc_hazard_ratio,
+                trial.dropout_hazards(),
+                trial.msc_share(),
+            );
+        }
         Cell {
             decision: decision::prepare(&analyzer, scenario),
             n_per_arm: n,
@@ -100,14 +109,31 @@ impl Cell {
             trial,
             analyzer,
             effect_mean: scenario.effect.mean,
-            effect_sd: scenario.effect.sd,
+            // With time to flare the effect is the flare hazard ratio: its
+            // prior is `msc_flare_hazard_ratio_log_sd`, and the score effect
+            // (the run-in's) stays at its mean.
+            effect_sd: if scenario.endpoint.time_to_flare {
+                0.0
+            } else {
+                scenario.effect.sd
+            },
             reported_improvement: design.reported_improvement,
         }
     }
 
     /// Whether the effect has a prior to average power over.
     pub fn has_prior(&self) -> bool {
-        self.effect_sd > 0.0
+        self.effect_sd > 0.0 || self.hazard_ratio_prior()
+    }
+
+    /// Time to flare with a prior on the flare hazard ratio: the effect's prior.
+    fn hazard_ratio_prior(&self) -> bool {
+        self.trial.time_to_flare
+            && self
+                .trial
+                .intercurrent
+                .as_ref()
+                .is_some_and(|ic| ic.spec.therapy.msc_hazard_ratio_log_sd > 0.0)
     }
 
     /// The shape of this cell's summaries.
@@ -209,14 +235,18 @@ impl Cell {
         work: &mut Workspace,
     ) -> Analysed {
         let effect = match mode {
-            EffectMode::Fixed => self.effect_mean,
-            EffectMode::Prior => {
+            EffectMode::Prior if self.effect_sd > 0.0 => {
                 let z = rng.normal();
                 self.effect_mean + self.effect_sd * z
             }
+            _ => self.effect_mean,
         };
+        // The flare hazard ratio is drawn from its prior in every pass of a
+        // score endpoint (a nuisance there), but for time to flare, where it
+        // is the effect, only in the prior pass.
+        let draw_hr = !self.trial.time_to_flare || mode == EffectMode::Prior;
         let truth = self.trial.simulate(
-            effect,
+            (effect, draw_hr),
             rng,
             &mut work.cohort,
             &mut work.truths,

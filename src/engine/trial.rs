@@ -5,8 +5,8 @@
 
 use crate::analysis::EffectScale;
 use crate::cohort::{ArmData, Cohort, CohortModel, Latent};
-use crate::design::Arm;
 use crate::design::withdrawal::RunIn;
+use crate::design::{Arm, Arms};
 use crate::estimand::truth::{self, StrategyTruth};
 use crate::intercurrent::dropout::DropoutModel;
 use crate::intercurrent::{IntercurrentModel, PatientScratch, Worlds};
@@ -29,6 +29,9 @@ pub struct Trial {
     pub dropout: Option<DropoutModel>,
     /// Randomized withdrawal: the open-label run-in before randomisation.
     pub run_in: Option<RunIn>,
+    /// Time to flare: the true log hazard ratio at the scenario's own
+    /// hazard ratio (NaN otherwise).
+    pub fixed_log_hr: f64,
 }
 
 /// Per-worker buffers for one patient at a time (used with intercurrent
@@ -58,12 +61,12 @@ impl Trial {
     }
 
     /// Simulates one trial with MSC effect `effect` into `cohort` (emptied
-    /// first) and returns the sample-average true effect of MSC on the
+    /// first), the flare hazard ratio drawn from its prior when `draw_hr` and returns the sample-average true effect of MSC on the
     /// analysis scale; with intercurrent events, `truths` receives the sums
     /// of each estimand's true effect.
     pub fn simulate(
         &self,
-        effect: f64,
+        (effect, draw_hr): (f64, bool),
         rng: &mut Stream,
         cohort: &mut Cohort,
         truths: &mut StrategyTruth,
@@ -89,19 +92,24 @@ impl Trial {
             return plain(&self.cohort, effect, rng, cohort) / patients;
         };
         *truths = StrategyTruth::default();
-        let hr = ic.trial_hazard_ratio(rng);
+        let hr = if draw_hr {
+            ic.trial_hazard_ratio(rng)
+        } else {
+            ic.spec.therapy.msc_hazard_ratio
+        };
         if let Some(run_in) = &self.run_in {
             self.withdraw(run_in, ic, (effect, hr), rng, cohort, patient);
-            return ic.true_log_hr(hr);
+            return self.log_hr_truth(ic, hr, draw_hr);
         }
         if self.time_to_flare && ic.spec.concomitants.is_empty() {
             // Nothing but the flares and dropout is read: no latent course.
             for (arm, &n) in self.cohort.sizes().iter() {
                 for _ in 0..n {
-                    self.randomise(arm, ic, hr, rng, (0.0, 0.0), &mut cohort[arm], patient);
+                    let scores = (f64::NAN, f64::NAN);
+                    self.randomise(arm, ic, hr, rng, scores, &mut cohort[arm], patient);
                 }
             }
-            return ic.true_log_hr(hr);
+            return self.log_hr_truth(ic, hr, draw_hr);
         }
         let (stratum, unit) = self.cohort.stratum();
         let therapies = ic.spec.concomitants.len();
@@ -142,9 +150,31 @@ impl Trial {
             }
         }
         if self.time_to_flare {
-            return ic.true_log_hr(hr);
+            return self.log_hr_truth(ic, hr, draw_hr);
         }
         sum / patients
+    }
+
+    /// The trial's true log hazard ratio (see
+    /// [`IntercurrentModel::true_log_hr`]): at the scenario's own hazard
+    /// ratio it was computed once per cell.
+    fn log_hr_truth(&self, ic: &IntercurrentModel, hr: f64, drawn: bool) -> f64 {
+        if drawn {
+            ic.true_log_hr(hr, self.dropout_hazards(), self.msc_share())
+        } else {
+            self.fixed_log_hr
+        }
+    }
+
+    /// Each arm's dropout hazard (0 without dropout).
+    pub fn dropout_hazards(&self) -> Arms<f64> {
+        self.dropout.map_or(Arms::both(0.0), |d| d.hazard())
+    }
+
+    /// The share of the randomised children on MSC.
+    pub fn msc_share(&self) -> f64 {
+        let sizes = self.cohort.sizes();
+        sizes.msc as f64 / sizes.total() as f64
     }
 
     /// A randomized withdrawal trial: children enrolled into the open-label
@@ -169,7 +199,10 @@ impl Trial {
             if !responds {
                 continue;
             }
-            let arm = if randomised < sizes.msc {
+            // Responders are randomised in proportion as they come, so a
+            // trial cut short at the cap keeps its allocation.
+            let (m, t) = (sizes.msc, sizes.total());
+            let arm = if (randomised + 1) * m / t > randomised * m / t {
                 Arm::Msc
             } else {
                 Arm::Control
@@ -191,7 +224,7 @@ impl Trial {
     /// One randomised child of a time-to-flare trial with no latent course
     /// to lay events over: flares in `arm` from randomisation and dropout,
     /// recorded with the `scores` (baseline and value) the run-in measured
-    /// (zeros in a parallel trial, whose scores nobody reads).
+    /// (NaN in a parallel trial: nobody measured or reads them).
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn randomise(

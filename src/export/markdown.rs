@@ -143,12 +143,15 @@ fn time_to_flare_table(report: &RunReport, out: &mut String) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     let pair = |p: &Option<PerArm>, digits: usize| {
+        let one = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.digits$}")
+            } else {
+                "–".to_string()
+            }
+        };
         p.as_ref().map_or_else(String::new, |p| {
-            format!(
-                "{:.digits$} / {:.digits$}",
-                p.msc,
-                p.control.unwrap_or(f64::NAN)
-            )
+            format!("{} / {}", one(p.msc), one(p.control.unwrap_or(f64::NAN)))
         })
     };
     for r in &report.results {

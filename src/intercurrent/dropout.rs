@@ -30,6 +30,11 @@ impl DropoutModel {
         }
     }
 
+    /// Each arm's dropout hazard per week before a flare.
+    pub fn hazard(&self) -> Arms<f64> {
+        self.hazard
+    }
+
     /// The week a child in `arm` whose first flare came at `first_flare`
     /// (infinite if none) leaves; infinite if never. Draws one exponential.
     #[inline]

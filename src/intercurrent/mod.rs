@@ -174,17 +174,81 @@ impl IntercurrentModel {
         total
     }
 
+    /// Whether the arms' flare hazards are proportional at every week: the
+    /// same schedule, MSC's at the hazard ratio and control's without it.
+    fn proportional(&self) -> bool {
+        self.schedules.msc == self.schedules.control
+            && self.exponents.msc.iter().all(|&e| e == 1.0)
+            && self.exponents.control.iter().all(|&e| e == 0.0)
+    }
+
     /// The trial's true log hazard ratio of the first flare, MSC against
-    /// control: `ln(H_msc(F) / H_control(F))` with `H` the arms' cumulative
-    /// hazards to the end of follow-up `F` at the trial's hazard ratio `hr`.
-    /// Where the arms' hazards are proportional (the same schedule, as in a
-    /// parallel trial whose arms keep the same standard therapy) this is
-    /// `ln(hr)` exactly; otherwise it is the ratio that matches the two
-    /// arms' flare probabilities over follow-up on the cumulative-hazard scale.
-    pub fn true_log_hr(&self, hr: f64) -> f64 {
+    /// control, at the trial's hazard ratio `hr`: what a Cox model of an
+    /// arbitrarily large trial of this design estimates. Where the arms'
+    /// hazards are proportional that is `ln(hr)` exactly. Where they are not
+    /// (withdrawal in one arm only, a waning effect) it is the root `beta`
+    /// of the Cox model's limiting score (Struthers and Kalbfleisch,
+    /// Biometrika 1986),
+    /// `integral_0^F y1 y0 (l1 - e^beta l0) / (y1 e^beta + y0) dt = 0`,
+    /// with `l` each arm's flare hazard and `y = share * S(t) * exp(-d t)`
+    /// the share of the trial still at risk in each arm (`S` flare-free,
+    /// `d` the arm's `dropout` hazard; `msc_share` of the children are on
+    /// MSC): the average hazard ratio over follow-up, weighted as the
+    /// trial's own risk sets weigh it. The integral is taken by the midpoint
+    /// rule over 1,024 steps; Newton's method from the cumulative-hazard
+    /// ratio finds the root.
+    pub fn true_log_hr(&self, hr: f64, dropout: Arms<f64>, msc_share: f64) -> f64 {
+        if self.proportional() {
+            return hr.ln();
+        }
+        const STEPS: usize = 1024;
         let end = self.spec.follow_up_weeks;
-        (self.cumulative_hazard(Arm::Msc, hr, end) / self.cumulative_hazard(Arm::Control, hr, end))
-            .ln()
+        let dt = end / STEPS as f64;
+        // (y1, y0, l1, l0) at each step's midpoint.
+        let mut at = [(0.0f64, 0.0f64, 0.0f64, 0.0f64); STEPS];
+        let mut cumulative = Arms::both(0.0);
+        let mut seg = Arms::both(0usize);
+        for (k, step) in at.iter_mut().enumerate() {
+            let mid = (k as f64 + 0.5) * dt;
+            let mut rate = Arms::both(0.0);
+            for arm in Arm::ALL {
+                let s = &self.schedules[arm];
+                while seg[arm] + 1 < s.starts.len() && s.starts[seg[arm] + 1] <= mid {
+                    seg[arm] += 1;
+                }
+                rate[arm] = s.rates[seg[arm]] * self.factor(arm, seg[arm], hr);
+            }
+            let at_risk = |arm: Arm, share: f64| {
+                share * (-(cumulative[arm] + rate[arm] * dt / 2.0) - dropout[arm] * mid).exp()
+            };
+            *step = (
+                at_risk(Arm::Msc, msc_share),
+                at_risk(Arm::Control, 1.0 - msc_share),
+                rate.msc,
+                rate.control,
+            );
+            cumulative.msc += rate.msc * dt;
+            cumulative.control += rate.control * dt;
+        }
+        let mut beta = (cumulative.msc / cumulative.control).ln();
+        for _ in 0..50 {
+            let r = beta.exp();
+            let (mut score, mut slope) = (0.0, 0.0);
+            for &(y1, y0, l1, l0) in &at {
+                let d = y1 * r + y0;
+                score += y1 * y0 * (l1 - r * l0) / d;
+                slope -= y1 * y0 * r * (l0 * y0 + l1 * y1) / (d * d);
+            }
+            if slope >= 0.0 || !score.is_finite() {
+                break;
+            }
+            let step = score / slope;
+            beta -= step;
+            if step.abs() < 1e-12 {
+                break;
+            }
+        }
+        beta
     }
 
     /// The first flare time of a patient in `arm` (infinite if none by the

@@ -155,6 +155,21 @@ impl CellResult {
         }
     }
 
+    /// A warning when a randomized withdrawal's enrolment often stopped at
+    /// its cap (at least [`FAILURE_WARNING_SHARE`] of trials) with arms short.
+    pub fn run_in_warning(&self, scenario: &str) -> Option<String> {
+        let short = self.survival.run_in_short_share?;
+        (short >= FAILURE_WARNING_SHARE).then(|| {
+            format!(
+                "{scenario}, n {}:{}: {:.1}% of trials reached design.max_enrolled_per_randomised before both arms were full (run-in response rate {:.3}); they randomised fewer children. Raise the cap or lower endpoint.responder_threshold",
+                self.n_msc,
+                self.n_control,
+                100.0 * short,
+                self.survival.run_in_response_rate.unwrap_or(f64::NAN)
+            )
+        })
+    }
+
     /// A warning when this cell's analyses failed often enough to matter
     /// (every one, or at least [`FAILURE_WARNING_SHARE`] of them).
     pub fn failure_warning(&self, scenario: &str) -> Option<String> {
@@ -388,7 +403,8 @@ impl RunReport {
         let cells: Vec<String> = report
             .results
             .iter()
-            .filter_map(|r| r.failure_warning(name))
+            .flat_map(|r| [r.failure_warning(name), r.run_in_warning(name)])
+            .flatten()
             .collect();
         report.warnings.extend(cells);
         report

@@ -17,7 +17,29 @@ pub fn plausibility(s: &Scenario) -> Vec<String> {
     effect_row(s, &mut out);
     ignored_hazards(s, &mut out);
     outcome_triggered_rescue(s, &mut out);
+    peto_estimate(s, &mut out);
     out
+}
+
+/// The log-rank analysis's estimate is Peto's one-step `(O - E) / V`, which
+/// overstates a hazard ratio far from 1 or with unequal arms (Collett 2015,
+/// section 3.9); its test is unaffected.
+fn peto_estimate(s: &Scenario, out: &mut Vec<String>) {
+    let Some(ic) = &s.intercurrent else { return };
+    if s.design.analysis != super::AnalysisKind::Logrank {
+        return;
+    }
+    let hr = ic.therapy.msc_hazard_ratio;
+    let why = if s.design.allocation != 1.0 {
+        format!("allocation {}", s.design.allocation)
+    } else if hr.ln().abs() > std::f64::consts::LN_2 {
+        format!("a hazard ratio of {hr}, beyond 0.5 to 2")
+    } else {
+        return;
+    };
+    out.push(format!(
+        "design.analysis: the log-rank estimate is Peto's (O - E) / V, biased away from 0 with {why}; its test is sound, but read the hazard ratio from analysis = \"cox\""
+    ));
 }
 
 /// A hazard above 1 per week: 63% of patients flaring within a week.
@@ -143,6 +165,23 @@ mod tests {
             "{GOOD}[standard_therapy]\nflare_hazard_on = [[0, 0.01], [23, 5]]\nsource = \"test\"\n"
         ));
         assert!(w.iter().any(|w| w.contains("flare_hazard_on")), "{w:?}");
+    }
+
+    #[test]
+    fn a_peto_estimate_far_from_its_range_is_flagged() {
+        let tte = |hr: f64, allocation: f64| {
+            warnings(&format!(
+                "{}[standard_therapy]\nflare_hazard_on = 0.02\nmsc_flare_hazard_ratio = {hr}\nsource = \"t\"\n",
+                GOOD.replace(
+                    "\"welch_t\"",
+                    &format!("\"logrank\"\nallocation = {allocation}")
+                )
+                .replace("kind = \"continuous\"", "kind = \"time_to_flare\"")
+            ))
+        };
+        assert!(tte(0.6, 1.0).is_empty());
+        assert!(tte(0.4, 1.0).iter().any(|w| w.contains("Peto")));
+        assert!(tte(0.8, 2.0).iter().any(|w| w.contains("allocation 2")));
     }
 
     #[test]

@@ -363,12 +363,12 @@ impl SurvivalColumns {
         if let Some(r) = &s.run_in {
             let (n, k) = (r.enrolled.mean_or_nan(), r.randomised.mean_or_nan());
             let rate = k / n;
-            // Delta method for a ratio of means, ignoring their (positive)
-            // covariance: conservative.
-            let rel = |w: &Welford| w.se() / w.mean;
+            // The binomial SE over every child enrolled in every trial: the
+            // pooled share's SE whether enrolment stops at the responders
+            // needed (inverse sampling) or at the cap.
+            let children = n * r.enrolled.n as f64;
             c.run_in_response_rate = Some(rate);
-            c.run_in_response_rate_mc_se =
-                Some(rate * (rel(&r.enrolled).powi(2) + rel(&r.randomised).powi(2)).sqrt());
+            c.run_in_response_rate_mc_se = Some((rate * (1.0 - rate) / children).sqrt());
             let per = |x: f64| x / randomised as f64;
             c.enrolled_per_randomised = Some(per(n));
             c.enrolled_per_randomised_mc_se = Some(per(r.enrolled.se()));

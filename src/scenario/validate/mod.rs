@@ -266,6 +266,7 @@ pub fn validate_all(
                 responder_threshold: threshold,
                 intercurrent: ic.as_ref(),
                 concomitants: ic.as_ref().map_or(0, |ic| ic.concomitants.len()),
+                effect_sd: raw.effect.sd,
             },
         ));
     }

@@ -150,6 +150,8 @@ pub struct Joined<'a> {
     pub responder_threshold: Option<f64>,
     pub intercurrent: Option<&'a Intercurrent>,
     pub concomitants: usize,
+    /// `effect.sd` as written.
+    pub effect_sd: Option<f64>,
 }
 
 /// The rules joining the time-to-flare endpoint, the design and dropout, in
@@ -187,6 +189,12 @@ pub fn rules(root: &Checker, j: &Joined<'_>) -> Result<(), ScenarioError> {
                 "a randomized withdrawal design does not model concomitant therapies yet: remove the [[concomitant]] tables",
             ));
         }
+    }
+    if j.time_to_flare && j.effect_sd.is_some_and(|sd| sd > 0.0) {
+        return Err(root.bad(
+            "effect.sd",
+            "with endpoint.kind = \"time_to_flare\" the effect is the flare hazard ratio: give its prior as standard_therapy.msc_flare_hazard_ratio_log_sd (assurance then averages over it), and remove effect.sd",
+        ));
     }
     if j.time_to_flare {
         // Both arms need a hazard, or there is no hazard ratio to estimate.
