@@ -391,6 +391,23 @@ fn run_in_response_rate_matches_its_closed_form() {
     let tol = 4.0 * (want * (1.0 - want) / enrolled).sqrt();
     assert!((got - want).abs() < tol, "{got} vs {want} ± {tol}");
     assert_eq!(r.short, 0);
+    // With accrual at 3 a month, the run-in phase lasts (N - 1) / rate + 12
+    // weeks for N enrolled, and N is negative binomial with mean 60 / p.
+    let mut s = s.clone();
+    s.design.withdrawal.as_mut().unwrap().patients_per_month = Some(3.0);
+    let report = trialsim::report::RunReport::new(&s, &run(&s), 1, 0.0);
+    let c = &report.results[0].survival;
+    let per_week = 3.0 / trialsim::summary::survival::WEEKS_PER_MONTH;
+    let want = (60.0 / want - 1.0) / per_week + 12.0;
+    let (got, got_se) = (
+        c.run_in_phase_weeks.unwrap(),
+        c.run_in_phase_weeks_mc_se.unwrap(),
+    );
+    assert!(
+        (got - want).abs() < 4.0 * got_se,
+        "{got} vs {want} ± {got_se}"
+    );
+    assert!(c.run_in_phase_weeks_p05.unwrap() < got && got < c.run_in_phase_weeks_p95.unwrap());
 }
 
 #[test]

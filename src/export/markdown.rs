@@ -136,9 +136,16 @@ fn time_to_flare_table(report: &RunReport, out: &mut String) {
         ),
         "dropout MSC / control".into(),
     ];
+    let phase = report
+        .results
+        .iter()
+        .any(|r| r.survival.run_in_phase_weeks.is_some());
     if withdrawal {
         header.push("run-in response".into());
         header.push("enrolled per randomised (90% range)".into());
+    }
+    if phase {
+        header.push("run-in phase weeks (90% range)".into());
     }
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
@@ -183,6 +190,14 @@ fn time_to_flare_table(report: &RunReport, out: &mut String) {
                 s.enrolled_per_randomised.unwrap_or(f64::NAN),
                 s.enrolled_per_randomised_p05.unwrap_or(f64::NAN),
                 s.enrolled_per_randomised_p95.unwrap_or(f64::NAN)
+            ));
+        }
+        if phase {
+            row.push(format!(
+                "{:.0} ({:.0}–{:.0})",
+                s.run_in_phase_weeks.unwrap_or(f64::NAN),
+                s.run_in_phase_weeks_p05.unwrap_or(f64::NAN),
+                s.run_in_phase_weeks_p95.unwrap_or(f64::NAN)
             ));
         }
         let _ = writeln!(out, "| {} |", row.join(" | "));

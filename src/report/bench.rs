@@ -21,7 +21,7 @@ pub struct BenchRow {
 /// One workload kind against its own random-number floor.
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkloadRow {
-    /// The kind of work (core, textbook, bounded, jadas27, flares, estimands, pooled).
+    /// The kind of work (core, textbook, bounded, jadas27, flares, estimands, pooled, survival).
     pub kind: String,
     pub scenario: String,
     pub n_per_arm: usize,

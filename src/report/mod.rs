@@ -149,7 +149,15 @@ impl CellResult {
             flares: FlareColumns::new(s.flares.as_ref(), &therapy_names(scenario)),
             estimands: EstimandColumns::new(s.estimands.as_ref()),
             flare_curve: FlareCurve::new(s.flares.as_ref()),
-            survival: SurvivalColumns::new(s.survival.as_ref(), sizes.total()),
+            survival: SurvivalColumns::new(
+                s.survival.as_ref(),
+                sizes.total(),
+                scenario
+                    .design
+                    .withdrawal
+                    .as_ref()
+                    .map(|w| (w.run_in_weeks, w.patients_per_month)),
+            ),
             km_band: KmBand::new(s.survival.as_ref()),
             seconds: run.seconds,
         }

@@ -103,6 +103,9 @@ pub struct Withdrawal {
     /// Enrolment stops once this many children per randomised child have
     /// entered the run-in (the trial then randomises the responders it has).
     pub max_enrolled_per_randomised: f64,
+    /// `[accrual] patients_per_month`: children entering the run-in per
+    /// month, at a constant rate (for the run-in phase's length).
+    pub patients_per_month: Option<f64>,
 }
 
 /// `[dropout]`, validated.

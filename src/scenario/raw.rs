@@ -38,6 +38,16 @@ pub struct RawScenario {
     pub sensitivity: Option<toml::Table>,
     /// Children leaving the trial early.
     pub dropout: Option<RawDropout>,
+    /// Enrolment in calendar time.
+    pub accrual: Option<RawAccrual>,
+}
+
+/// `[accrual]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccrual {
+    pub patients_per_month: Option<f64>,
+    pub source: Option<String>,
 }
 
 /// `[dropout]`

@@ -279,7 +279,21 @@ pub struct SurvivalColumns {
     /// Share of trials whose enrolment stopped at the cap with arms short.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub run_in_short_share: Option<f64>,
+    /// With `[accrual]`: weeks from the first child's entry to the last
+    /// enrolled child's end of run-in, mean (with its MC SE) and 5th and
+    /// 95th percentiles over trials.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub run_in_phase_weeks: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub run_in_phase_weeks_mc_se: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub run_in_phase_weeks_p05: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub run_in_phase_weeks_p95: Option<f64>,
 }
+
+/// Weeks in a month: 365.25 / 12 / 7.
+pub const WEEKS_PER_MONTH: f64 = 365.25 / 12.0 / 7.0;
 
 /// One arm's band: the median curve and its 5-95% range over trials, with
 /// the expected curve, at the band's times.
@@ -331,8 +345,13 @@ impl KmBand {
 }
 
 impl SurvivalColumns {
-    /// Reads the columns off `stats`; `randomised` is the full arms' total.
-    pub fn new(stats: Option<&SurvivalStats>, randomised: usize) -> SurvivalColumns {
+    /// Reads the columns off `stats`; `randomised` is the full arms' total;
+    /// `phase` the run-in's weeks and, with `[accrual]`, children per month.
+    pub fn new(
+        stats: Option<&SurvivalStats>,
+        randomised: usize,
+        phase: Option<(f64, Option<f64>)>,
+    ) -> SurvivalColumns {
         let Some(s) = stats else {
             return SurvivalColumns::default();
         };
@@ -379,6 +398,21 @@ impl SurvivalColumns {
             c.enrolled_per_randomised_p05 = Some(q(0.05));
             c.enrolled_per_randomised_p95 = Some(q(0.95));
             c.run_in_short_share = Some(Figure::rate(r.short, r.enrolled.n).value);
+            if let Some((run_in, Some(per_month))) = phase {
+                // Children enter one after another at the constant rate: the
+                // k-th at (k - 1) / rate; the last one enrolled ends its
+                // run-in `run_in` weeks after entering.
+                let per_week = per_month / WEEKS_PER_MONTH;
+                let weeks = |k: f64| (k - 1.0).max(0.0) / per_week + run_in;
+                let q = |q: f64| {
+                    let counts = r.enrolled_counts.iter().map(|(&k, &v)| (k as usize, v));
+                    quantile(counts, q).map_or(f64::NAN, |k| weeks(k as f64))
+                };
+                c.run_in_phase_weeks = Some(weeks(n));
+                c.run_in_phase_weeks_mc_se = Some(r.enrolled.se() / per_week);
+                c.run_in_phase_weeks_p05 = Some(q(0.05));
+                c.run_in_phase_weeks_p95 = Some(q(0.95));
+            }
         }
         c
     }

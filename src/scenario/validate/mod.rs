@@ -248,10 +248,12 @@ pub fn validate_all(
         }
         (ic, _, _) => ic,
     };
+    let accrual_at = root.at("accrual");
     let withdrawal = errors.take(time_to_flare::withdrawal(
         &root.at("design"),
         d,
         d.kind.unwrap_or(DesignKind::Parallel),
+        raw.accrual.as_ref().map(|a| (&accrual_at, a)),
     ));
     let dropout = errors.take(time_to_flare::dropout(&root, raw.dropout.as_ref()));
     let time_to_flare = matches!(raw.endpoint.kind, Some(RawEndpointKind::Event(_)));

@@ -7,7 +7,7 @@ use crate::analysis::registry::properties;
 use crate::design::Arms;
 use crate::intercurrent::hazard::Piecewise;
 use crate::scenario::intercurrent::{Intercurrent, RawProbability, Strategy};
-use crate::scenario::raw::{RawDesign, RawDropout};
+use crate::scenario::raw::{RawAccrual, RawDesign, RawDropout};
 use crate::scenario::{AnalysisKind, DesignKind, Dropout, MAX_WEEKS, ScenarioError, Withdrawal};
 
 /// Default `design.max_enrolled_per_randomised`: far more than any plausible
@@ -18,6 +18,8 @@ pub const DEFAULT_MAX_ENROLLED_PER_RANDOMISED: f64 = 20.0;
 pub const MAX_ENROLLED_PER_RANDOMISED: f64 = 100.0;
 /// Largest dropout hazard per week: 1 loses 63% of children each week.
 pub const MAX_DROPOUT_HAZARD: f64 = 1.0;
+/// Largest `accrual.patients_per_month`.
+pub const MAX_PATIENTS_PER_MONTH: f64 = 1000.0;
 /// Largest `dropout.hazard_ratio_after_flare`.
 pub const MAX_DROPOUT_RATIO: f64 = 100.0;
 
@@ -37,6 +39,7 @@ pub fn withdrawal(
     checker: &Checker,
     d: &RawDesign,
     kind: DesignKind,
+    accrual: Option<(&Checker, &RawAccrual)>,
 ) -> Result<Option<Withdrawal>, ScenarioError> {
     let given = [
         d.run_in_weeks,
@@ -44,6 +47,12 @@ pub fn withdrawal(
         d.max_enrolled_per_randomised,
     ];
     if kind != DesignKind::RandomizedWithdrawal {
+        if let Some((c, _)) = accrual {
+            return Err(c.bad(
+                "patients_per_month",
+                "[accrual] is used by design.kind = \"randomized_withdrawal\" only so far (the run-in phase's length); remove it",
+            ));
+        }
         if let Some(k) = given.iter().position(Option::is_some) {
             return Err(checker.bad(
                 WITHDRAWAL_KEYS[k],
@@ -78,10 +87,35 @@ pub fn withdrawal(
         (1.0, MAX_ENROLLED_PER_RANDOMISED),
         "the most children enrolled per randomised child",
     )?;
+    let patients_per_month = match accrual {
+        None => None,
+        Some((c, a)) => {
+            let rate = a.patients_per_month.ok_or_else(|| {
+                c.bad(
+                    "patients_per_month",
+                    format!("missing: give the children entering the run-in per month (above 0, at most {MAX_PATIENTS_PER_MONTH})"),
+                )
+            })?;
+            let rate = c.above_zero_at_most(
+                "patients_per_month",
+                rate,
+                MAX_PATIENTS_PER_MONTH,
+                "children per month",
+            )?;
+            if a.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                return Err(c.bad(
+                    "source",
+                    "missing: cite the recruitment rate, or say it is an assumption",
+                ));
+            }
+            Some(rate)
+        }
+    };
     Ok(Some(Withdrawal {
         run_in_weeks,
         effect_half_life_weeks,
         max_enrolled_per_randomised,
+        patients_per_month,
     }))
 }
 
@@ -277,6 +311,17 @@ mod tests {
             (
                 tte("").replace("n_per_arm", "effect_half_life_weeks = 10\nn_per_arm"),
                 "design.effect_half_life_weeks",
+            ),
+            (
+                tte("[accrual]\npatients_per_month = 2\nsource = \"x\"\n"),
+                "accrual.patients_per_month",
+            ),
+            (
+                tte("[accrual]\npatients_per_month = 2\n").replace(
+                    "n_per_arm",
+                    "kind = \"randomized_withdrawal\"\nrun_in_weeks = 12\nn_per_arm",
+                ).replace("kind = \"time_to_flare\"", "kind = \"time_to_flare\"\nresponder_threshold = 2"),
+                "accrual.source",
             ),
             (
                 GOOD.replace(
