@@ -28,6 +28,11 @@ pub struct ArmData {
     /// (infinite if the patient stayed).
     pub follow_up: Vec<FollowUp>,
     pub dropout: Vec<f64>,
+    /// With `[safety]`: each patient's count of each kind of adverse event
+    /// (patient-major), and (MSC arm) whether the patient would have had a
+    /// serious event at the control arm's rates.
+    pub safety_events: Vec<u16>,
+    pub serious_if_safe: Vec<bool>,
 }
 
 impl ArmData {
@@ -46,6 +51,8 @@ impl ArmData {
             concomitants: Vec::with_capacity(n),
             follow_up: Vec::with_capacity(n),
             dropout: Vec::with_capacity(n),
+            safety_events: Vec::new(),
+            serious_if_safe: Vec::new(),
         }
     }
 
@@ -63,6 +70,8 @@ impl ArmData {
         self.concomitants.clear();
         self.follow_up.clear();
         self.dropout.clear();
+        self.safety_events.clear();
+        self.serious_if_safe.clear();
     }
 
     /// Patients recorded so far.

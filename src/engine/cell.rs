@@ -12,9 +12,11 @@ use crate::estimand::truth::StrategyTruth;
 use crate::estimand::{self, EstimandScratch};
 use crate::intercurrent::IntercurrentModel;
 use crate::intercurrent::dropout::DropoutModel;
+use crate::intercurrent::safety::SafetyModel;
 use crate::rng::Stream;
 use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
+use crate::summary::safety::{Monitor, SafetyStats};
 use crate::summary::{self, Shape, Summary, SurvivalStats};
 
 use super::trial::{Patient, Trial};
@@ -22,6 +24,8 @@ use super::trial::{Patient, Trial};
 /// One sample-size cell, prepared once and shared by every worker.
 #[derive(Debug)]
 pub struct Cell {
+    /// `[safety.stopping]`, prepared for this cell's MSC arm.
+    monitor: Option<Monitor>,
     /// Control-arm size (single arm: series size) as written in `design.n_per_arm`.
     pub n_per_arm: usize,
     pub sizes: Arms<usize>,
@@ -93,6 +97,13 @@ impl Cell {
                 )
             }),
             fixed_log_hr: f64::NAN,
+            safety: scenario.safety.as_ref().map(|s| {
+                let follow_up = scenario.intercurrent.as_ref().map_or_else(
+                    || *design.visits_weeks.last().expect("validated: a visit"),
+                    |ic| ic.follow_up_weeks,
+                );
+                SafetyModel::new(s, follow_up)
+            }),
         };
         let mut trial = trial;
         if let (true, Some(ic)) = (trial.time_to_flare, &trial.intercurrent) {
@@ -102,7 +113,13 @@ impl Cell {
                 trial.msc_share(),
             );
         }
+        let monitor = scenario
+            .safety
+            .as_ref()
+            .and_then(|s| s.stopping)
+            .map(|rule| Monitor::new(rule, sizes.msc));
         Cell {
+            monitor,
             decision: decision::prepare(&analyzer, scenario),
             n_per_arm: n,
             sizes,
@@ -147,6 +164,11 @@ impl Cell {
                 .as_ref()
                 .filter(|_| self.trial.time_to_flare)
                 .map(|ic| SurvivalStats::empty(ic, self.trial.run_in.is_some())),
+            safety: self
+                .trial
+                .safety
+                .as_ref()
+                .map(|s| SafetyStats::empty(s.kinds())),
         }
     }
 
@@ -198,6 +220,9 @@ impl Cell {
         self.record(a.chosen, a.truth, a.estimand_truth, summary);
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);
+        }
+        if let (Some(stats), Some(model)) = (summary.safety.as_mut(), &self.trial.safety) {
+            stats.record(&work.cohort, model, self.monitor.as_ref());
         }
         if let (Some(survival), Some(ic)) = (summary.survival.as_mut(), &self.trial.intercurrent) {
             let primary = *ic.visits().last().expect("validated: a primary visit");

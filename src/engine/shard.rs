@@ -350,6 +350,7 @@ fn check_batch(
     check::summary(s, replicates)?;
     check::flares(s, replicates, sizes)?;
     check::survival(s, replicates)?;
+    check::safety(s, replicates)?;
     let shape = |s: &Summary| {
         (
             s.estimands.is_some(),
@@ -366,6 +367,7 @@ fn check_batch(
             s.survival
                 .as_ref()
                 .map(|v| (v.run_in.is_some(), v.grid.clone(), v.expected.clone())),
+            s.safety.as_ref().map(|v| v.arms.msc.any.len()),
         )
     };
     if shape(s) != shape(empty) {

@@ -9,6 +9,7 @@ use crate::design::withdrawal::RunIn;
 use crate::design::{Arm, Arms};
 use crate::estimand::truth::{self, StrategyTruth};
 use crate::intercurrent::dropout::DropoutModel;
+use crate::intercurrent::safety::SafetyModel;
 use crate::intercurrent::{IntercurrentModel, PatientScratch, Worlds};
 use crate::rng::Stream;
 
@@ -32,6 +33,8 @@ pub struct Trial {
     /// Time to flare: the true log hazard ratio at the scenario's own
     /// hazard ratio (NaN otherwise).
     pub fixed_log_hr: f64,
+    /// Adverse events, drawn after everything else.
+    pub safety: Option<SafetyModel>,
 }
 
 /// Per-worker buffers for one patient at a time (used with intercurrent
@@ -65,6 +68,22 @@ impl Trial {
     /// analysis scale; with intercurrent events, `truths` receives the sums
     /// of each estimand's true effect.
     pub fn simulate(
+        &self,
+        effect: (f64, bool),
+        rng: &mut Stream,
+        cohort: &mut Cohort,
+        truths: &mut StrategyTruth,
+        patient: &mut Patient,
+    ) -> f64 {
+        let truth = self.simulate_patients(effect, rng, cohort, truths, patient);
+        if let Some(safety) = &self.safety {
+            safety.draw(cohort, rng);
+        }
+        truth
+    }
+
+    /// [`Trial::simulate`] less the adverse events.
+    fn simulate_patients(
         &self,
         (effect, draw_hr): (f64, bool),
         rng: &mut Stream,

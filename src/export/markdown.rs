@@ -20,6 +20,7 @@ pub fn render(report: &RunReport) -> String {
     }
     estimand_bias_line(report, &mut out);
     time_to_flare_table(report, &mut out);
+    safety_table(report, &mut out);
     let _ = writeln!(
         out,
         "\nMSC's own effect: the sample-average effect of MSC itself (no concomitant therapy) on the analysis scale, from each patient's outcome under both arms; bias vs own effect is the mean estimate minus it{}.",
@@ -198,6 +199,57 @@ fn time_to_flare_table(report: &RunReport, out: &mut String) {
                 s.run_in_phase_weeks.unwrap_or(f64::NAN),
                 s.run_in_phase_weeks_p05.unwrap_or(f64::NAN),
                 s.run_in_phase_weeks_p95.unwrap_or(f64::NAN)
+            ));
+        }
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+}
+
+/// Adverse events per sample size: each event's P(at least one) per arm,
+/// any serious event, and the stopping rule's probability of stopping.
+fn safety_table(report: &RunReport, out: &mut String) {
+    let Some(first) = report.results.first() else {
+        return;
+    };
+    let Some(names) = first
+        .safety
+        .safety_any
+        .as_ref()
+        .map(|m| m.keys().cloned().collect::<Vec<_>>())
+    else {
+        return;
+    };
+    let monitored = first.safety.safety_stop_probability.is_some();
+    let _ = writeln!(
+        out,
+        "\nadverse events (share of children with at least one, MSC / control; mean over trials):\n"
+    );
+    let mut header = vec!["n MSC:control".to_string()];
+    header.extend(names.iter().cloned());
+    header.push("any serious".into());
+    if monitored {
+        header.push("P(stop) ± MC SE".into());
+        header.push("P(stop) if MSC is as safe as control ± MC SE".into());
+    }
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for r in &report.results {
+        let s = &r.safety;
+        let mut row = vec![format!("{}:{}", r.n_msc, r.n_control)];
+        for name in &names {
+            row.push(arms(
+                s.safety_any.as_ref().and_then(|m| m.get(name)).copied(),
+            ));
+        }
+        row.push(arms(s.safety_any_serious));
+        if monitored {
+            row.push(pair(
+                s.safety_stop_probability,
+                s.safety_stop_probability_mc_se,
+            ));
+            row.push(pair(
+                s.safety_stop_probability_if_safe,
+                s.safety_stop_probability_if_safe_mc_se,
             ));
         }
         let _ = writeln!(out, "| {} |", row.join(" | "));

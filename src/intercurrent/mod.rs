@@ -33,6 +33,7 @@ use rand_distr::{Distribution, Exp1};
 
 pub mod dropout;
 pub mod hazard;
+pub mod safety;
 pub mod world;
 
 pub use world::{PatientScratch, SharedDraws, World, Worlds};

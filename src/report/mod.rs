@@ -18,6 +18,7 @@ use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
 use crate::summary::estimands::EstimandColumns;
 use crate::summary::flares::{FlareColumns, FlareCurve};
+use crate::summary::safety::SafetyColumns;
 use crate::summary::survival::{KmBand, SurvivalColumns};
 use crate::summary::{FailureReasons, Figure, Summary, wilson_interval};
 
@@ -101,6 +102,9 @@ pub struct CellResult {
     /// Time to flare only: the Kaplan-Meier curves' pointwise band over trials.
     #[serde(flatten)]
     pub km_band: KmBand,
+    /// `[safety]` only: adverse events per arm and the stopping rule.
+    #[serde(flatten)]
+    pub safety: SafetyColumns,
     pub seconds: f64,
 }
 
@@ -159,6 +163,16 @@ impl CellResult {
                     .map(|w| (w.run_in_weeks, w.patients_per_month)),
             ),
             km_band: KmBand::new(s.survival.as_ref()),
+            safety: SafetyColumns::new(
+                s.safety.as_ref(),
+                &scenario.safety.as_ref().map_or_else(Vec::new, |x| {
+                    x.events.iter().map(|e| e.name.clone()).collect()
+                }),
+                scenario
+                    .safety
+                    .as_ref()
+                    .is_some_and(|x| x.stopping.is_some()),
+            ),
             seconds: run.seconds,
         }
     }

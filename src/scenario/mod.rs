@@ -10,6 +10,7 @@ pub mod intercurrent;
 mod load;
 pub mod preset;
 pub mod raw;
+pub mod safety;
 pub mod validate;
 pub mod warnings;
 
@@ -238,6 +239,8 @@ pub struct Scenario {
     pub decision: DecisionSpec,
     /// Children leaving the trial early (`None`: nobody does).
     pub dropout: Option<Dropout>,
+    /// Adverse events and the safety stopping rule.
+    pub safety: Option<safety::Safety>,
 }
 
 /// Command-line values that replace the file's `[simulation]` keys before

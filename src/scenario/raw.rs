@@ -40,6 +40,8 @@ pub struct RawScenario {
     pub dropout: Option<RawDropout>,
     /// Enrolment in calendar time.
     pub accrual: Option<RawAccrual>,
+    /// Adverse events and the safety stopping rule.
+    pub safety: Option<super::safety::RawSafety>,
 }
 
 /// `[accrual]`

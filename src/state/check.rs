@@ -161,6 +161,37 @@ pub fn flares(s: &Summary, replicates: u64, sizes: Arms<usize>) -> Result<(), St
     Ok(())
 }
 
+/// Checks one fold's adverse-event figures: every accumulator over at most
+/// `replicates` trials, shares within 0 and 1, and stops within the trials.
+///
+/// # Errors
+/// What is wrong, as a phrase.
+pub fn safety(s: &Summary, replicates: u64) -> Result<(), String> {
+    let Some(v) = &s.safety else {
+        return Ok(());
+    };
+    if v.trials != replicates || v.stopped > v.trials || v.stopped_if_safe > v.trials {
+        return Err(format!(
+            "safety counts {} trials, {} and {} stopped, for {replicates} replicates",
+            v.trials, v.stopped, v.stopped_if_safe
+        ));
+    }
+    for (arm, a) in [("msc", &v.arms.msc), ("control", &v.arms.control)] {
+        if a.any.len() != a.per_patient.len() {
+            return Err(format!("safety.{arm}: the event lists differ in length"));
+        }
+        for w in a.any.iter().chain([&a.any_serious]) {
+            if w.n > 0 && !(0.0..=1.0).contains(&w.mean) {
+                return Err(format!("safety.{arm}: a share averages {}", w.mean));
+            }
+        }
+        for w in a.any.iter().chain(&a.per_patient).chain([&a.any_serious]) {
+            welford(w, replicates).map_err(|e| format!("safety.{arm}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks one fold's time-to-flare figures: every accumulator over at most
 /// `replicates` trials, the band's histograms the right size with at most
 /// one count per trial at each time, shares within 0 and 1, and the run-in's

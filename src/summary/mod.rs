@@ -11,6 +11,7 @@
 pub mod estimands;
 pub mod figure;
 pub mod flares;
+pub mod safety;
 pub mod survival;
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,8 @@ pub struct Shape {
     pub flares: Option<FlareStats>,
     /// Time-to-flare figures (the time-to-flare endpoint).
     pub survival: Option<SurvivalStats>,
+    /// Adverse events (`[safety]`), sized for its event kinds.
+    pub safety: Option<safety::SafetyStats>,
 }
 
 /// Everything recorded about a set of replicates of one sample-size cell.
@@ -68,6 +71,9 @@ pub struct Summary {
     /// Time to flare: per-arm Kaplan-Meier figures and the run-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survival: Option<SurvivalStats>,
+    /// `[safety]`: adverse events per arm and the stopping rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<safety::SafetyStats>,
 }
 
 impl Summary {
@@ -77,6 +83,7 @@ impl Summary {
             estimands: shape.estimands.then(StrategyErrors::new),
             flares: shape.flares.clone(),
             survival: shape.survival.clone(),
+            safety: shape.safety.clone(),
             ..Summary::default()
         }
     }
@@ -101,6 +108,7 @@ impl Summary {
             a.control.merge(&b.control);
         });
         merge_option(&mut self.survival, &other.survival, SurvivalStats::merge);
+        merge_option(&mut self.safety, &other.safety, safety::SafetyStats::merge);
     }
 
     /// Power (or type I error): the share of replicates that rejected.

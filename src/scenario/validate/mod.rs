@@ -20,6 +20,7 @@ mod population;
 pub mod rules;
 
 pub use checker::{Checker, MAX_MAGNITUDE};
+mod safety;
 mod simulation;
 mod standard_therapy;
 mod strata;
@@ -272,7 +273,9 @@ pub fn validate_all(
             },
         ));
     }
+    let safety = errors.take_all(safety::validate(&root, raw.safety.as_ref()));
     let parts = Parts {
+        safety,
         time_to_flare,
         withdrawal,
         dropout,
@@ -295,6 +298,7 @@ pub fn validate_all(
 
 /// The validated pieces of a scenario, each `None` when its check failed.
 struct Parts {
+    safety: Option<Option<super::safety::Safety>>,
     time_to_flare: bool,
     withdrawal: Option<Option<super::Withdrawal>>,
     dropout: Option<Option<super::Dropout>>,
@@ -349,6 +353,7 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
         intercurrent: p.intercurrent?,
         decision: p.decision?,
         dropout: p.dropout?,
+        safety: p.safety?,
     })
 }
 
