@@ -74,15 +74,37 @@ fn complete_cases_are_unbiased_and_hold_alpha_under_non_informative_dropout() {
             (size - 0.05).abs() < 4.0 * se(0.05, r),
             "{analysis}: size {size}"
         );
-        // Under the alternative: the estimate against MSC's own effect.
+        // Under the alternative: the estimate against MSC's own effect, and
+        // the information lost: the estimates' SD grows as sqrt(E[1/N])
+        // over the complete cases N ~ Binomial(40, stay) against 1/40.
         if analysis != "wilcoxon" {
-            let cell = &run(&scenario(analysis, -2.0, 0.02, "", 4_000))[0];
-            let e = &cell.summary.error;
+            let r = 4_000;
+            let with = run(&scenario(analysis, -2.0, 0.02, "", r))[0]
+                .summary
+                .clone();
+            let e = &with.error;
             assert!(
                 e.mean.abs() < 4.0 * e.se(),
                 "{analysis}: bias {} ± {}",
                 e.mean,
                 e.se()
+            );
+            let without = run(&scenario(analysis, -2.0, 0.0, "", r))[0]
+                .summary
+                .clone();
+            let stay = (-0.02_f64 * 24.0).exp();
+            let binomial = statrs::distribution::Binomial::new(stay, 40).unwrap();
+            let inverse: f64 = (2..=40u64)
+                .map(|k| statrs::distribution::Discrete::pmf(&binomial, k) / k as f64)
+                .sum();
+            let want = (inverse * 40.0).sqrt();
+            let (sd1, sd0) = (with.estimate.sd(), without.estimate.sd());
+            // The SD of an SD over R near-normal estimates is about sd / sqrt(2 R).
+            let se = (sd1 / sd0) * (1.0 / r as f64).sqrt();
+            assert!(
+                ((sd1 / sd0) - want).abs() < 4.0 * se,
+                "{analysis}: SD ratio {} vs {want} ± {se}",
+                sd1 / sd0
             );
         }
     }
@@ -108,6 +130,22 @@ fn hypothetical_imputation_of_dropouts_is_unbiased_under_missing_at_random() {
         (coverage - 0.95).abs() < 4.0 * se(0.95, 3_000),
         "coverage {coverage}"
     );
+    // The imputations add the dropouts' uncertainty: the estimates vary
+    // more than with every value observed.
+    let none = scenario(
+        "ancova",
+        -2.0,
+        0.0,
+        "[estimand]\nstrategy = \"hypothetical\"\n",
+        3_000,
+    );
+    let full = run(&none)[0].summary.estimate.sd();
+    let imputed = cell.summary.estimate.sd();
+    let se_diff = (imputed * imputed + full * full).sqrt() / (2.0 * 3_000.0_f64).sqrt();
+    assert!(
+        imputed - full > 4.0 * se_diff,
+        "{imputed} vs {full} ± {se_diff}"
+    );
 }
 
 #[test]
@@ -125,6 +163,25 @@ fn composite_counts_a_dropout_as_a_non_responder() {
     // Under the null the composite difference is unbiased for its truth, 0.
     let e = &run(&s)[0].summary.estimand_error;
     assert!(e.mean.abs() < 4.0 * e.se(), "bias {} ± {}", e.mean, e.se());
+    // Dropout is missing data, not part of the composite estimand: counting
+    // it as non-response biases the estimate by (stay - 1) times the truth.
+    let effect = run(&scenario(
+        "fisher_responder",
+        -2.0,
+        d,
+        "[estimand]\nstrategy = \"composite\"\n",
+        4_000,
+    ))[0]
+        .summary
+        .clone();
+    let want = ((-24.0 * d).exp() - 1.0) * effect.estimand_truth.mean;
+    let e = &effect.estimand_error;
+    assert!(
+        (e.mean - want).abs() < 4.0 * e.se(),
+        "bias {} vs {want} ± {}",
+        e.mean,
+        e.se()
+    );
     // Under an effect, dropout independent of response scales each arm's
     // responder share, and so their difference, by the staying share
     // exp(-24 d).
@@ -164,7 +221,7 @@ fn informative_dropout_biases_the_complete_cases() {
     let load = |text: &str| {
         let mut s = scenario::parse(Path::new("s.toml"), text).unwrap();
         s.design.n_per_arm = vec![60];
-        s.simulation.replicates = 2_000;
+        s.simulation.replicates = 10_000;
         s.intercurrent.as_mut().unwrap().strategy = Strategy::TreatmentPolicy;
         s
     };

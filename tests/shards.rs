@@ -30,12 +30,14 @@ fn fingerprint(runs: &[CellRun]) -> Vec<String> {
         .collect()
 }
 
-const SCENARIOS: [&str; 3] = [
+const SCENARIOS: [&str; 4] = [
     "scenarios/jia_jadas27.toml",
     "scenarios/jia_mtx_withdrawal.toml",
     // Time to flare, randomized withdrawal, dropout: the survival summary,
     // its band histograms and the run-in's enrolment counts merge too.
     "scenarios/jia_randomized_withdrawal.toml",
+    // Time to flare with a prior on the hazard ratio: an assurance pass.
+    "scenarios/sle_time_to_flare.toml",
 ];
 
 #[test]

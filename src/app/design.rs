@@ -42,7 +42,7 @@ pub fn run(args: &DesignArgs) -> Result<()> {
             )));
         }
         (Some(p), _, _) => Target::Power(p),
-        (None, Some(p), _) if s.effect.sd > 0.0 => Target::Assurance(p),
+        (None, Some(p), _) if crate::engine::cell::has_prior(&s) => Target::Assurance(p),
         _ => {
             return Err(Error::input(format!(
                 "{}: key `effect.sd`: --target-assurance averages over the effect's prior, and effect.sd is 0; give the prior's SD, or use --target-power",

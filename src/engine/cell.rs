@@ -24,6 +24,8 @@ use super::trial::{Patient, Trial};
 /// One sample-size cell, prepared once and shared by every worker.
 #[derive(Debug)]
 pub struct Cell {
+    /// Whether the effect has a prior (see [`has_prior`]).
+    prior: bool,
     /// `[safety.stopping]`, prepared for this cell's MSC arm.
     monitor: Option<Monitor>,
     /// Control-arm size (single arm: series size) as written in `design.n_per_arm`.
@@ -119,6 +121,7 @@ impl Cell {
             .and_then(|s| s.stopping)
             .map(|rule| Monitor::new(rule, sizes.msc));
         Cell {
+            prior: has_prior(scenario),
             monitor,
             decision: decision::prepare(&analyzer, scenario),
             n_per_arm: n,
@@ -140,17 +143,7 @@ impl Cell {
 
     /// Whether the effect has a prior to average power over.
     pub fn has_prior(&self) -> bool {
-        self.effect_sd > 0.0 || self.hazard_ratio_prior()
-    }
-
-    /// Time to flare with a prior on the flare hazard ratio: the effect's prior.
-    fn hazard_ratio_prior(&self) -> bool {
-        self.trial.time_to_flare
-            && self
-                .trial
-                .intercurrent
-                .as_ref()
-                .is_some_and(|ic| ic.spec.therapy.msc_hazard_ratio_log_sd > 0.0)
+        self.prior
     }
 
     /// The shape of this cell's summaries.
@@ -204,9 +197,23 @@ impl Cell {
         summary.replicates += 1;
         summary.truth.push(a.truth);
         if let Some(reported) = self.reported_improvement {
-            let change = &work.cohort.msc.change;
-            let mean_fall = -change.iter().sum::<f64>() / change.len() as f64;
-            if mean_fall >= reported - 1e-9 {
+            // The series as reported: the children still followed at the
+            // primary visit (all of them without dropout).
+            let msc = &work.cohort.msc;
+            let primary = self
+                .trial
+                .intercurrent
+                .as_ref()
+                .and_then(|ic| ic.visits().last().copied())
+                .unwrap_or(f64::INFINITY);
+            let (mut sum, mut kept) = (0.0, 0usize);
+            for (i, &c) in msc.change.iter().enumerate() {
+                if msc.dropout.get(i).is_none_or(|&d| d >= primary) {
+                    sum += c;
+                    kept += 1;
+                }
+            }
+            if kept > 0 && -sum / kept as f64 >= reported - 1e-9 {
                 summary.successes += 1;
             }
         }
@@ -406,6 +413,20 @@ impl Cell {
             estimand: EstimandScratch::default(),
             patient: self.trial.patient(),
         }
+    }
+}
+
+/// Whether `scenario`'s effect has a prior, so that runs add an assurance
+/// pass: `effect.sd` above 0, or for time to flare (whose effect is the
+/// flare hazard ratio) `msc_flare_hazard_ratio_log_sd` above 0.
+pub fn has_prior(scenario: &Scenario) -> bool {
+    if scenario.endpoint.time_to_flare {
+        scenario
+            .intercurrent
+            .as_ref()
+            .is_some_and(|ic| ic.therapy.msc_hazard_ratio_log_sd > 0.0)
+    } else {
+        scenario.effect.sd > 0.0
     }
 }
 

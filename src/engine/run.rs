@@ -84,7 +84,11 @@ impl CellRun {
 /// Replicates a scenario runs in all: per sample size, and once more when the
 /// effect has a prior (for assurance).
 pub fn total_replicates(scenario: &Scenario) -> u64 {
-    let passes = if scenario.effect.sd > 0.0 { 2 } else { 1 };
+    let passes = if super::cell::has_prior(scenario) {
+        2
+    } else {
+        1
+    };
     scenario.simulation.replicates * scenario.design.n_per_arm.len() as u64 * passes
 }
 

@@ -326,7 +326,7 @@ fn check_cells(path: &Path, p: &Partial, scenario: &Scenario) -> Result<()> {
             path.display()
         )));
     }
-    let prior = scenario.effect.sd > 0.0;
+    let prior = super::cell::has_prior(scenario);
     if let Some(c) = p.cells.iter().find(|c| c.prior.is_some() != prior) {
         return Err(Error::input(format!(
             "{}: sample size {}: {} a prior pass, but the scenario's effect {} a prior",

@@ -61,15 +61,19 @@ fn heading(report: &RunReport, out: &mut String) {
         report.sided,
         match report.msc_flare_hazard_ratio {
             Some(hr) => format!(
-                "time to flare, MSC flare hazard ratio {hr} (estimates are log hazard ratios), effect on the scale {:.3}",
+                "time to flare, MSC flare hazard ratio {hr}{} (estimates are log hazard ratios), effect on the scale {:.3}",
+                match report.msc_flare_hazard_ratio_log_sd {
+                    Some(sd) if sd > 0.0 => format!(" with a log-normal prior of log sd {sd}"),
+                    _ => String::new(),
+                },
                 report.effect_mean
             ),
             None => format!("effect {:.3}", report.effect_mean),
         },
-        if report.effect_sd > 0.0 {
-            format!(" (prior sd {})", report.effect_sd)
-        } else {
-            String::new()
+        match report.msc_flare_hazard_ratio_log_sd {
+            Some(_) => String::new(),
+            None if report.effect_sd > 0.0 => format!(" (prior sd {})", report.effect_sd),
+            None => String::new(),
         },
         report.replicates,
         report.seed,
@@ -278,7 +282,9 @@ impl Columns {
             assurance: any(|r| r.assurance.is_some()),
             success: any(|r| r.success_probability.is_some()),
             flares: any(|r| r.flares.flare_probability_by_primary.is_some()),
-            dropout: any(|r| r.flares.dropout_by_primary.is_some()),
+            // Time to flare censors a child who leaves: nothing is missing.
+            dropout: report.msc_flare_hazard_ratio.is_none()
+                && any(|r| r.flares.dropout_by_primary.is_some()),
         }
     }
 

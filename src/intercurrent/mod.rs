@@ -197,7 +197,9 @@ impl IntercurrentModel {
     /// MSC): the average hazard ratio over follow-up, weighted as the
     /// trial's own risk sets weigh it. The integral is taken by the midpoint
     /// rule over 1,024 steps; Newton's method from the cumulative-hazard
-    /// ratio finds the root.
+    /// ratio, kept within a bracket (the smallest and largest log ratio of
+    /// the hazards, where the score changes sign; bisection when a step
+    /// leaves it), finds the root.
     pub fn true_log_hr(&self, hr: f64, dropout: Arms<f64>, msc_share: f64) -> f64 {
         if self.proportional() {
             return hr.ln();
@@ -231,8 +233,22 @@ impl IntercurrentModel {
             cumulative.msc += rate.msc * dt;
             cumulative.control += rate.control * dt;
         }
-        let mut beta = (cumulative.msc / cumulative.control).ln();
-        for _ in 0..50 {
+        // The score falls as beta rises, and the root lies between the
+        // smallest and largest log ratio of the arms' hazards (where both
+        // are at risk): a bracket that safeguarded Newton steps keep.
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &(y1, y0, l1, l0) in &at {
+            if y1 > 0.0 && y0 > 0.0 {
+                let r = (l1 / l0).ln();
+                lo = lo.min(r);
+                hi = hi.max(r);
+            }
+        }
+        let (mut lo, mut hi) = (lo.clamp(-50.0, 50.0), hi.clamp(-50.0, 50.0));
+        if lo.is_nan() || hi.is_nan() || lo > hi {
+            return f64::NAN;
+        }
+        let score = |beta: f64| {
             let r = beta.exp();
             let (mut score, mut slope) = (0.0, 0.0);
             for &(y1, y0, l1, l0) in &at {
@@ -240,14 +256,29 @@ impl IntercurrentModel {
                 score += y1 * y0 * (l1 - r * l0) / d;
                 slope -= y1 * y0 * r * (l0 * y0 + l1 * y1) / (d * d);
             }
-            if slope >= 0.0 || !score.is_finite() {
-                break;
+            (score, slope)
+        };
+        let mut beta = (cumulative.msc / cumulative.control).ln().clamp(lo, hi);
+        if !beta.is_finite() {
+            beta = (lo + hi) / 2.0;
+        }
+        for _ in 0..200 {
+            let (f, slope) = score(beta);
+            if f > 0.0 {
+                lo = beta;
+            } else {
+                hi = beta;
             }
-            let step = score / slope;
-            beta -= step;
-            if step.abs() < 1e-12 {
-                break;
+            let newton = beta - f / slope;
+            let next = if newton.is_finite() && newton > lo && newton < hi {
+                newton
+            } else {
+                (lo + hi) / 2.0
+            };
+            if (next - beta).abs() < 1e-13 || hi - lo < 1e-13 {
+                return next;
             }
+            beta = next;
         }
         beta
     }

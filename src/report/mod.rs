@@ -248,6 +248,9 @@ pub struct RunReport {
     /// prior when it has one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msc_flare_hazard_ratio: Option<f64>,
+    /// Time to flare: the SD of the hazard ratio's log-normal prior (0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msc_flare_hazard_ratio_log_sd: Option<f64>,
     pub sided: Sided,
     pub alpha: f64,
     pub effect_mean: f64,
@@ -340,6 +343,11 @@ impl RunReport {
                 .as_ref()
                 .filter(|_| scenario.endpoint.time_to_flare)
                 .map(|ic| ic.therapy.msc_hazard_ratio),
+            msc_flare_hazard_ratio_log_sd: scenario
+                .intercurrent
+                .as_ref()
+                .filter(|_| scenario.endpoint.time_to_flare)
+                .map(|ic| ic.therapy.msc_hazard_ratio_log_sd),
             sided: scenario.design.sided,
             alpha: scenario.design.alpha,
             effect_mean: scenario.effect.mean,
