@@ -33,6 +33,8 @@ pub struct ArmData {
     /// serious event at the control arm's rates.
     pub safety_events: Vec<u16>,
     pub serious_if_safe: Vec<bool>,
+    /// With `[manufacturing]`: whether each child's product was made.
+    pub infused: Vec<bool>,
 }
 
 impl ArmData {
@@ -53,6 +55,7 @@ impl ArmData {
             dropout: Vec::with_capacity(n),
             safety_events: Vec::new(),
             serious_if_safe: Vec::new(),
+            infused: Vec::new(),
         }
     }
 
@@ -72,6 +75,7 @@ impl ArmData {
         self.dropout.clear();
         self.safety_events.clear();
         self.serious_if_safe.clear();
+        self.infused.clear();
     }
 
     /// Patients recorded so far.

@@ -69,7 +69,38 @@ pub struct CohortModel {
     unit: f64,
     /// With `effect.responder_share` below 1: the share of patients MSC works in.
     responder_share: Option<f64>,
+    /// With `[manufacturing]`: whose product fails, and the delay.
+    product: Option<ProductModel>,
     sizes: Arms<usize>,
+}
+
+/// `[manufacturing]`, prepared: a child's product fails with probability
+/// `Phi(intercept + slope * z)` for the baseline deviate `z` (marginally
+/// `failure_probability` for a normal baseline), and an infused child's
+/// effect by the primary visit is scaled by `delay_factor`, the share of the
+/// time to the primary visit spent after the infusion.
+#[derive(Debug, Clone, Copy)]
+pub struct ProductModel {
+    intercept: f64,
+    slope: f64,
+    delay_factor: f64,
+}
+
+impl ProductModel {
+    /// `m` for a primary visit at week `primary`.
+    pub fn new(m: &crate::scenario::Manufacturing, primary: f64) -> ProductModel {
+        let slope = m.failure_by_baseline;
+        let intercept = if m.failure_probability <= 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            Normal::standard().inverse_cdf(m.failure_probability) * (1.0 + slope * slope).sqrt()
+        };
+        ProductModel {
+            intercept,
+            slope,
+            delay_factor: 1.0 - m.vein_to_vein_weeks / primary,
+        }
+    }
 }
 
 /// How a latent value becomes a recorded one: the scale's bounds and step,
@@ -121,6 +152,8 @@ struct Draws {
     change: f64,
     /// JADAS-27 part scatter at the primary visit.
     primary_noise: [f64; 4],
+    /// Whether the child's product was made (always without `[manufacturing]`).
+    infused: bool,
 }
 
 /// A patient's recorded change by the primary visit under MSC and under
@@ -148,6 +181,8 @@ pub struct Latent {
     noise: [[f64; 4]; MAX_VISITS],
     primary: usize,
     recorder: Recorder,
+    /// Whether the child's MSC product was made (always without `[manufacturing]`).
+    pub infused: bool,
 }
 
 impl Latent {
@@ -240,6 +275,7 @@ impl CohortModel {
             stratum: 0,
             unit: 1.0,
             responder_share: None,
+            product: None,
             enrolment_share: enroll_above.map(|c| {
                 enrolment_share(&scale, population.baseline_mean, population.baseline_sd, c)
             }),
@@ -291,6 +327,17 @@ impl CohortModel {
     /// Each visit's week as a fraction of the primary visit's.
     pub fn fractions(&self) -> &[f64] {
         &self.fractions
+    }
+
+    /// MSC children's products may fail or come late (`[manufacturing]`).
+    pub fn with_product(mut self, product: Option<ProductModel>) -> CohortModel {
+        self.product = product;
+        self
+    }
+
+    /// Whether MSC children may go uninfused (`[manufacturing]`).
+    pub fn has_product(&self) -> bool {
+        self.product.is_some()
     }
 
     /// MSC works in only `share` of patients, each of them getting
@@ -354,6 +401,20 @@ impl CohortModel {
             }
             None => effect,
         };
+        // A product that fails leaves the child without MSC; a delayed one
+        // leaves less time for its effect. Drawn for both arms (the child's
+        // cells would fail in either), only with `[manufacturing]`.
+        let (effect, infused) = match &self.product {
+            None => (effect, true),
+            Some(p) => {
+                let u = rng.open01();
+                if u < Normal::standard().cdf(p.intercept + p.slope * z_baseline) {
+                    (0.0, false)
+                } else {
+                    (effect * p.delay_factor, true)
+                }
+            }
+        };
         let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
         let change_control =
             self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;
@@ -379,6 +440,7 @@ impl CohortModel {
             effect,
             change,
             primary_noise: self.recorder.part_noise(rng),
+            infused,
         }
     }
 
@@ -393,6 +455,9 @@ impl CohortModel {
         let own_latent = d.baseline + d.change;
         let primary = recorder.record(own_latent, &d.primary_noise);
         data.push_scaled(d.observed_baseline, primary, unit, self.stratum);
+        if self.product.is_some() {
+            data.infused.push(d.infused);
+        }
         // A value is recorded once per distinct latent sum: a control
         // patient's primary value is their value without MSC, and an MSC
         // patient's is their value with MSC whenever the two sums (added in
@@ -430,6 +495,7 @@ impl CohortModel {
             noise: [[0.0; 4]; MAX_VISITS],
             primary: self.bridge.len(),
             recorder: self.recorder,
+            infused: true,
         }
     }
 
@@ -449,6 +515,7 @@ impl CohortModel {
         out.observed_baseline = d.observed_baseline;
         out.change_control = d.change_control;
         out.effect = d.effect;
+        out.infused = d.infused;
         out.primary = primary;
         out.recorder = self.recorder;
     }

@@ -2,7 +2,7 @@
 //! analysis and decision rule, and the replicate loop that runs them.
 
 use crate::analysis::{Alternative, AnalysisFailure, Analyzer, Scratch, TestResult};
-use crate::cohort::{Cohort, CohortModel};
+use crate::cohort::{ArmData, Cohort, CohortModel, ProductModel};
 use crate::decision::{self, Decision};
 use crate::design::stratum_sizes;
 use crate::design::stream::{EffectMode, replicate_stream};
@@ -16,6 +16,7 @@ use crate::intercurrent::safety::SafetyModel;
 use crate::rng::Stream;
 use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
+use crate::summary::product::ProductStats;
 use crate::summary::safety::{Monitor, SafetyStats};
 use crate::summary::{self, Shape, Summary, SurvivalStats};
 
@@ -28,6 +29,9 @@ pub struct Cell {
     prior: bool,
     /// `[safety.stopping]`, prepared for this cell's MSC arm.
     monitor: Option<Monitor>,
+    /// `[manufacturing]`: MSC's effect in the children it reached, what the
+    /// as-infused contrast is judged against.
+    effect_infused: f64,
     /// Control-arm size (single arm: series size) as written in `design.n_per_arm`.
     pub n_per_arm: usize,
     pub sizes: Arms<usize>,
@@ -71,42 +75,46 @@ impl Cell {
                 (m, st.effect)
             })
             .collect();
-        let trial = Trial {
-            cohort: model(&scenario.population, scenario.endpoint.scale, sizes)
-                .with_responder_share(scenario.effect.responder_share),
-            intercurrent: scenario.intercurrent.as_ref().map(|ic| {
-                let model = IntercurrentModel::new(ic, &design.visits_weeks);
-                match &design.withdrawal {
-                    Some(w) => model.with_waning(w.effect_half_life_weeks),
-                    None => model,
-                }
-            }),
-            strata,
-            effect_scale: analyzer.effect_scale(),
-            time_to_flare: scenario.endpoint.time_to_flare,
-            dropout: scenario.dropout.as_ref().map(DropoutModel::new),
-            run_in: design.withdrawal.as_ref().map(|w| {
-                RunIn::new(
-                    w,
-                    &scenario.population,
-                    scenario.endpoint.scale,
-                    design.enroll_above,
-                    scenario
-                        .endpoint
-                        .responder_threshold
-                        .expect("validated: a randomized withdrawal has a responder threshold"),
-                    sizes.total(),
-                )
-            }),
-            fixed_log_hr: f64::NAN,
-            safety: scenario.safety.as_ref().map(|s| {
-                let follow_up = scenario.intercurrent.as_ref().map_or_else(
-                    || *design.visits_weeks.last().expect("validated: a visit"),
-                    |ic| ic.follow_up_weeks,
-                );
-                SafetyModel::new(s, follow_up)
-            }),
-        };
+        let trial =
+            Trial {
+                cohort: model(&scenario.population, scenario.endpoint.scale, sizes)
+                    .with_responder_share(scenario.effect.responder_share)
+                    .with_product(scenario.manufacturing.as_ref().map(|m| {
+                        ProductModel::new(m, *design.visits_weeks.last().expect("a visit"))
+                    })),
+                intercurrent: scenario.intercurrent.as_ref().map(|ic| {
+                    let model = IntercurrentModel::new(ic, &design.visits_weeks);
+                    match &design.withdrawal {
+                        Some(w) => model.with_waning(w.effect_half_life_weeks),
+                        None => model,
+                    }
+                }),
+                strata,
+                effect_scale: analyzer.effect_scale(),
+                time_to_flare: scenario.endpoint.time_to_flare,
+                dropout: scenario.dropout.as_ref().map(DropoutModel::new),
+                run_in: design.withdrawal.as_ref().map(|w| {
+                    RunIn::new(
+                        w,
+                        &scenario.population,
+                        scenario.endpoint.scale,
+                        design.enroll_above,
+                        scenario
+                            .endpoint
+                            .responder_threshold
+                            .expect("validated: a randomized withdrawal has a responder threshold"),
+                        sizes.total(),
+                    )
+                }),
+                fixed_log_hr: f64::NAN,
+                safety: scenario.safety.as_ref().map(|s| {
+                    let follow_up = scenario.intercurrent.as_ref().map_or_else(
+                        || *design.visits_weeks.last().expect("validated: a visit"),
+                        |ic| ic.follow_up_weeks,
+                    );
+                    SafetyModel::new(s, follow_up)
+                }),
+            };
         let mut trial = trial;
         if let (true, Some(ic)) = (trial.time_to_flare, &trial.intercurrent) {
             trial.fixed_log_hr = ic.true_log_hr(
@@ -120,7 +128,12 @@ impl Cell {
             .as_ref()
             .and_then(|s| s.stopping)
             .map(|rule| Monitor::new(rule, sizes.msc));
+        let effect_infused = scenario.manufacturing.as_ref().map_or(f64::NAN, |m| {
+            scenario.effect.mean
+                * (1.0 - m.vein_to_vein_weeks / design.visits_weeks.last().expect("a visit"))
+        });
         Cell {
+            effect_infused,
             prior: has_prior(scenario),
             monitor,
             decision: decision::prepare(&analyzer, scenario),
@@ -162,6 +175,7 @@ impl Cell {
                 .safety
                 .as_ref()
                 .map(|s| SafetyStats::empty(s.kinds())),
+            product: self.trial.cohort.has_product().then(ProductStats::default),
         }
     }
 
@@ -227,6 +241,15 @@ impl Cell {
         self.record(a.chosen, a.truth, a.estimand_truth, summary);
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);
+        }
+        if let Some(stats) = summary.product.as_mut() {
+            let msc = &work.cohort.msc;
+            let share = msc.infused.iter().filter(|&&i| i).count() as f64 / msc.len().max(1) as f64;
+            let result = self.as_infused(work);
+            let decided = result.as_ref().map_or((false, false), |r| {
+                (self.decision.rejects(r), self.favours_msc(r))
+            });
+            stats.record(share, result, decided, self.effect_infused);
         }
         if let (Some(stats), Some(model)) = (summary.safety.as_mut(), &self.trial.safety) {
             stats.record(&work.cohort, model, self.monitor.as_ref());
@@ -390,6 +413,25 @@ impl Cell {
         }
     }
 
+    /// The as-infused contrast of the trial in `work`: the MSC children
+    /// whose product was made against every control child, on the recorded
+    /// values (a per-protocol analysis beside the intention-to-treat one).
+    fn as_infused(&self, work: &mut Workspace) -> Result<TestResult, AnalysisFailure> {
+        let msc = &work.cohort.msc;
+        let kept = &mut work.infused;
+        kept.clear();
+        for (i, &infused) in msc.infused.iter().enumerate() {
+            if infused {
+                kept.baseline.push(msc.baseline[i]);
+                kept.primary.push(msc.primary[i]);
+                kept.change.push(msc.change[i]);
+                kept.stratum.push(msc.stratum[i]);
+            }
+        }
+        self.analyzer
+            .analyse(kept.view(), work.cohort.control.view(), &mut work.scratch)
+    }
+
     /// Whether `r` rejects the null under this cell's decision rule.
     pub fn rejects(&self, r: &TestResult) -> bool {
         self.decision.rejects(r)
@@ -412,6 +454,7 @@ impl Cell {
             scratch: Scratch::default(),
             estimand: EstimandScratch::default(),
             patient: self.trial.patient(),
+            infused: ArmData::default(),
         }
     }
 }
@@ -454,4 +497,6 @@ pub struct Workspace {
     pub scratch: Scratch,
     pub estimand: EstimandScratch,
     pub patient: Patient,
+    /// The MSC children infused (`[manufacturing]`'s as-infused contrast).
+    pub infused: ArmData,
 }

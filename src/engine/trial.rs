@@ -154,6 +154,9 @@ impl Trial {
                     therapies,
                 );
                 sum += truths.add(worlds, b, ic.visits(), scale, unit);
+                if self.cohort.has_product() {
+                    cohort[arm].infused.push(latent.infused);
+                }
                 if self.time_to_flare || self.dropout.is_some() {
                     let first = worlds.observed().first_flare;
                     let dropout = self

@@ -21,6 +21,7 @@ pub fn render(report: &RunReport) -> String {
     estimand_bias_line(report, &mut out);
     time_to_flare_table(report, &mut out);
     safety_table(report, &mut out);
+    product_table(report, &mut out);
     let _ = writeln!(
         out,
         "\nMSC's own effect: the sample-average effect of MSC itself (no concomitant therapy) on the analysis scale, from each patient's outcome under both arms; bias vs own effect is the mean estimate minus it{}.",
@@ -206,6 +207,44 @@ fn time_to_flare_table(report: &RunReport, out: &mut String) {
             ));
         }
         let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+}
+
+/// `[manufacturing]`: the infused share and the as-infused contrast beside
+/// the intention-to-treat analysis of the main table.
+fn product_table(report: &RunReport, out: &mut String) {
+    if report
+        .results
+        .iter()
+        .all(|r| r.product.infused_share_msc.is_none())
+    {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nmanufacturing: the table above is intention to treat (every child randomised); as infused compares the MSC children whose product was made with every control child:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| n MSC:control | MSC infused ± MC SE | as-infused power ± MC SE | as-infused mean estimate | as-infused bias vs effect in the infused ± MC SE | failed |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for r in &report.results {
+        let p = &r.product;
+        let _ = writeln!(
+            out,
+            "| {}:{} | {} | {} | {} | {} | {} |",
+            r.n_msc,
+            r.n_control,
+            pair(p.infused_share_msc, p.infused_share_msc_mc_se),
+            pair(p.as_infused_power, p.as_infused_power_mc_se),
+            p.as_infused_mean_estimate.map_or_else(|| "–".into(), num),
+            p.as_infused_bias.map_or_else(
+                || "–".into(),
+                |b| with_se_signed(b, p.as_infused_bias_mc_se.unwrap_or(f64::NAN))
+            ),
+            p.as_infused_failures.unwrap_or(0)
+        );
     }
 }
 

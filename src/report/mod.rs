@@ -18,6 +18,7 @@ use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
 use crate::summary::estimands::EstimandColumns;
 use crate::summary::flares::{FlareColumns, FlareCurve};
+use crate::summary::product::ProductColumns;
 use crate::summary::safety::SafetyColumns;
 use crate::summary::survival::{KmBand, SurvivalColumns};
 use crate::summary::{FailureReasons, Figure, Summary, wilson_interval};
@@ -105,6 +106,9 @@ pub struct CellResult {
     /// `[safety]` only: adverse events per arm and the stopping rule.
     #[serde(flatten)]
     pub safety: SafetyColumns,
+    /// `[manufacturing]` only: the infused share and the as-infused contrast.
+    #[serde(flatten)]
+    pub product: ProductColumns,
     pub seconds: f64,
 }
 
@@ -163,6 +167,7 @@ impl CellResult {
                     .map(|w| (w.run_in_weeks, w.patients_per_month)),
             ),
             km_band: KmBand::new(s.survival.as_ref()),
+            product: ProductColumns::new(s.product.as_ref()),
             safety: SafetyColumns::new(
                 s.safety.as_ref(),
                 &scenario.safety.as_ref().map_or_else(Vec::new, |x| {

@@ -241,6 +241,22 @@ pub struct Scenario {
     pub dropout: Option<Dropout>,
     /// Adverse events and the safety stopping rule.
     pub safety: Option<safety::Safety>,
+    /// Making the MSC product (`None`: every MSC child is infused at week 0).
+    pub manufacturing: Option<Manufacturing>,
+}
+
+/// `[manufacturing]`, validated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Manufacturing {
+    pub product: raw::Product,
+    /// Marginal probability that a child's product cannot be made.
+    pub failure_probability: f64,
+    /// Probit slope of failure on the baseline, per baseline SD (above 0:
+    /// sicker children's products fail more often).
+    pub failure_by_baseline: f64,
+    /// Weeks from randomisation to infusion.
+    pub vein_to_vein_weeks: f64,
+    pub source: String,
 }
 
 /// Command-line values that replace the file's `[simulation]` keys before

@@ -42,6 +42,29 @@ pub struct RawScenario {
     pub accrual: Option<RawAccrual>,
     /// Adverse events and the safety stopping rule.
     pub safety: Option<super::safety::RawSafety>,
+    /// Making the MSC product: failure and delay.
+    pub manufacturing: Option<RawManufacturing>,
+}
+
+/// `[manufacturing]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManufacturing {
+    pub product: Option<Product>,
+    pub failure_probability: Option<f64>,
+    pub failure_by_baseline: Option<f64>,
+    pub vein_to_vein_weeks: Option<f64>,
+    pub source: Option<String>,
+}
+
+/// `manufacturing.product`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Product {
+    /// Made from the child's own cells: can fail, and takes weeks.
+    Autologous,
+    /// Off the shelf from a donor.
+    Allogeneic,
 }
 
 /// `[accrual]`

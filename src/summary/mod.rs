@@ -11,6 +11,7 @@
 pub mod estimands;
 pub mod figure;
 pub mod flares;
+pub mod product;
 pub mod safety;
 pub mod survival;
 
@@ -36,6 +37,8 @@ pub struct Shape {
     pub survival: Option<SurvivalStats>,
     /// Adverse events (`[safety]`), sized for its event kinds.
     pub safety: Option<safety::SafetyStats>,
+    /// `[manufacturing]`: the as-infused contrast.
+    pub product: Option<product::ProductStats>,
 }
 
 /// Everything recorded about a set of replicates of one sample-size cell.
@@ -74,6 +77,9 @@ pub struct Summary {
     /// `[safety]`: adverse events per arm and the stopping rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety: Option<safety::SafetyStats>,
+    /// `[manufacturing]`: the infused share and the as-infused contrast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<product::ProductStats>,
 }
 
 impl Summary {
@@ -84,6 +90,7 @@ impl Summary {
             flares: shape.flares.clone(),
             survival: shape.survival.clone(),
             safety: shape.safety.clone(),
+            product: shape.product.clone(),
             ..Summary::default()
         }
     }
@@ -109,6 +116,11 @@ impl Summary {
         });
         merge_option(&mut self.survival, &other.survival, SurvivalStats::merge);
         merge_option(&mut self.safety, &other.safety, safety::SafetyStats::merge);
+        merge_option(
+            &mut self.product,
+            &other.product,
+            product::ProductStats::merge,
+        );
     }
 
     /// Power (or type I error): the share of replicates that rejected.

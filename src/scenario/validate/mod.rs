@@ -16,6 +16,7 @@ mod design;
 mod effect;
 mod endpoint;
 mod estimand;
+mod manufacturing;
 mod population;
 pub mod rules;
 
@@ -274,7 +275,19 @@ pub fn validate_all(
         ));
     }
     let safety = errors.take_all(safety::validate(&root, raw.safety.as_ref()));
+    let manufacturing = design.as_ref().and_then(|design| {
+        let scores =
+            !time_to_flare && !strata_given && design.kind != DesignKind::RandomizedWithdrawal;
+        let primary = *design.visits_weeks.last().expect("validated: a visit");
+        errors.take(manufacturing::validate(
+            &root,
+            raw.manufacturing.as_ref(),
+            primary,
+            scores,
+        ))
+    });
     let parts = Parts {
+        manufacturing,
         safety,
         time_to_flare,
         withdrawal,
@@ -298,6 +311,7 @@ pub fn validate_all(
 
 /// The validated pieces of a scenario, each `None` when its check failed.
 struct Parts {
+    manufacturing: Option<Option<super::Manufacturing>>,
     safety: Option<Option<super::safety::Safety>>,
     time_to_flare: bool,
     withdrawal: Option<Option<super::Withdrawal>>,
@@ -354,6 +368,7 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
         decision: p.decision?,
         dropout: p.dropout?,
         safety: p.safety?,
+        manufacturing: p.manufacturing?,
     })
 }
 

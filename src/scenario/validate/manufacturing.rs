@@ -1,0 +1,90 @@
+//! `[manufacturing]`: the MSC product's failure and its delay.
+
+use super::Checker;
+use crate::scenario::raw::{Product, RawManufacturing};
+use crate::scenario::{Manufacturing, ScenarioError};
+
+/// Largest `failure_probability`: some children must be infused.
+pub const MAX_FAILURE: f64 = 0.9;
+/// Largest `failure_by_baseline` in size, per baseline SD.
+pub const MAX_SLOPE: f64 = 5.0;
+
+/// Validates `[manufacturing]`; `primary_week` is the primary visit's week,
+/// before which the infusion must come; `scores` whether the endpoint is a
+/// score in a parallel or single-arm trial without strata (the model so far).
+///
+/// # Errors
+/// A missing product or source, a value out of range, or a design the model
+/// does not cover.
+pub fn validate(
+    root: &Checker,
+    raw: Option<&RawManufacturing>,
+    primary_week: f64,
+    scores: bool,
+) -> Result<Option<Manufacturing>, ScenarioError> {
+    let Some(m) = raw else {
+        return Ok(None);
+    };
+    let c = root.at("manufacturing");
+    if !scores {
+        return Err(c.bad(
+            "product",
+            "[manufacturing] is modelled for score endpoints in parallel or single-arm trials without strata so far: remove it",
+        ));
+    }
+    let product = m.product.ok_or_else(|| {
+        c.bad("product", "missing: \"autologous\" (the child's own cells: can fail, takes weeks) or \"allogeneic\" (from a donor)")
+    })?;
+    let autologous = product == Product::Autologous;
+    let failure_probability = match (m.failure_probability, autologous) {
+        (Some(p), _) => c.within(
+            "failure_probability",
+            p,
+            (0.0, MAX_FAILURE),
+            "the probability that a product cannot be made",
+        )?,
+        (None, false) => 0.0,
+        (None, true) => {
+            return Err(c.bad(
+                "failure_probability",
+                format!("missing: an autologous product can fail; give the probability (0 to {MAX_FAILURE})"),
+            ));
+        }
+    };
+    let failure_by_baseline = c.within(
+        "failure_by_baseline",
+        m.failure_by_baseline.unwrap_or(0.0),
+        (-MAX_SLOPE, MAX_SLOPE),
+        "the probit slope of failure per baseline SD",
+    )?;
+    let vein_to_vein_weeks = match (m.vein_to_vein_weeks, autologous) {
+        (Some(w), _) => w,
+        (None, false) => 0.0,
+        (None, true) => {
+            return Err(c.bad(
+                "vein_to_vein_weeks",
+                "missing: weeks from randomisation (the cell harvest) to infusion of an autologous product",
+            ));
+        }
+    };
+    if !(vein_to_vein_weeks >= 0.0 && vein_to_vein_weeks < primary_week) {
+        return Err(c.bad(
+            "vein_to_vein_weeks",
+            format!("{vein_to_vein_weeks} is not allowed: the infusion must come from week 0 to before the primary visit (week {primary_week})"),
+        ));
+    }
+    let source = m.source.as_deref().unwrap_or("").trim().to_string();
+    if source.is_empty() {
+        return Err(c.bad(
+            "source",
+            "missing: cite the failure and delay figures, or say they are assumptions",
+        ));
+    }
+    Ok(Some(Manufacturing {
+        product,
+        failure_probability,
+        failure_by_baseline,
+        vein_to_vein_weeks,
+        source,
+    }))
+}

@@ -1,0 +1,179 @@
+//! `[manufacturing]` (issue 14): the infused share, the intention-to-treat
+//! estimate, and the as-infused contrast's bias when failure depends on the
+//! baseline, against closed forms for a normal baseline. Tolerances are 4
+//! Monte Carlo SEs.
+
+mod common;
+
+use std::path::Path;
+
+use common::{run, trialsim};
+use statrs::distribution::{Continuous, ContinuousCDF, Normal};
+use trialsim::scenario::{self, Scenario};
+
+/// A continuous trial (baseline 20 ± 5, change -2 ± 4 with correlation
+/// `rho`, effect -3 at week 24) with an autologous product.
+fn scenario(p: f64, slope: f64, delay: f64, rho: f64, replicates: u64) -> Scenario {
+    let text = format!(
+        r#"
+name = "product"
+[design]
+n_per_arm = 40
+analysis = "welch_t"
+[endpoint]
+kind = "continuous"
+[population]
+baseline_mean = 20
+baseline_sd = 5
+control_change_mean = -2
+change_sd = 4
+baseline_change_correlation = {rho}
+[effect]
+mean = -3
+source = "test"
+[manufacturing]
+product = "autologous"
+failure_probability = {p}
+failure_by_baseline = {slope}
+vein_to_vein_weeks = {delay}
+source = "test"
+[simulation]
+replicates = {replicates}
+seed = 3
+"#
+    );
+    scenario::parse(Path::new("product.toml"), &text).expect("valid manufacturing scenario")
+}
+
+#[test]
+fn the_infused_share_and_the_intention_to_treat_effect_follow_the_failures() {
+    // Failure unrelated to anything: 1 - p infused; the intention-to-treat
+    // estimate is the effect scaled by the delay (18 of 24 weeks) and by the
+    // share infused.
+    let (p, delay) = (0.2, 6.0);
+    let cell = &run(&scenario(p, 0.0, delay, -0.3, 4_000))[0];
+    let st = cell.summary.product.as_ref().unwrap();
+    let w = &st.infused;
+    assert!(
+        (w.mean - (1.0 - p)).abs() < 4.0 * w.se(),
+        "{} ± {}",
+        w.mean,
+        w.se()
+    );
+    let want = -3.0 * (1.0 - delay / 24.0) * (1.0 - p);
+    let e = &cell.summary.estimate;
+    assert!(
+        (e.mean - want).abs() < 4.0 * e.se(),
+        "ITT {} vs {want} ± {}",
+        e.mean,
+        e.se()
+    );
+    // It is unbiased for the trial's own (intention-to-treat) effect.
+    let err = &cell.summary.error;
+    assert!(
+        err.mean.abs() < 4.0 * err.se(),
+        "{} ± {}",
+        err.mean,
+        err.se()
+    );
+    // And so is the as-infused contrast, when failure is unrelated.
+    let a = &st.error;
+    assert!(
+        a.mean.abs() < 4.0 * a.se(),
+        "as infused {} ± {}",
+        a.mean,
+        a.se()
+    );
+}
+
+#[test]
+fn the_as_infused_contrast_is_biased_when_failure_depends_on_the_baseline() {
+    // P(fail | z) = Phi(a + b z), a = Phi^-1(p) sqrt(1 + b^2): the infused
+    // children's mean baseline deviate is E[z | infused] =
+    // -b phi(Phi^-1(p)) / (sqrt(1 + b^2) (1 - p)), and their change, through
+    // the correlation, differs from the controls' by rho * sd * that.
+    let (p, b, rho, sd) = (0.2, 0.8, -0.4, 4.0);
+    let cell = &run(&scenario(p, b, 0.0, rho, 6_000))[0];
+    let n = Normal::standard();
+    let q = n.inverse_cdf(p);
+    let shift = -b * n.pdf(q) / ((1.0 + b * b).sqrt() * (1.0 - p));
+    let want = rho * sd * shift;
+    let a = &cell.summary.product.as_ref().unwrap().error;
+    assert!(
+        (a.mean - want).abs() < 4.0 * a.se(),
+        "as infused bias {} vs {want} ± {}",
+        a.mean,
+        a.se()
+    );
+    assert!(
+        want.abs() > 8.0 * a.se(),
+        "the bias is large enough to see: {want}"
+    );
+    // The intention-to-treat estimate stays unbiased for its own effect.
+    let err = &cell.summary.error;
+    assert!(
+        err.mean.abs() < 4.0 * err.se(),
+        "ITT {} ± {}",
+        err.mean,
+        err.se()
+    );
+}
+
+#[test]
+fn without_manufacturing_there_is_no_as_infused_contrast() {
+    // (That the other results do not change is checked bit for bit on every
+    // shipped scenario before a commit.)
+    let text = std::fs::read_to_string("scenarios/jia_autologous_msc_itt.toml").unwrap();
+    let cut = text.find("[manufacturing]").unwrap();
+    let end = text.find("[simulation]").unwrap();
+    let plain = format!("{}{}", &text[..cut], &text[end..]);
+    let s = scenario::parse(Path::new("s.toml"), &plain).unwrap();
+    let with_jadas = scenario::parse(
+        Path::new("s.toml"),
+        &std::fs::read_to_string("scenarios/jia_jadas27.toml").unwrap(),
+    )
+    .unwrap();
+    assert!(run(&s)[0].summary.product.is_none());
+    assert!(run(&with_jadas)[0].summary.product.is_none());
+}
+
+#[test]
+fn bad_manufacturing_input_exits_2_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string("scenarios/jia_autologous_msc_itt.toml").unwrap();
+    for (from, to, key) in [
+        (
+            "failure_probability = 0.1",
+            "failure_probability = 0.95",
+            "manufacturing.failure_probability",
+        ),
+        (
+            "failure_probability = 0.1",
+            "failure_probability = -0.1",
+            "manufacturing.failure_probability",
+        ),
+        (
+            "vein_to_vein_weeks = 6",
+            "vein_to_vein_weeks = 30",
+            "manufacturing.vein_to_vein_weeks",
+        ),
+        (
+            "failure_by_baseline = 0.5",
+            "failure_by_baseline = 9",
+            "manufacturing.failure_by_baseline",
+        ),
+        (
+            "product = \"autologous\"",
+            "product = \"xenogeneic\"",
+            "manufacturing",
+        ),
+    ] {
+        assert!(good.contains(from), "{from}");
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, good.replace(from, to)).unwrap();
+        let out = trialsim().arg("check").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+}
