@@ -168,13 +168,67 @@ fn a_beta_binomial_monitor_stops_as_often_as_the_exact_computation_says() {
 }
 
 #[test]
-fn without_safety_nothing_changes_bit_for_bit() {
-    // [safety] draws after everything else: the efficacy figures are those
-    // of the same scenario without it.
-    let with = run(&scenario(EVENTS, 500));
-    let without = run(&scenario("", 500));
-    assert_eq!(with[0].summary.rejections, without[0].summary.rejections);
-    assert_eq!(with[0].summary.estimate, without[0].summary.estimate);
+fn safety_changes_no_other_result_bit_for_bit() {
+    // Adverse events come from their own stream: even a scenario whose
+    // hypothetical strategy imputes from the replicate's stream after the
+    // patients are drawn gives the same figures with [safety] as without.
+    let text = std::fs::read_to_string("scenarios/jia_mtx_withdrawal.toml")
+        .unwrap()
+        .replace(
+            "strategy = \"treatment_policy\"",
+            "strategy = \"hypothetical\"",
+        );
+    let load = |text: &str| {
+        let mut s = scenario::parse(Path::new("s.toml"), text).unwrap();
+        s.simulation.replicates = 300;
+        s
+    };
+    let without = run(&load(&text));
+    let with = run(&load(&format!("{text}\n{EVENTS}")));
+    for (a, b) in with.iter().zip(&without) {
+        let mut a = a.summary.clone();
+        assert!(a.safety.take().is_some());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b.summary).unwrap()
+        );
+    }
+}
+
+#[test]
+fn beta_binomial_boundaries_equal_a_brute_force_search() {
+    use statrs::distribution::{Beta, ContinuousCDF};
+    for (a, b, limit, probability, n) in [
+        (1.0, 1.0, 0.15, 0.9, 60),
+        (0.5, 0.5, 0.05, 0.95, 200),
+        (2.0, 30.0, 0.1, 0.8, 120),
+        (1.0, 4.0, 0.3, 0.99, 40),
+    ] {
+        let m = Monitor::new(
+            Stopping::BetaBinomial {
+                a,
+                b,
+                limit,
+                probability,
+            },
+            n,
+        );
+        for (i, &got) in m.boundaries().iter().enumerate() {
+            let i = i + 1;
+            let want = (0..=i)
+                .find(|&x| {
+                    Beta::new(a + x as f64, b + (i - x) as f64)
+                        .unwrap()
+                        .sf(limit)
+                        > probability
+                })
+                .map_or(u32::MAX, |x| x as u32);
+            assert_eq!(
+                got, want,
+                "a {a} b {b} limit {limit} p {probability}, child {i}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -185,7 +239,21 @@ fn bad_safety_input_exits_2_naming_the_key() {
         ("rate = 0.1", "rate = -0.1", "safety.event[3].rate"),
         ("infusions = 2", "infusions = 0", "safety.infusions"),
         ("limit = 0.15", "limit = 1.5", "safety.stopping.limit"),
-        ("per = \"patient_year\"", "per = \"week\"", "safety.event"),
+        (
+            "per = \"patient_year\"",
+            "per = \"week\"",
+            "safety.event[3].per",
+        ),
+        (
+            "name = \"fever\"",
+            "name = \"mc_se_fever\"",
+            "safety.event[0].name",
+        ),
+        (
+            "prior = [1, 1]",
+            "prior = [1, 1, 1]",
+            "safety.stopping.prior",
+        ),
     ] {
         assert!(good.contains(from), "{from}");
         let path = dir.path().join("bad.toml");

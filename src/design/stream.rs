@@ -14,6 +14,19 @@ pub enum EffectMode {
     Prior,
 }
 
+/// The stream of a replicate's adverse events (`[safety]`): the replicate's
+/// stream with the top bit of its MSC-size word set (arm sizes stay below
+/// 2^28), so the events draw nothing from the trial's own stream and adding
+/// `[safety]` leaves every other result unchanged.
+pub fn safety_stream(seed: u64, sizes: Arms<usize>, mode: EffectMode, replicate: u64) -> Stream {
+    Stream::new(
+        seed,
+        [sizes.msc as u32 | 1 << 31, sizes.control as u32],
+        u32::from(mode == EffectMode::Prior),
+        replicate as u32,
+    )
+}
+
 /// The stream of replicate `replicate` of the cell with arm sizes `sizes`:
 /// key `seed`, counter `(position, replicate, n_msc, n_control | mode)`.
 /// Validation keeps replicates below 2^32 and arm sizes below 2^28.

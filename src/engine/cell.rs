@@ -5,7 +5,7 @@ use crate::analysis::{Alternative, AnalysisFailure, Analyzer, Scratch, TestResul
 use crate::cohort::{ArmData, Cohort, CohortModel, ProductModel};
 use crate::decision::{self, Decision};
 use crate::design::stratum_sizes;
-use crate::design::stream::{EffectMode, replicate_stream};
+use crate::design::stream::{EffectMode, replicate_stream, safety_stream};
 use crate::design::withdrawal::RunIn;
 use crate::design::{self, Arms};
 use crate::estimand::truth::StrategyTruth;
@@ -277,7 +277,12 @@ impl Cell {
         work: &mut Workspace,
     ) -> Analysed {
         let mut rng = replicate_stream(seed, self.sizes, mode, replicate);
-        self.analyse_stream(mode, &mut rng, work)
+        let analysed = self.analyse_stream(mode, &mut rng, work);
+        if let Some(safety) = &self.trial.safety {
+            let mut events = safety_stream(seed, self.sizes, mode, replicate);
+            safety.draw(&mut work.cohort, &mut events);
+        }
+        analysed
     }
 
     /// [`Cell::analyse_replicate`] from the stream `rng` (which `trialsim

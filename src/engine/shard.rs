@@ -367,7 +367,9 @@ fn check_batch(
             s.survival
                 .as_ref()
                 .map(|v| (v.run_in.is_some(), v.grid.clone(), v.expected.clone())),
-            s.safety.as_ref().map(|v| v.arms.msc.any.len()),
+            s.safety.as_ref().map(|v| {
+                [&v.arms.msc, &v.arms.control].map(|a| (a.any.len(), a.per_patient.len()))
+            }),
         )
     };
     if shape(s) != shape(empty) {

@@ -33,7 +33,7 @@ pub struct Trial {
     /// Time to flare: the true log hazard ratio at the scenario's own
     /// hazard ratio (NaN otherwise).
     pub fixed_log_hr: f64,
-    /// Adverse events, drawn after everything else.
+    /// Adverse events, drawn by the cell from their own stream.
     pub safety: Option<SafetyModel>,
 }
 
@@ -75,14 +75,11 @@ impl Trial {
         truths: &mut StrategyTruth,
         patient: &mut Patient,
     ) -> f64 {
-        let truth = self.simulate_patients(effect, rng, cohort, truths, patient);
-        if let Some(safety) = &self.safety {
-            safety.draw(cohort, rng);
-        }
-        truth
+        self.simulate_patients(effect, rng, cohort, truths, patient)
     }
 
-    /// [`Trial::simulate`] less the adverse events.
+    /// The trial's patients (adverse events are drawn by the cell, from
+    /// their own stream).
     fn simulate_patients(
         &self,
         (effect, draw_hr): (f64, bool),

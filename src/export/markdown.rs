@@ -284,7 +284,7 @@ fn safety_table(report: &RunReport, out: &mut String) {
                 s.safety_any.as_ref().and_then(|m| m.get(name)).copied(),
             ));
         }
-        row.push(arms(s.safety_any_serious));
+        row.push(arms(s.safety_serious_any));
         if monitored {
             row.push(pair(
                 s.safety_stop_probability,

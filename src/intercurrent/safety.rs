@@ -1,9 +1,9 @@
 //! Adverse events: each child's count of each kind of event, Poisson with
 //! mean `rate × exposure`, where the exposure is the child's infusions (MSC,
 //! or placebo in the control arm) or child-years of follow-up (to the end of
-//! follow-up, whether or not the child dropped out). Drawn after the rest of
-//! the trial, from the same stream, so a scenario without `[safety]` draws
-//! nothing more.
+//! follow-up, whether or not the child dropped out). Drawn from the
+//! replicate's own safety stream ([`crate::design::stream::safety_stream`]),
+//! so adding `[safety]` changes no other result.
 //!
 //! For the stopping rule's operating characteristics "when MSC is safe",
 //! each MSC child also gets a serious-event indicator drawn at the control

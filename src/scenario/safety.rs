@@ -43,7 +43,7 @@ pub enum Per {
 pub struct RawStopping {
     pub rule: Option<StopRule>,
     pub serious_children: Option<i64>,
-    pub prior: Option<[f64; 2]>,
+    pub prior: Option<Vec<f64>>,
     pub limit: Option<f64>,
     pub probability: Option<f64>,
 }

@@ -176,9 +176,25 @@ pub fn safety(s: &Summary, replicates: u64) -> Result<(), String> {
             v.trials, v.stopped, v.stopped_if_safe
         ));
     }
+    let kinds = v.arms.msc.any.len();
     for (arm, a) in [("msc", &v.arms.msc), ("control", &v.arms.control)] {
-        if a.any.len() != a.per_patient.len() {
+        if a.any.len() != kinds || a.per_patient.len() != kinds {
             return Err(format!("safety.{arm}: the event lists differ in length"));
+        }
+        // Every trial with children in the arm adds one value to each.
+        let n = a.any_serious.n;
+        if (n != 0 && n != replicates) || a.any.iter().chain(&a.per_patient).any(|w| w.n != n) {
+            return Err(format!(
+                "safety.{arm}: the figures hold different numbers of trials"
+            ));
+        }
+        for (share, count) in a.any.iter().zip(&a.per_patient) {
+            if count.n > 0 && !(count.mean >= 0.0 && share.mean <= count.mean + 1e-12) {
+                return Err(format!(
+                    "safety.{arm}: {} children per trial with an event but {} events",
+                    share.mean, count.mean
+                ));
+            }
         }
         for w in a.any.iter().chain([&a.any_serious]) {
             if w.n > 0 && !(0.0..=1.0).contains(&w.mean) {

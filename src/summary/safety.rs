@@ -184,9 +184,9 @@ pub struct SafetyColumns {
     pub safety_events_per_patient_mc_se: Option<BTreeMap<String, PerArm>>,
     /// P(a child has any serious event), per arm.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub safety_any_serious: Option<PerArm>,
+    pub safety_serious_any: Option<PerArm>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub safety_any_serious_mc_se: Option<PerArm>,
+    pub safety_serious_any_mc_se: Option<PerArm>,
     /// P(the stopping rule stops the trial), at the simulated rates and with
     /// the MSC arm at the control arm's rates.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -206,9 +206,11 @@ impl SafetyColumns {
         let Some(s) = stats else {
             return SafetyColumns::default();
         };
+        // A single-arm series has no control arm to report.
+        let has_control = s.arms.control.any_serious.n > 0;
         let arm = |f: &dyn Fn(&ArmSafety) -> f64| PerArm {
             msc: f(&s.arms.msc),
-            control: Some(f(&s.arms.control)),
+            control: has_control.then(|| f(&s.arms.control)),
         };
         let by_name = |f: &dyn Fn(&Welford) -> f64, pick: fn(&ArmSafety) -> &Vec<Welford>| {
             Some(
@@ -226,8 +228,8 @@ impl SafetyColumns {
             safety_any_mc_se: by_name(&Welford::se, |a| &a.any),
             safety_events_per_patient: by_name(&Welford::mean_or_nan, |a| &a.per_patient),
             safety_events_per_patient_mc_se: by_name(&Welford::se, |a| &a.per_patient),
-            safety_any_serious: Some(arm(&|a| a.any_serious.mean_or_nan())),
-            safety_any_serious_mc_se: Some(arm(&|a| a.any_serious.se())),
+            safety_serious_any: Some(arm(&|a| a.any_serious.mean_or_nan())),
+            safety_serious_any_mc_se: Some(arm(&|a| a.any_serious.se())),
             safety_stop_probability: monitored.then_some(stop.value),
             safety_stop_probability_mc_se: monitored.then_some(stop.mc_se),
             safety_stop_probability_if_safe: monitored.then_some(safe.value),

@@ -275,6 +275,12 @@ pub fn validate_all(
         ));
     }
     let safety = errors.take_all(safety::validate(&root, raw.safety.as_ref()));
+    if raw.safety.is_some() && d.kind == Some(DesignKind::RandomizedWithdrawal) {
+        errors.0.push(root.bad(
+            "safety",
+            "[safety] does not model a randomized withdrawal's open-label run-in (every enrolled child gets MSC there) yet: remove it",
+        ));
+    }
     let manufacturing = design.as_ref().and_then(|design| {
         let scores =
             !time_to_flare && !strata_given && design.kind != DesignKind::RandomizedWithdrawal;

@@ -89,6 +89,13 @@ fn event(c: &Checker, e: &crate::scenario::safety::RawEvent) -> Result<Event, Sc
             ),
         ));
     }
+    if name.starts_with("mc_se") {
+        // `safety_any_mc_se_<name>` columns would collide with another event's.
+        return Err(c.bad(
+            "name",
+            format!("`{name}` is not allowed: names starting with mc_se are kept for the Monte Carlo SE columns"),
+        ));
+    }
     let per = e.per.ok_or_else(|| {
         c.bad("per", "missing: \"infusion\" (a rate per infusion) or \"patient_year\" (per child-year of follow-up)")
     })?;
@@ -165,7 +172,16 @@ fn stopping(c: &Checker, s: &RawStopping) -> Result<Option<Stopping>, ScenarioEr
         }
         StopRule::BetaBinomial => {
             unused("serious_children", s.serious_children.is_some())?;
-            let [a, b] = s.prior.unwrap_or([1.0, 1.0]);
+            let [a, b] = match s.prior.as_deref() {
+                None => [1.0, 1.0],
+                Some(&[a, b]) => [a, b],
+                Some(other) => {
+                    return Err(c.bad(
+                        "prior",
+                        format!("{} numbers given: the Beta prior is [a, b]", other.len()),
+                    ));
+                }
+            };
             c.above_zero_at_most("prior", a, 1000.0, "each Beta prior parameter")?;
             c.above_zero_at_most("prior", b, 1000.0, "each Beta prior parameter")?;
             let limit = s.limit.ok_or_else(|| {
