@@ -177,3 +177,105 @@ fn bad_manufacturing_input_exits_2_naming_the_key() {
         assert!(stderr.contains(key), "{key}: {stderr}");
     }
 }
+
+/// The continuous trial above with an `[[infusion]]` schedule (no
+/// manufacturing) and `half_life` on the effect.
+fn scheduled(infusions: &str, half_life: Option<f64>, replicates: u64) -> Scenario {
+    let half_life = half_life.map_or(String::new(), |h| format!("half_life_weeks = {h}"));
+    let text = format!(
+        r#"
+name = "schedule"
+[design]
+n_per_arm = 40
+analysis = "welch_t"
+[endpoint]
+kind = "continuous"
+[population]
+baseline_mean = 20
+baseline_sd = 5
+control_change_mean = -2
+change_sd = 4
+[effect]
+mean = -3
+source = "test"
+{half_life}
+{infusions}
+[simulation]
+replicates = {replicates}
+seed = 3
+"#
+    );
+    scenario::parse(Path::new("schedule.toml"), &text).expect("valid schedule scenario")
+}
+
+#[test]
+fn one_infusion_at_week_0_without_waning_is_todays_single_effect_bit_for_bit() {
+    let one = scheduled(
+        "[[infusion]]\nweek = 0\nroute = \"intravenous\"\ncells_per_kg = 2e6\n",
+        None,
+        500,
+    );
+    let none = scheduled("", None, 500);
+    for (a, b) in run(&one).iter().zip(&run(&none)) {
+        assert_eq!(
+            serde_json::to_string(&a.summary).unwrap(),
+            serde_json::to_string(&b.summary).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_schedule_gives_each_dose_its_share_waned_to_the_primary_visit() {
+    // Doses 1 and 3 (million cells/kg) at weeks 0 and 12, half-life 6, primary
+    // visit 24: share 0.25 * 2^-4 + 0.75 * 2^-2 = 0.203125 of the effect.
+    let s = scheduled(
+        "[[infusion]]\nweek = 0\nroute = \"intravenous\"\ncells_per_kg = 1e6\n[[infusion]]\nweek = 12\nroute = \"intra_osseous\"\ncells_per_kg = 3e6\n",
+        Some(6.0),
+        4_000,
+    );
+    assert_eq!(s.schedule.as_ref().unwrap().share_at_primary, 0.203125);
+    let e = &run(&s)[0].summary.estimate;
+    let want = -3.0 * 0.203125;
+    assert!(
+        (e.mean - want).abs() < 4.0 * e.se(),
+        "{} vs {want} ± {}",
+        e.mean,
+        e.se()
+    );
+}
+
+#[test]
+fn bad_schedules_exit_2_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string("scenarios/seed_case2_schedule.toml").unwrap();
+    for (from, to, key) in [
+        (
+            "cells_per_kg = 0.022e6\n\n[[infusion]]\nweek = 8.7",
+            "cells_per_kg = -0.022e6\n\n[[infusion]]\nweek = 8.7",
+            "infusion[0].cells_per_kg",
+        ),
+        (
+            "week = 26.1\nroute = \"intravenous\"",
+            "week = 60\nroute = \"intravenous\"",
+            "infusion[4].week",
+        ),
+        (
+            "week = 8.7\nroute = \"intravenous\"\ncells_per_kg = 1.2e6",
+            "week = 8.7\nroute = \"intravenous\"\ncells = 60e6",
+            "infusion[2].cells",
+        ),
+        (
+            "half_life_weeks = 20",
+            "half_life_weeks = -1",
+            "effect.half_life_weeks",
+        ),
+    ] {
+        assert!(good.contains(from), "{from}");
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, good.replace(from, to)).unwrap();
+        let out = trialsim().arg("check").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+}

@@ -128,8 +128,15 @@ impl Cell {
             .as_ref()
             .and_then(|s| s.stopping)
             .map(|rule| Monitor::new(rule, sizes.msc));
+        // An infusion schedule gives MSC a share of its effect at the primary
+        // visit (exactly 1 for one infusion at week 0 without waning).
+        let share = scenario
+            .schedule
+            .as_ref()
+            .map_or(1.0, |s| s.share_at_primary);
         let effect_infused = scenario.manufacturing.as_ref().map_or(f64::NAN, |m| {
             scenario.effect.mean
+                * share
                 * (1.0 - m.vein_to_vein_weeks / design.visits_weeks.last().expect("a visit"))
         });
         Cell {
@@ -141,14 +148,14 @@ impl Cell {
             sizes,
             trial,
             analyzer,
-            effect_mean: scenario.effect.mean,
+            effect_mean: scenario.effect.mean * share,
             // With time to flare the effect is the flare hazard ratio: its
             // prior is `msc_flare_hazard_ratio_log_sd`, and the score effect
             // (the run-in's) stays at its mean.
             effect_sd: if scenario.endpoint.time_to_flare {
                 0.0
             } else {
-                scenario.effect.sd
+                scenario.effect.sd * share
             },
             reported_improvement: design.reported_improvement,
         }

@@ -99,6 +99,13 @@ fn heading(report: &RunReport, out: &mut String) {
     if report.decision != "frequentist" {
         let _ = writeln!(out, "decision: {}", report.decision);
     }
+    if let (Some(n), Some(share)) = (report.infusions, report.effect_share_at_primary) {
+        let _ = writeln!(
+            out,
+            "infusion schedule: {n} infusions; MSC has {share:.3} of effect.mean ({:.3}) at the primary visit",
+            share * report.effect_mean
+        );
+    }
     if let Some(c) = report.enroll_above {
         let _ = writeln!(out, "enrolled only when the baseline exceeds {c}");
     }

@@ -253,6 +253,12 @@ pub struct RunReport {
     /// prior when it has one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msc_flare_hazard_ratio: Option<f64>,
+    /// `[[infusion]]`: how many infusions, and the share of `effect.mean` MSC
+    /// has at the primary visit under the schedule and its waning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub infusions: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect_share_at_primary: Option<f64>,
     /// Time to flare: the SD of the hazard ratio's log-normal prior (0: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msc_flare_hazard_ratio_log_sd: Option<f64>,
@@ -348,6 +354,8 @@ impl RunReport {
                 .as_ref()
                 .filter(|_| scenario.endpoint.time_to_flare)
                 .map(|ic| ic.therapy.msc_hazard_ratio),
+            infusions: scenario.schedule.as_ref().map(|s| s.infusions.len()),
+            effect_share_at_primary: scenario.schedule.as_ref().map(|s| s.share_at_primary),
             msc_flare_hazard_ratio_log_sd: scenario
                 .intercurrent
                 .as_ref()

@@ -243,6 +243,21 @@ pub struct Scenario {
     pub safety: Option<safety::Safety>,
     /// Making the MSC product (`None`: every MSC child is infused at week 0).
     pub manufacturing: Option<Manufacturing>,
+    /// The MSC arm's infusion schedule (`None`: one infusion at week 0).
+    pub schedule: Option<Schedule>,
+}
+
+/// `[[infusion]]` and `effect.half_life_weeks`, validated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Schedule {
+    /// `(week, route, dose)` per infusion, in file order; doses in one unit.
+    pub infusions: Vec<(f64, raw::Route, f64)>,
+    /// `None`: no waning.
+    pub half_life_weeks: Option<f64>,
+    /// The share of `effect.mean` MSC has at the primary visit: each
+    /// infusion adds its share of the total dose, halved every half-life
+    /// from its week to the primary visit.
+    pub share_at_primary: f64,
 }
 
 /// `[manufacturing]`, validated.

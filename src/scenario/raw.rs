@@ -44,6 +44,31 @@ pub struct RawScenario {
     pub safety: Option<super::safety::RawSafety>,
     /// Making the MSC product: failure and delay.
     pub manufacturing: Option<RawManufacturing>,
+    /// The MSC arm's infusion schedule.
+    #[serde(default)]
+    pub infusion: Vec<RawInfusion>,
+}
+
+/// `[[infusion]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInfusion {
+    pub week: Option<f64>,
+    pub route: Option<Route>,
+    pub cells_per_kg: Option<f64>,
+    pub cells: Option<f64>,
+}
+
+/// `infusion.route`: recorded as given; the model weighs infusions by dose only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    Intravenous,
+    Intranasal,
+    LymphNode,
+    IntraOsseous,
+    IntraArticular,
+    Other,
 }
 
 /// `[manufacturing]`
@@ -294,6 +319,8 @@ pub struct RawEffect {
     pub source: Option<String>,
     /// An evidence-table row id whose value becomes `mean`.
     pub from: Option<String>,
+    /// With `[[infusion]]`: each infusion's effect halves every this many weeks.
+    pub half_life_weeks: Option<f64>,
     /// Share of patients MSC works in (default 1: all alike).
     pub responder_share: Option<f64>,
 }

@@ -22,6 +22,7 @@ pub mod rules;
 
 pub use checker::{Checker, MAX_MAGNITUDE};
 mod safety;
+mod schedule;
 mod simulation;
 mod standard_therapy;
 mod strata;
@@ -292,7 +293,28 @@ pub fn validate_all(
             scores,
         ))
     });
+    if !raw.infusion.is_empty() && (strata_given || time_to_flare) {
+        errors.0.push(root.bad(
+            "infusion",
+            "an infusion schedule scales the MSC effect on a score; it is not modelled for pooled ([[stratum]]) trials or the time to flare yet: remove the [[infusion]] tables",
+        ));
+    }
+    let schedule = design.as_ref().and_then(|design| {
+        let primary = *design.visits_weeks.last().expect("validated: a visit");
+        let delay = raw
+            .manufacturing
+            .as_ref()
+            .is_some_and(|m| m.vein_to_vein_weeks.is_some_and(|w| w > 0.0));
+        errors.take(schedule::validate(
+            &root,
+            &raw.infusion,
+            &raw.effect,
+            primary,
+            delay,
+        ))
+    });
     let parts = Parts {
+        schedule,
         manufacturing,
         safety,
         time_to_flare,
@@ -317,6 +339,7 @@ pub fn validate_all(
 
 /// The validated pieces of a scenario, each `None` when its check failed.
 struct Parts {
+    schedule: Option<Option<super::Schedule>>,
     manufacturing: Option<Option<super::Manufacturing>>,
     safety: Option<Option<super::safety::Safety>>,
     time_to_flare: bool,
@@ -375,6 +398,7 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
         dropout: p.dropout?,
         safety: p.safety?,
         manufacturing: p.manufacturing?,
+        schedule: p.schedule?,
     })
 }
 
