@@ -167,6 +167,16 @@ fn bad_manufacturing_input_exits_2_naming_the_key() {
             "product = \"xenogeneic\"",
             "manufacturing",
         ),
+        (
+            "[simulation]",
+            "[dropout]\nhazard_per_week = 0.01\nsource = \"x\"\n[simulation]",
+            "manufacturing.product",
+        ),
+        (
+            "analysis = \"welch_t\"",
+            "analysis = \"welch_t\"\nenroll_above = 10",
+            "manufacturing.failure_by_baseline",
+        ),
     ] {
         assert!(good.contains(from), "{from}");
         let path = dir.path().join("bad.toml");
@@ -277,5 +287,79 @@ fn bad_schedules_exit_2_naming_the_key() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
         assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+}
+
+#[test]
+fn the_as_infused_target_is_on_the_analysis_scale() {
+    // On PGA (0-10, integers) and with a responder analysis, failure
+    // unrelated to anything leaves the as-infused contrast unbiased for MSC's
+    // own effect in the infused children, each on its own scale.
+    for (kind, analysis) in [("pga", "welch_t"), ("pga", "fisher_responder")] {
+        let text = format!(
+            r#"
+name = "bounded"
+[design]
+n_per_arm = 40
+analysis = "{analysis}"
+[endpoint]
+kind = "{kind}"
+responder_threshold = 2
+[population]
+baseline_mean = 3
+baseline_sd = 2
+control_change_mean = -0.5
+change_sd = 2
+[effect]
+mean = -2.5
+source = "test"
+[manufacturing]
+product = "autologous"
+failure_probability = 0.3
+vein_to_vein_weeks = 0
+source = "test"
+[simulation]
+replicates = 4000
+seed = 5
+"#
+        );
+        let s = scenario::parse(Path::new("b.toml"), &text).unwrap();
+        let a = &run(&s)[0].summary.product.clone().unwrap().error;
+        assert!(
+            a.mean.abs() < 4.0 * a.se(),
+            "{analysis}: {} ± {}",
+            a.mean,
+            a.se()
+        );
+    }
+}
+
+#[test]
+fn a_late_product_has_no_effect_before_its_infusion() {
+    // Infusion at week 12 of 24, visits at 4, 12 and 24: at weeks 4 and 12
+    // the MSC children's change equals the controls'; at 24 the effect is
+    // -3 x 12 / 24 = -1.5.
+    use trialsim::design::stream::EffectMode;
+    let mut s = scenario(0.05, 0.0, 12.0, 0.0, 1);
+    s.design.visits_weeks = vec![4.0, 12.0, 24.0];
+    let cell = trialsim::engine::Cell::new(&s, 3_000);
+    let mut work = cell.workspace();
+    cell.analyse_replicate(EffectMode::Fixed, 3, 0, &mut work);
+    let (msc, control) = (&work.cohort.msc, &work.cohort.control);
+    let mean_change = |arm: &trialsim::cohort::ArmData, k: usize| -> (f64, f64) {
+        let v: Vec<f64> = (0..arm.len())
+            .filter(|&i| arm.infused.get(i) != Some(&false))
+            .map(|i| arm.interim[i * 2 + k] - arm.baseline[i])
+            .collect();
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64;
+        (m, var / v.len() as f64)
+    };
+    for k in 0..2 {
+        let ((a, va), (b, vb)) = (mean_change(msc, k), mean_change(control, k));
+        assert!(
+            (a - b).abs() < 4.0 * (va + vb).sqrt(),
+            "visit {k}: {a} vs {b}"
+        );
     }
 }

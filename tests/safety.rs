@@ -264,3 +264,30 @@ fn bad_safety_input_exits_2_naming_the_key() {
         assert!(stderr.contains(key), "{key}: {stderr}");
     }
 }
+
+#[test]
+fn a_child_whose_product_failed_has_no_infusion_events() {
+    // [manufacturing] with half the products failing: those MSC children
+    // had no infusion (no fever from one) and the control arm's infection
+    // rate; P(any) in the MSC arm is the mixture of the two.
+    let text = format!(
+        "{EVENTS}[manufacturing]\nproduct = \"autologous\"\nfailure_probability = 0.5\nvein_to_vein_weeks = 0\nsource = \"test\"\n"
+    );
+    let st = run(&scenario(&text, 4_000))[0]
+        .summary
+        .safety
+        .clone()
+        .unwrap();
+    let years: f64 = 26.0 / (365.25 / 7.0);
+    let fever = 0.5 * (1.0 - (-0.1_f64 * 3.0).exp());
+    let infection = 0.5 * (1.0 - (-0.3 * years).exp()) + 0.5 * (1.0 - (-0.2 * years).exp());
+    for (k, want) in [(0, fever), (1, infection)] {
+        let w = &st.arms.msc.any[k];
+        assert!(
+            (w.mean - want).abs() < 4.0 * w.se(),
+            "{k}: {} vs {want} ± {}",
+            w.mean,
+            w.se()
+        );
+    }
+}

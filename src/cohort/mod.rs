@@ -423,12 +423,30 @@ impl CohortModel {
         } else {
             change_control
         };
-        // Brownian bridge from (0, 0) to (1, change), visit by visit.
+        // Brownian bridge from (0, 0) to (1, change), visit by visit. A
+        // delayed product (`[manufacturing]`) has no effect before its
+        // infusion: the bridge runs to the control change and MSC's effect
+        // builds linearly from the infusion (fraction `d` of the way) on.
+        let delayed = self
+            .product
+            .filter(|p| p.delay_factor < 1.0 && arm.gets_msc());
+        let end = if delayed.is_some() {
+            change_control
+        } else {
+            change
+        };
         let mut c = 0.0;
         for (k, step) in self.bridge.iter().enumerate() {
             let z = rng.normal();
-            c += step.weight * (change - c) + step.sd * z;
-            visit(k, baseline, c, self.recorder.part_noise(rng));
+            c += step.weight * (end - c) + step.sd * z;
+            let shown = match delayed {
+                Some(p) => {
+                    let d = 1.0 - p.delay_factor;
+                    c + effect * (self.fractions[k] - d).max(0.0) / p.delay_factor
+                }
+                None => c,
+            };
+            visit(k, baseline, shown, self.recorder.part_noise(rng));
         }
         let observed_baseline = self
             .recorder

@@ -29,9 +29,6 @@ pub struct Cell {
     prior: bool,
     /// `[safety.stopping]`, prepared for this cell's MSC arm.
     monitor: Option<Monitor>,
-    /// `[manufacturing]`: MSC's effect in the children it reached, what the
-    /// as-infused contrast is judged against.
-    effect_infused: f64,
     /// Control-arm size (single arm: series size) as written in `design.n_per_arm`.
     pub n_per_arm: usize,
     pub sizes: Arms<usize>,
@@ -75,46 +72,53 @@ impl Cell {
                 (m, st.effect)
             })
             .collect();
-        let trial =
-            Trial {
-                cohort: model(&scenario.population, scenario.endpoint.scale, sizes)
-                    .with_responder_share(scenario.effect.responder_share)
-                    .with_product(scenario.manufacturing.as_ref().map(|m| {
-                        ProductModel::new(m, *design.visits_weeks.last().expect("a visit"))
-                    })),
-                intercurrent: scenario.intercurrent.as_ref().map(|ic| {
-                    let model = IntercurrentModel::new(ic, &design.visits_weeks);
-                    match &design.withdrawal {
-                        Some(w) => model.with_waning(w.effect_half_life_weeks),
-                        None => model,
-                    }
-                }),
-                strata,
-                effect_scale: analyzer.effect_scale(),
-                time_to_flare: scenario.endpoint.time_to_flare,
-                dropout: scenario.dropout.as_ref().map(DropoutModel::new),
-                run_in: design.withdrawal.as_ref().map(|w| {
-                    RunIn::new(
-                        w,
-                        &scenario.population,
-                        scenario.endpoint.scale,
-                        design.enroll_above,
-                        scenario
-                            .endpoint
-                            .responder_threshold
-                            .expect("validated: a randomized withdrawal has a responder threshold"),
-                        sizes.total(),
-                    )
-                }),
-                fixed_log_hr: f64::NAN,
-                safety: scenario.safety.as_ref().map(|s| {
-                    let follow_up = scenario.intercurrent.as_ref().map_or_else(
-                        || *design.visits_weeks.last().expect("validated: a visit"),
-                        |ic| ic.follow_up_weeks,
-                    );
-                    SafetyModel::new(s, follow_up)
-                }),
-            };
+        let trial = Trial {
+            cohort: model(&scenario.population, scenario.endpoint.scale, sizes)
+                .with_responder_share(scenario.effect.responder_share)
+                .with_product(
+                    scenario
+                        .manufacturing
+                        .as_ref()
+                        // A product that never fails and is never late
+                        // changes nothing: no draw, no as-infused contrast.
+                        .filter(|m| m.failure_probability > 0.0 || m.vein_to_vein_weeks > 0.0)
+                        .map(|m| {
+                            ProductModel::new(m, *design.visits_weeks.last().expect("a visit"))
+                        }),
+                ),
+            intercurrent: scenario.intercurrent.as_ref().map(|ic| {
+                let model = IntercurrentModel::new(ic, &design.visits_weeks);
+                match &design.withdrawal {
+                    Some(w) => model.with_waning(w.effect_half_life_weeks),
+                    None => model,
+                }
+            }),
+            strata,
+            effect_scale: analyzer.effect_scale(),
+            time_to_flare: scenario.endpoint.time_to_flare,
+            dropout: scenario.dropout.as_ref().map(DropoutModel::new),
+            run_in: design.withdrawal.as_ref().map(|w| {
+                RunIn::new(
+                    w,
+                    &scenario.population,
+                    scenario.endpoint.scale,
+                    design.enroll_above,
+                    scenario
+                        .endpoint
+                        .responder_threshold
+                        .expect("validated: a randomized withdrawal has a responder threshold"),
+                    sizes.total(),
+                )
+            }),
+            fixed_log_hr: f64::NAN,
+            safety: scenario.safety.as_ref().map(|s| {
+                let follow_up = scenario.intercurrent.as_ref().map_or_else(
+                    || *design.visits_weeks.last().expect("validated: a visit"),
+                    |ic| ic.follow_up_weeks,
+                );
+                SafetyModel::new(s, follow_up)
+            }),
+        };
         let mut trial = trial;
         if let (true, Some(ic)) = (trial.time_to_flare, &trial.intercurrent) {
             trial.fixed_log_hr = ic.true_log_hr(
@@ -134,13 +138,7 @@ impl Cell {
             .schedule
             .as_ref()
             .map_or(1.0, |s| s.share_at_primary);
-        let effect_infused = scenario.manufacturing.as_ref().map_or(f64::NAN, |m| {
-            scenario.effect.mean
-                * share
-                * (1.0 - m.vein_to_vein_weeks / design.visits_weeks.last().expect("a visit"))
-        });
         Cell {
-            effect_infused,
             prior: has_prior(scenario),
             monitor,
             decision: decision::prepare(&analyzer, scenario),
@@ -256,7 +254,20 @@ impl Cell {
             let decided = result.as_ref().map_or((false, false), |r| {
                 (self.decision.rejects(r), self.favours_msc(r))
             });
-            stats.record(share, result, decided, self.effect_infused);
+            // MSC's own effect in the infused children, on the analysis scale.
+            let (mut sum, mut kept) = (0.0, 0usize);
+            for (&infused, &own) in work.cohort.msc.infused.iter().zip(&work.patient.own) {
+                if infused {
+                    sum += own;
+                    kept += 1;
+                }
+            }
+            let target = if kept > 0 {
+                sum / kept as f64
+            } else {
+                f64::NAN
+            };
+            stats.record(share, result, decided, target);
         }
         if let (Some(stats), Some(model)) = (summary.safety.as_mut(), &self.trial.safety) {
             stats.record(&work.cohort, model, self.monitor.as_ref());

@@ -351,6 +351,7 @@ fn check_batch(
     check::flares(s, replicates, sizes)?;
     check::survival(s, replicates)?;
     check::safety(s, replicates)?;
+    check::product(s, replicates)?;
     let shape = |s: &Summary| {
         (
             s.estimands.is_some(),
@@ -367,6 +368,7 @@ fn check_batch(
             s.survival
                 .as_ref()
                 .map(|v| (v.run_in.is_some(), v.grid.clone(), v.expected.clone())),
+            s.product.is_some(),
             s.safety.as_ref().map(|v| {
                 [&v.arms.msc, &v.arms.control].map(|a| (a.any.len(), a.per_patient.len()))
             }),

@@ -47,6 +47,9 @@ pub struct Patient {
     /// Randomized withdrawal: children enrolled into the run-in of the
     /// trial last simulated.
     pub enrolled: usize,
+    /// With `[manufacturing]`: each patient's own MSC effect on the analysis
+    /// scale in the trial last simulated (MSC arm first).
+    pub own: Vec<f64>,
 }
 
 impl Trial {
@@ -60,6 +63,7 @@ impl Trial {
             scratch: PatientScratch::default(),
             worlds: Worlds::default(),
             enrolled: 0,
+            own: Vec::new(),
         }
     }
 
@@ -105,7 +109,20 @@ impl Trial {
             return sum / patients;
         }
         let Some(ic) = &self.intercurrent else {
-            return plain(&self.cohort, effect, rng, cohort) / patients;
+            if !self.cohort.has_product() {
+                return plain(&self.cohort, effect, rng, cohort) / patients;
+            }
+            // `[manufacturing]`: each patient's own effect is kept, so the
+            // as-infused contrast is judged against the infused children's.
+            let own = &mut patient.own;
+            own.clear();
+            let mut sum = 0.0;
+            self.cohort.simulate(effect, rng, cohort, |o| {
+                let e = truth::of_outcomes(scale, o);
+                own.push(e);
+                sum += e;
+            });
+            return sum / patients;
         };
         *truths = StrategyTruth::default();
         let hr = if draw_hr {

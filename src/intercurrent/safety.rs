@@ -26,6 +26,8 @@ pub struct SafetyModel {
     counts: Arms<Vec<Option<Poisson<f64>>>>,
     /// Which event kinds are serious.
     serious: Vec<bool>,
+    /// Which are counted per infusion (none for a child never infused).
+    per_infusion: Vec<bool>,
     /// P(an MSC child has a serious event) at the control arm's rates.
     serious_if_safe: f64,
 }
@@ -52,6 +54,7 @@ impl SafetyModel {
         SafetyModel {
             counts,
             serious: s.events.iter().map(|e| e.serious).collect(),
+            per_infusion: s.events.iter().map(|e| e.per == Per::Infusion).collect(),
             serious_if_safe: 1.0 - (-control_serious).exp(),
         }
     }
@@ -71,9 +74,18 @@ impl SafetyModel {
     pub fn draw(&self, cohort: &mut Cohort, rng: &mut Stream) {
         for arm in Arm::ALL {
             let data = &mut cohort[arm];
-            for _ in 0..data.len() {
-                for c in &self.counts[arm] {
-                    let n = c.as_ref().map_or(0.0, |p| p.sample(rng));
+            for i in 0..data.len() {
+                // An MSC child whose product failed (`[manufacturing]`) had
+                // no infusion: no per-infusion events, and the control arm's
+                // rates for the rest.
+                let uninfused = data.infused.get(i) == Some(&false);
+                for (k, c) in self.counts[arm].iter().enumerate() {
+                    let c = match (uninfused, self.per_infusion[k]) {
+                        (false, _) => c.as_ref(),
+                        (true, true) => None,
+                        (true, false) => self.counts.control[k].as_ref(),
+                    };
+                    let n = c.map_or(0.0, |p| p.sample(rng));
                     data.safety_events.push(n.min(f64::from(u16::MAX)) as u16);
                 }
             }

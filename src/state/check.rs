@@ -161,6 +161,40 @@ pub fn flares(s: &Summary, replicates: u64, sizes: Arms<usize>) -> Result<(), St
     Ok(())
 }
 
+/// Checks one fold's `[manufacturing]` figures: one per trial, the
+/// as-infused analyses and failures adding up to the trials, rejections
+/// within the analyses, the infused share within 0 and 1.
+///
+/// # Errors
+/// What is wrong, as a phrase.
+pub fn product(s: &Summary, replicates: u64) -> Result<(), String> {
+    let Some(p) = &s.product else {
+        return Ok(());
+    };
+    let analysed = p.estimate.n;
+    let fits = p.trials == replicates
+        && p.infused.n == p.trials
+        && analysed.saturating_add(p.failures) == p.trials
+        && p.error.n == analysed
+        && p.favourable <= p.rejections
+        && p.rejections <= analysed
+        && (p.infused.n == 0 || (0.0..=1.0).contains(&p.infused.mean));
+    if !fits {
+        return Err(format!(
+            "product: {} trials, {} infused shares averaging {}, {} analyses, {} failures, {} rejections ({} favourable) for {replicates} replicates",
+            p.trials, p.infused.n, p.infused.mean, analysed, p.failures, p.rejections, p.favourable
+        ));
+    }
+    for (what, w) in [
+        ("infused", &p.infused),
+        ("estimate", &p.estimate),
+        ("error", &p.error),
+    ] {
+        welford(w, replicates).map_err(|e| format!("product.{what}: {e}"))?;
+    }
+    Ok(())
+}
+
 /// Checks one fold's adverse-event figures: every accumulator over at most
 /// `replicates` trials, shares within 0 and 1, and stops within the trials.
 ///

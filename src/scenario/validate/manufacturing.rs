@@ -21,6 +21,7 @@ pub fn validate(
     raw: Option<&RawManufacturing>,
     primary_week: f64,
     scores: bool,
+    selected: bool,
 ) -> Result<Option<Manufacturing>, ScenarioError> {
     let Some(m) = raw else {
         return Ok(None);
@@ -29,7 +30,7 @@ pub fn validate(
     if !scores {
         return Err(c.bad(
             "product",
-            "[manufacturing] is modelled for score endpoints in parallel or single-arm trials without strata so far: remove it",
+            "[manufacturing] is modelled for score endpoints in parallel trials without strata, intercurrent events ([standard_therapy], [[concomitant]], [estimand]) or [dropout] so far: remove it",
         ));
     }
     let product = m.product.ok_or_else(|| {
@@ -57,6 +58,12 @@ pub fn validate(
         (-MAX_SLOPE, MAX_SLOPE),
         "the probit slope of failure per baseline SD",
     )?;
+    if selected && failure_by_baseline != 0.0 {
+        return Err(c.bad(
+            "failure_by_baseline",
+            "with design.enroll_above the enrolled baselines are truncated, and the failure share would not be failure_probability: set it to 0 or remove enroll_above",
+        ));
+    }
     let vein_to_vein_weeks = match (m.vein_to_vein_weeks, autologous) {
         (Some(w), _) => w,
         (None, false) => 0.0,

@@ -209,6 +209,11 @@ pub fn validate_all(
         &root.at("simulation"),
         &raw.simulation,
     ));
+    // Read before the intercurrent tables are taken below.
+    let intercurrent_tables = raw.standard_therapy.is_some()
+        || !raw.concomitant.is_empty()
+        || raw.estimand.is_some()
+        || raw.dropout.is_some();
     let intercurrent = match (&design, scale_preset) {
         (Some(design), Some(_)) => errors.take_all(intercurrent(
             &root,
@@ -283,14 +288,19 @@ pub fn validate_all(
         ));
     }
     let manufacturing = design.as_ref().and_then(|design| {
-        let scores =
-            !time_to_flare && !strata_given && design.kind != DesignKind::RandomizedWithdrawal;
+        // A parallel score trial without strata, intercurrent events or
+        // dropout: what the model covers so far.
+        let scores = !time_to_flare
+            && !strata_given
+            && design.kind == DesignKind::Parallel
+            && !intercurrent_tables;
         let primary = *design.visits_weeks.last().expect("validated: a visit");
         errors.take(manufacturing::validate(
             &root,
             raw.manufacturing.as_ref(),
             primary,
             scores,
+            d.enroll_above.is_some(),
         ))
     });
     if !raw.infusion.is_empty() && (strata_given || time_to_flare) {
