@@ -363,3 +363,60 @@ fn a_late_product_has_no_effect_before_its_infusion() {
         );
     }
 }
+
+#[test]
+fn a_failed_or_late_product_gives_no_flare_protection_before_its_infusion() {
+    // Constant flare hazard l, MSC hazard ratio 0.4: a child whose product
+    // failed (30%) flares at l throughout; an infused child at l for the
+    // 6 weeks before the infusion and at 0.4 l after.
+    let (l, hr, p, d, t) = (0.03_f64, 0.4_f64, 0.3_f64, 6.0_f64, 24.0_f64);
+    let text = format!(
+        r#"
+name = "flares"
+[design]
+n_per_arm = 40
+analysis = "welch_t"
+[endpoint]
+kind = "continuous"
+[population]
+baseline_mean = 20
+baseline_sd = 5
+control_change_mean = -2
+change_sd = 4
+[effect]
+mean = -3
+source = "test"
+[manufacturing]
+product = "autologous"
+failure_probability = {p}
+vein_to_vein_weeks = {d}
+source = "test"
+[standard_therapy]
+flare_hazard_on = {l}
+msc_flare_hazard_ratio = {hr}
+source = "test"
+[simulation]
+replicates = 4000
+seed = 8
+"#
+    );
+    let s = scenario::parse(Path::new("f.toml"), &text).unwrap();
+    let flares = run(&s)[0].summary.flares.clone().unwrap();
+    let msc = p * (1.0 - (-l * t).exp()) + (1.0 - p) * (1.0 - (-l * d - hr * l * (t - d)).exp());
+    let control = 1.0 - (-l * t).exp();
+    for (got, want) in [
+        (&flares.msc.flare_by_primary, msc),
+        (&flares.control.flare_by_primary, control),
+    ] {
+        assert!(
+            (got.mean - want).abs() < 4.0 * got.se(),
+            "{} vs {want} ± {}",
+            got.mean,
+            got.se()
+        );
+    }
+    // The as-infused contrast is still judged against the infused children's
+    // own effect: unbiased when failure is unrelated.
+    let a = run(&s)[0].summary.product.clone().unwrap().error;
+    assert!(a.mean.abs() < 4.0 * a.se(), "{} ± {}", a.mean, a.se());
+}

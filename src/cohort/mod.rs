@@ -84,6 +84,7 @@ pub struct ProductModel {
     intercept: f64,
     slope: f64,
     delay_factor: f64,
+    delay_weeks: f64,
 }
 
 impl ProductModel {
@@ -99,6 +100,7 @@ impl ProductModel {
             intercept,
             slope,
             delay_factor: 1.0 - m.vein_to_vein_weeks / primary,
+            delay_weeks: m.vein_to_vein_weeks,
         }
     }
 }
@@ -154,6 +156,9 @@ struct Draws {
     primary_noise: [f64; 4],
     /// Whether the child's product was made (always without `[manufacturing]`).
     infused: bool,
+    /// The week MSC starts (0; the infusion week of a late product;
+    /// infinite for a failed one).
+    msc_from: f64,
 }
 
 /// A patient's recorded change by the primary visit under MSC and under
@@ -183,6 +188,9 @@ pub struct Latent {
     recorder: Recorder,
     /// Whether the child's MSC product was made (always without `[manufacturing]`).
     pub infused: bool,
+    /// The week MSC's flare hazard ratio starts to apply (0 without
+    /// `[manufacturing]`; the infusion week; infinite for a failed product).
+    pub msc_from: f64,
 }
 
 impl Latent {
@@ -404,14 +412,14 @@ impl CohortModel {
         // A product that fails leaves the child without MSC; a delayed one
         // leaves less time for its effect. Drawn for both arms (the child's
         // cells would fail in either), only with `[manufacturing]`.
-        let (effect, infused) = match &self.product {
-            None => (effect, true),
+        let (effect, infused, msc_from) = match &self.product {
+            None => (effect, true, 0.0),
             Some(p) => {
                 let u = rng.open01();
                 if u < Normal::standard().cdf(p.intercept + p.slope * z_baseline) {
-                    (0.0, false)
+                    (0.0, false, f64::INFINITY)
                 } else {
-                    (effect * p.delay_factor, true)
+                    (effect * p.delay_factor, true, p.delay_weeks)
                 }
             }
         };
@@ -459,6 +467,7 @@ impl CohortModel {
             change,
             primary_noise: self.recorder.part_noise(rng),
             infused,
+            msc_from,
         }
     }
 
@@ -514,6 +523,7 @@ impl CohortModel {
             primary: self.bridge.len(),
             recorder: self.recorder,
             infused: true,
+            msc_from: 0.0,
         }
     }
 
@@ -534,6 +544,7 @@ impl CohortModel {
         out.change_control = d.change_control;
         out.effect = d.effect;
         out.infused = d.infused;
+        out.msc_from = d.msc_from;
         out.primary = primary;
         out.recorder = self.recorder;
     }

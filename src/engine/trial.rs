@@ -151,8 +151,10 @@ impl Trial {
             latent,
             scratch,
             worlds,
+            own,
             ..
         } = patient;
+        own.clear();
         for (arm, &n) in self.cohort.sizes().iter() {
             for _ in 0..n {
                 self.cohort.latent_into(effect, arm, rng, latent);
@@ -167,9 +169,11 @@ impl Trial {
                     ic.spec.follow_up_weeks,
                     therapies,
                 );
-                sum += truths.add(worlds, b, ic.visits(), scale, unit);
+                let own_effect = truths.add(worlds, b, ic.visits(), scale, unit);
+                sum += own_effect;
                 if self.cohort.has_product() {
                     cohort[arm].infused.push(latent.infused);
+                    own.push(own_effect);
                 }
                 if self.time_to_flare || self.dropout.is_some() {
                     let first = worlds.observed().first_flare;

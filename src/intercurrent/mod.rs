@@ -296,7 +296,13 @@ impl IntercurrentModel {
         scratch: &mut PatientScratch,
     ) -> (f64, usize) {
         scratch.draws.drawn = 0;
-        let n = self.flares(arm, hr, &mut scratch.draws, rng, &mut scratch.times[0]);
+        let n = self.flares(
+            arm,
+            (hr, 0.0),
+            &mut scratch.draws,
+            rng,
+            &mut scratch.times[0],
+        );
         let first = if n > 0 {
             scratch.times[0][0]
         } else {
@@ -351,6 +357,9 @@ impl IntercurrentModel {
         // Flares do not depend on the therapies: each arm's are laid once
         // (own arm first, drawing as it needs, then the other arm).
         let [own_times, other_times] = times;
+        // MSC's hazard ratio from the infusion (`[manufacturing]`), in
+        // whichever arm's world the child gets MSC.
+        let hr = (hr, latent.msc_from);
         let own_flares = self.flares(own, hr, draws, rng, own_times);
         let other_flares = self.flares(other, hr, draws, rng, other_times);
         let (own_times, other_times) = (&own_times[..own_flares], &other_times[..other_flares]);
@@ -392,7 +401,7 @@ impl IntercurrentModel {
     fn flares(
         &self,
         arm: Arm,
-        hr: f64,
+        (hr, msc_from): (f64, f64),
         draws: &mut SharedDraws,
         rng: &mut Stream,
         times: &mut [f64; MAX_FLARES],
@@ -418,8 +427,17 @@ impl IntercurrentModel {
             }
             target += draws.exp[n];
             loop {
-                let seg_end = s.starts.get(seg + 1).copied().unwrap_or(f64::INFINITY);
-                let rate = s.rates[seg] * self.factor(arm, seg, hr);
+                let next = s.starts.get(seg + 1).copied().unwrap_or(f64::INFINITY);
+                // Before `msc_from` (a product not yet infused, or never:
+                // `[manufacturing]`) the MSC arm has no hazard ratio.
+                let before = arm.gets_msc() && t < msc_from;
+                let seg_end = if before { next.min(msc_from) } else { next };
+                let factor = if before {
+                    1.0
+                } else {
+                    self.factor(arm, seg, hr)
+                };
+                let rate = s.rates[seg] * factor;
                 if rate > 0.0 {
                     let hit = t + (target - acc) / rate;
                     if hit < seg_end {
@@ -433,7 +451,9 @@ impl IntercurrentModel {
                     return n;
                 }
                 t = seg_end;
-                seg += 1;
+                if t == next {
+                    seg += 1;
+                }
             }
             if t > end {
                 return n;
@@ -605,7 +625,7 @@ mod tests {
         let mut draws = SharedDraws::default();
         m.shared_draws(&mut rng, &mut draws);
         let mut times = [0.0; MAX_FLARES];
-        let flares = m.flares(Arm::Msc, 1.0, &mut draws, &mut rng, &mut times);
+        let flares = m.flares(Arm::Msc, (1.0, 0.0), &mut draws, &mut rng, &mut times);
         let mut w = World::default();
         m.world(
             &latent,

@@ -30,7 +30,7 @@ pub fn validate(
     if !scores {
         return Err(c.bad(
             "product",
-            "[manufacturing] is modelled for score endpoints in parallel trials without strata, intercurrent events ([standard_therapy], [[concomitant]], [estimand]) or [dropout] so far: remove it",
+            "[manufacturing] is modelled for score endpoints in parallel trials without strata, concomitant therapies, [estimand] or [dropout] so far ([standard_therapy] flares are): remove it",
         ));
     }
     let product = m.product.ok_or_else(|| {

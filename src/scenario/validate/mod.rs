@@ -209,11 +209,11 @@ pub fn validate_all(
         &root.at("simulation"),
         &raw.simulation,
     ));
-    // Read before the intercurrent tables are taken below.
-    let intercurrent_tables = raw.standard_therapy.is_some()
-        || !raw.concomitant.is_empty()
-        || raw.estimand.is_some()
-        || raw.dropout.is_some();
+    // Read before the intercurrent tables are taken below. Flares
+    // ([standard_therapy]) are modelled with [manufacturing]; concomitant
+    // therapies, other estimands and dropout are not yet.
+    let intercurrent_tables =
+        !raw.concomitant.is_empty() || raw.estimand.is_some() || raw.dropout.is_some();
     let intercurrent = match (&design, scale_preset) {
         (Some(design), Some(_)) => errors.take_all(intercurrent(
             &root,
