@@ -420,3 +420,64 @@ seed = 8
     let a = run(&s)[0].summary.product.clone().unwrap().error;
     assert!(a.mean.abs() < 4.0 * a.se(), "{} ± {}", a.mean, a.se());
 }
+
+#[test]
+fn a_delay_that_varies_scales_each_childs_effect_by_its_own_wait() {
+    // Delay ~ Gamma(mean 6, SD 3) weeks, no failures: the ITT effect is
+    // -3 x E[max(0, 1 - D / 24)], the expectation by Simpson's rule over
+    // the gamma density.
+    use statrs::distribution::Gamma;
+    let mut s = scenario(0.0, 0.0, 6.0, -0.3, 4_000);
+    s.manufacturing.as_mut().unwrap().vein_to_vein_sd = 3.0;
+    let g = Gamma::new(4.0, 4.0 / 6.0).unwrap(); // shape (6/3)^2, rate 6/9
+    let steps = 2400;
+    let dt = 24.0 / steps as f64;
+    let share: f64 = (0..=steps)
+        .map(|i| {
+            let d = i as f64 * dt;
+            let w = if i == 0 || i == steps {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            w * g.pdf(d) * (1.0 - d / 24.0)
+        })
+        .sum::<f64>()
+        * dt
+        / 3.0;
+    let want = -3.0 * share;
+    let e = &run(&s)[0].summary.estimate;
+    assert!(
+        (e.mean - want).abs() < 4.0 * e.se(),
+        "{} vs {want} ± {}",
+        e.mean,
+        e.se()
+    );
+}
+
+#[test]
+fn manufacturing_keys_are_the_msc_products_not_per_arm() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string("scenarios/jia_autologous_msc_itt.toml").unwrap();
+    for (from, to, key) in [
+        (
+            "failure_probability = 0.1",
+            "failure_probability = { msc = 0.1, control = 0.1 }",
+            "manufacturing.failure_probability",
+        ),
+        (
+            "vein_to_vein_weeks = 6",
+            "vein_to_vein_weeks = { mean = 6, sd = -2 }",
+            "manufacturing.vein_to_vein_weeks.sd",
+        ),
+    ] {
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, good.replace(from, to)).unwrap();
+        let out = trialsim().arg("check").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+}

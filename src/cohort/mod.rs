@@ -85,6 +85,10 @@ pub struct ProductModel {
     slope: f64,
     delay_factor: f64,
     delay_weeks: f64,
+    /// The primary visit's week.
+    primary: f64,
+    /// Each child's delay, when it varies: gamma with the delay's mean and SD.
+    spread: Option<rand_distr::Gamma<f64>>,
 }
 
 impl ProductModel {
@@ -101,6 +105,12 @@ impl ProductModel {
             slope,
             delay_factor: 1.0 - m.vein_to_vein_weeks / primary,
             delay_weeks: m.vein_to_vein_weeks,
+            primary,
+            spread: (m.vein_to_vein_sd > 0.0).then(|| {
+                let (mean, sd) = (m.vein_to_vein_weeks, m.vein_to_vein_sd);
+                rand_distr::Gamma::new(mean * mean / (sd * sd), sd * sd / mean)
+                    .expect("validated: a positive mean and SD")
+            }),
         }
     }
 }
@@ -412,14 +422,23 @@ impl CohortModel {
         // A product that fails leaves the child without MSC; a delayed one
         // leaves less time for its effect. Drawn for both arms (the child's
         // cells would fail in either), only with `[manufacturing]`.
-        let (effect, infused, msc_from) = match &self.product {
-            None => (effect, true, 0.0),
+        let (effect, infused, msc_from, delay_factor) = match &self.product {
+            None => (effect, true, 0.0, 1.0),
             Some(p) => {
                 let u = rng.open01();
                 if u < Normal::standard().cdf(p.intercept + p.slope * z_baseline) {
-                    (0.0, false, f64::INFINITY)
+                    (0.0, false, f64::INFINITY, 1.0)
                 } else {
-                    (effect * p.delay_factor, true, p.delay_weeks)
+                    match &p.spread {
+                        None => (effect * p.delay_factor, true, p.delay_weeks, p.delay_factor),
+                        Some(g) => {
+                            // This child's delay; one past the primary visit
+                            // leaves no effect there.
+                            let d: f64 = rand_distr::Distribution::sample(g, rng);
+                            let factor = (1.0 - d / p.primary).max(0.0);
+                            (effect * factor, true, d, factor)
+                        }
+                    }
                 }
             }
         };
@@ -435,24 +454,17 @@ impl CohortModel {
         // delayed product (`[manufacturing]`) has no effect before its
         // infusion: the bridge runs to the control change and MSC's effect
         // builds linearly from the infusion (fraction `d` of the way) on.
-        let delayed = self
-            .product
-            .filter(|p| p.delay_factor < 1.0 && arm.gets_msc());
-        let end = if delayed.is_some() {
-            change_control
-        } else {
-            change
-        };
+        let delayed = self.product.is_some() && delay_factor < 1.0 && arm.gets_msc();
+        let end = if delayed { change_control } else { change };
         let mut c = 0.0;
         for (k, step) in self.bridge.iter().enumerate() {
             let z = rng.normal();
             c += step.weight * (end - c) + step.sd * z;
-            let shown = match delayed {
-                Some(p) => {
-                    let d = 1.0 - p.delay_factor;
-                    c + effect * (self.fractions[k] - d).max(0.0) / p.delay_factor
-                }
-                None => c,
+            let shown = if delayed && delay_factor > 0.0 {
+                let d = 1.0 - delay_factor;
+                c + effect * (self.fractions[k] - d).max(0.0) / delay_factor
+            } else {
+                c
             };
             visit(k, baseline, shown, self.recorder.part_noise(rng));
         }

@@ -269,8 +269,10 @@ pub struct Manufacturing {
     /// Probit slope of failure on the baseline, per baseline SD (above 0:
     /// sicker children's products fail more often).
     pub failure_by_baseline: f64,
-    /// Weeks from randomisation to infusion.
+    /// Weeks from randomisation to infusion: the mean, and the SD of the
+    /// gamma distribution each child's delay is drawn from (0: fixed).
     pub vein_to_vein_weeks: f64,
+    pub vein_to_vein_sd: f64,
     pub source: String,
 }
 

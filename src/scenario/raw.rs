@@ -78,8 +78,27 @@ pub struct RawManufacturing {
     pub product: Option<Product>,
     pub failure_probability: Option<f64>,
     pub failure_by_baseline: Option<f64>,
-    pub vein_to_vein_weeks: Option<f64>,
+    pub vein_to_vein_weeks: Option<RawDelay>,
     pub source: Option<String>,
+}
+
+/// `vein_to_vein_weeks = 6` or `{ mean = 6, sd = 2 }` (a gamma distribution).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected weeks (a number) or a table { mean = ..., sd = ... }"
+)]
+pub enum RawDelay {
+    Fixed(f64),
+    Spread(DelaySpread),
+}
+
+/// `{ mean = ..., sd = ... }`
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelaySpread {
+    pub mean: f64,
+    pub sd: f64,
 }
 
 /// `manufacturing.product`

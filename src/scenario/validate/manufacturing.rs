@@ -1,11 +1,13 @@
 //! `[manufacturing]`: the MSC product's failure and its delay.
 
 use super::Checker;
-use crate::scenario::raw::{Product, RawManufacturing};
+use crate::scenario::raw::{Product, RawDelay, RawManufacturing};
 use crate::scenario::{Manufacturing, ScenarioError};
 
 /// Largest `failure_probability`: some children must be infused.
 pub const MAX_FAILURE: f64 = 0.9;
+/// Largest SD of the delay, in weeks.
+pub const MAX_DELAY_SD: f64 = 52.0;
 /// Largest `failure_by_baseline` in size, per baseline SD.
 pub const MAX_SLOPE: f64 = 5.0;
 
@@ -64,9 +66,24 @@ pub fn validate(
             "with design.enroll_above the enrolled baselines are truncated, and the failure share would not be failure_probability: set it to 0 or remove enroll_above",
         ));
     }
-    let vein_to_vein_weeks = match (m.vein_to_vein_weeks, autologous) {
-        (Some(w), _) => w,
-        (None, false) => 0.0,
+    let (vein_to_vein_weeks, vein_to_vein_sd) = match (m.vein_to_vein_weeks, autologous) {
+        (Some(RawDelay::Fixed(w)), _) => (w, 0.0),
+        (Some(RawDelay::Spread(d)), _) => {
+            let sd = c.within(
+                "vein_to_vein_weeks.sd",
+                d.sd,
+                (0.0, MAX_DELAY_SD),
+                "the SD of the delay in weeks",
+            )?;
+            if d.mean <= 0.0 && sd > 0.0 {
+                return Err(c.bad(
+                    "vein_to_vein_weeks.mean",
+                    "a delay that varies needs a mean above 0",
+                ));
+            }
+            (d.mean, sd)
+        }
+        (None, false) => (0.0, 0.0),
         (None, true) => {
             return Err(c.bad(
                 "vein_to_vein_weeks",
@@ -92,6 +109,7 @@ pub fn validate(
         failure_probability,
         failure_by_baseline,
         vein_to_vein_weeks,
+        vein_to_vein_sd,
         source,
     }))
 }

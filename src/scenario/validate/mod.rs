@@ -314,7 +314,11 @@ pub fn validate_all(
         let delay = raw
             .manufacturing
             .as_ref()
-            .is_some_and(|m| m.vein_to_vein_weeks.is_some_and(|w| w > 0.0));
+            .is_some_and(|m| match m.vein_to_vein_weeks {
+                Some(super::raw::RawDelay::Fixed(w)) => w > 0.0,
+                Some(super::raw::RawDelay::Spread(d)) => d.mean > 0.0 || d.sd > 0.0,
+                None => false,
+            });
         errors.take(schedule::validate(
             &root,
             &raw.infusion,
