@@ -139,7 +139,8 @@ fn logrank_and_cox_hold_their_size_under_hazard_ratio_one() {
 /// # 3: n 60, 0.01/week to week 8 then 0.04/week, HR 0.6, no dropout
 /// ```
 /// (the whole script and its output: `tests/reference/survival_power.R` and
-/// `.txt`; the sizes below: `survival_size.R` and `.txt`).
+/// `survival_power.txt`; the sizes below: `Rscript survival_power.R size`,
+/// `survival_size.txt`).
 /// Each row: (config, test, two-sided power at 0.05, one-sided at 0.025, MC SE).
 const R_POWER: [(usize, &str, f64, f64, f64); 6] = [
     (1, "logrank", 0.26845, 0.2679, 0.0022158),

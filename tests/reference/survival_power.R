@@ -101,7 +101,11 @@ check_equal <- function(sim, arm, nchk = 50) {
   invisible(TRUE)
 }
 
-configs <- list(
+# `Rscript survival_power.R` writes survival_power.txt (power, configs 1-4);
+# `Rscript survival_power.R size` writes survival_size.txt (size under HR 1,
+# configs 5-8).
+which <- if (identical(commandArgs(trailingOnly = TRUE)[1], "size")) "size" else "power"
+configs <- if (which == "power") list(
   list(id = 1, n_msc = 20, n_ctl = 20, breaks = 0, rates = 0.0273,
        hr = 0.5, F = 24, d = 0),
   list(id = 2, n_msc = 40, n_ctl = 40, breaks = 0, rates = 0.0273,
@@ -110,6 +114,11 @@ configs <- list(
        hr = 0.6, F = 24, d = 0),
   list(id = 4, n_msc = 40, n_ctl = 40, breaks = 0, rates = 0.0273,
        hr = 1, F = 24, d = 0.01)
+) else list(
+  list(id = 5, n_msc = 20, n_ctl = 20, breaks = 0, rates = 0.0273, hr = 1, F = 24, d = 0),
+  list(id = 6, n_msc = 20, n_ctl = 20, breaks = 0, rates = 0.0273, hr = 1, F = 24, d = 0.02),
+  list(id = 7, n_msc = 60, n_ctl = 60, breaks = 0, rates = 0.0273, hr = 1, F = 24, d = 0),
+  list(id = 8, n_msc = 60, n_ctl = 60, breaks = 0, rates = 0.0273, hr = 1, F = 24, d = 0.02)
 )
 
 z2s <- qnorm(0.975); z1s <- qnorm(0.025)
@@ -154,7 +163,7 @@ for (cf in configs) {
 tab <- do.call(rbind, rows)
 ext <- do.call(rbind, extra)
 
-out <- "survival_power.txt"
+out <- paste0("survival_", which, ".txt")
 fmt <- function(x) formatC(x, digits = 7, format = "g", flag = "#")
 tab_print <- tab
 tab_print$power <- fmt(tab$power)
