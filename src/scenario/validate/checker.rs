@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use crate::design::Arms;
+use crate::scenario::intercurrent::RawProbability;
 use crate::scenario::{Location, ScenarioError};
 
 /// Largest magnitude any scale value, SD or effect may have (the `finite`
@@ -121,6 +123,41 @@ impl<'a> Checker<'a> {
                 key,
                 format!("{value} is not allowed: {what} must lie from {lo} to {hi}"),
             ))
+        }
+    }
+
+    /// A number given once for both arms or as `{ msc = ..., control = ... }`,
+    /// each within `range` (keys `key`, `key.msc`, `key.control`).
+    ///
+    /// # Errors
+    /// When a value lies outside the range.
+    pub fn per_arm(
+        &self,
+        key: &str,
+        raw: &RawProbability,
+        range: (f64, f64),
+        what: &str,
+    ) -> Result<Arms<f64>, ScenarioError> {
+        Ok(match raw {
+            RawProbability::Both(v) => Arms::both(self.within(key, *v, range, what)?),
+            RawProbability::PerArm(p) => Arms {
+                msc: self.within(&format!("{key}.msc"), p.msc, range, what)?,
+                control: self.within(&format!("{key}.control"), p.control, range, what)?,
+            },
+        })
+    }
+
+    /// A required `source`, trimmed; `missing` is the message when it is
+    /// absent or blank.
+    ///
+    /// # Errors
+    /// When the source is absent or blank.
+    pub fn source(&self, raw: Option<&str>, missing: &str) -> Result<String, ScenarioError> {
+        let source = raw.unwrap_or("").trim();
+        if source.is_empty() {
+            Err(self.bad("source", missing))
+        } else {
+            Ok(source.to_string())
         }
     }
 

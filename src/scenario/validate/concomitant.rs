@@ -6,9 +6,7 @@
 
 use super::Checker;
 use crate::design::Arms;
-use crate::scenario::intercurrent::{
-    Concomitant, MAX_CONCOMITANT, RawConcomitant, RawProbability, Trigger,
-};
+use crate::scenario::intercurrent::{Concomitant, MAX_CONCOMITANT, RawConcomitant, Trigger};
 use crate::scenario::{MAX_WEEKS, ScenarioError};
 
 /// Checks the `[[concomitant]]` tables; `responder_threshold` is the default
@@ -93,18 +91,7 @@ fn concomitant(
     const PROBABILITY: (f64, f64) = (0.0, 1.0);
     let probability = match c.probability {
         None => Arms::both(1.0),
-        Some(RawProbability::Both(p)) => {
-            Arms::both(checker.within("probability", p, PROBABILITY, "a probability")?)
-        }
-        Some(RawProbability::PerArm(pa)) => Arms {
-            msc: checker.within("probability.msc", pa.msc, PROBABILITY, "a probability")?,
-            control: checker.within(
-                "probability.control",
-                pa.control,
-                PROBABILITY,
-                "a probability",
-            )?,
-        },
+        Some(raw) => checker.per_arm("probability", &raw, PROBABILITY, "a probability")?,
     };
     if !c.effect.is_finite() {
         return Err(checker.bad(

@@ -97,13 +97,10 @@ pub fn validate(
             format!("{vein_to_vein_weeks} is not allowed: the infusion must come from week 0 to before the primary visit (week {primary_week})"),
         ));
     }
-    let source = m.source.as_deref().unwrap_or("").trim().to_string();
-    if source.is_empty() {
-        return Err(c.bad(
-            "source",
-            "missing: cite the failure and delay figures, or say they are assumptions",
-        ));
-    }
+    let source = c.source(
+        m.source.as_deref(),
+        "missing: cite the failure and delay figures, or say they are assumptions",
+    )?;
     Ok(Some(Manufacturing {
         product,
         failure_probability,

@@ -2,9 +2,7 @@
 //! stopping rule.
 
 use super::{Checker, Errors};
-use crate::design::Arms;
 use crate::scenario::ScenarioError;
-use crate::scenario::intercurrent::RawProbability;
 use crate::scenario::safety::{
     Event, MAX_EVENTS, MAX_INFUSIONS, MAX_RATE, Per, RawSafety, RawStopping, Safety, StopRule,
     Stopping,
@@ -110,19 +108,12 @@ fn event(c: &Checker, e: &crate::scenario::safety::RawEvent) -> Result<Event, Sc
                 format!("missing: give the {what}, or a table {{ msc = ..., control = ... }}"),
             ));
         }
-        Some(RawProbability::Both(r)) => Arms::both(c.within("rate", *r, (0.0, MAX_RATE), what)?),
-        Some(RawProbability::PerArm(p)) => Arms {
-            msc: c.within("rate.msc", p.msc, (0.0, MAX_RATE), what)?,
-            control: c.within("rate.control", p.control, (0.0, MAX_RATE), what)?,
-        },
+        Some(raw) => c.per_arm("rate", raw, (0.0, MAX_RATE), what)?,
     };
-    let source = e.source.as_deref().unwrap_or("").trim().to_string();
-    if source.is_empty() {
-        return Err(c.bad(
-            "source",
-            "missing: cite the rate, or say it is an assumption",
-        ));
-    }
+    let source = c.source(
+        e.source.as_deref(),
+        "missing: cite the rate, or say it is an assumption",
+    )?;
     Ok(Event {
         name,
         per,

@@ -4,9 +4,8 @@
 
 use super::Checker;
 use crate::analysis::registry::properties;
-use crate::design::Arms;
 use crate::intercurrent::hazard::Piecewise;
-use crate::scenario::intercurrent::{Intercurrent, RawProbability, Strategy};
+use crate::scenario::intercurrent::{Intercurrent, Strategy};
 use crate::scenario::raw::{RawAccrual, RawDesign, RawDropout};
 use crate::scenario::{AnalysisKind, DesignKind, Dropout, MAX_WEEKS, ScenarioError, Withdrawal};
 
@@ -102,12 +101,10 @@ pub fn withdrawal(
                 MAX_PATIENTS_PER_MONTH,
                 "children per month",
             )?;
-            if a.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                return Err(c.bad(
-                    "source",
-                    "missing: cite the recruitment rate, or say it is an assumption",
-                ));
-            }
+            c.source(
+                a.source.as_deref(),
+                "missing: cite the recruitment rate, or say it is an assumption",
+            )?;
             Some(rate)
         }
     };
@@ -138,23 +135,7 @@ pub fn dropout(root: &Checker, raw: Option<&RawDropout>) -> Result<Option<Dropou
                 format!("missing: give the weekly hazard of leaving the trial, from 0 to {MAX_DROPOUT_HAZARD}, or a table {{ msc = ..., control = ... }}"),
             ));
         }
-        Some(RawProbability::Both(h)) => {
-            Arms::both(c.within("hazard_per_week", *h, (0.0, MAX_DROPOUT_HAZARD), what)?)
-        }
-        Some(RawProbability::PerArm(p)) => Arms {
-            msc: c.within(
-                "hazard_per_week.msc",
-                p.msc,
-                (0.0, MAX_DROPOUT_HAZARD),
-                what,
-            )?,
-            control: c.within(
-                "hazard_per_week.control",
-                p.control,
-                (0.0, MAX_DROPOUT_HAZARD),
-                what,
-            )?,
-        },
+        Some(raw) => c.per_arm("hazard_per_week", raw, (0.0, MAX_DROPOUT_HAZARD), what)?,
     };
     let after_flare = c.within(
         "hazard_ratio_after_flare",
@@ -162,13 +143,10 @@ pub fn dropout(root: &Checker, raw: Option<&RawDropout>) -> Result<Option<Dropou
         (0.0, MAX_DROPOUT_RATIO),
         "the dropout hazard ratio after a flare",
     )?;
-    let source = raw.source.as_deref().unwrap_or("").trim().to_string();
-    if source.is_empty() {
-        return Err(c.bad(
-            "source",
-            "missing: cite where the dropout rate comes from, or say it is an assumption",
-        ));
-    }
+    let source = c.source(
+        raw.source.as_deref(),
+        "missing: cite where the dropout rate comes from, or say it is an assumption",
+    )?;
     Ok(Some(Dropout {
         hazard,
         after_flare,
