@@ -56,3 +56,35 @@ pub fn se(p: f64, r: u64) -> f64 {
 pub fn trialsim() -> Command {
     Command::cargo_bin("trialsim").unwrap()
 }
+
+/// Asserts that `trialsim check` refuses scenario `text` (written to a
+/// temporary file) with exit code 2 and a message containing `needle` (the
+/// key it names).
+pub fn refused(text: &str, needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = trialsim().arg("check").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{needle}: {stderr}");
+    assert!(stderr.contains(needle), "{needle}: {stderr}");
+}
+
+/// Simpson's rule for `f` over `[0, end]` on `steps` (even) intervals.
+pub fn simpson(f: impl Fn(f64) -> f64, end: f64, steps: usize) -> f64 {
+    let dt = end / steps as f64;
+    let weight = |i: usize| {
+        if i == 0 || i == steps {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        }
+    };
+    (0..=steps)
+        .map(|i| weight(i) * f(i as f64 * dt))
+        .sum::<f64>()
+        * dt
+        / 3.0
+}
