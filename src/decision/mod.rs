@@ -7,6 +7,7 @@
 
 pub mod bayes;
 pub mod posterior;
+pub mod sequential;
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
 use crate::scenario::{DecisionRule, Scenario, Sided};
