@@ -130,6 +130,33 @@ impl ArmData {
         self.push_follow_up(first_flare, dropout, follow_up_weeks);
     }
 
+    /// Appends patient `i` of `src` (every per-patient record `src` keeps;
+    /// `visits` intermediate visits each): the cohort of an interim look.
+    pub fn push_from(&mut self, src: &ArmData, i: usize, visits: usize) {
+        fn copy<T: Copy>(to: &mut Vec<T>, from: &[T], i: usize) {
+            if let Some(&v) = from.get(i) {
+                to.push(v);
+            }
+        }
+        copy(&mut self.baseline, &src.baseline, i);
+        copy(&mut self.primary, &src.primary, i);
+        copy(&mut self.change, &src.change, i);
+        if visits > 0 {
+            self.interim
+                .extend_from_slice(&src.interim[i * visits..(i + 1) * visits]);
+        }
+        copy(&mut self.stratum, &src.stratum, i);
+        copy(&mut self.event, &src.event, i);
+        copy(&mut self.flared_by_primary, &src.flared_by_primary, i);
+        copy(&mut self.first_flare, &src.first_flare, i);
+        copy(&mut self.flares, &src.flares, i);
+        copy(&mut self.concomitants, &src.concomitants, i);
+        copy(&mut self.follow_up, &src.follow_up, i);
+        copy(&mut self.dropout, &src.dropout, i);
+        copy(&mut self.serious_if_safe, &src.serious_if_safe, i);
+        copy(&mut self.infused, &src.infused, i);
+    }
+
     /// A borrowed view for the analyses.
     pub fn view(&self) -> ArmView<'_> {
         ArmView {

@@ -34,7 +34,8 @@
 use statrs::function::erf::erfc;
 
 /// Lan-DeMets alpha-spending function, chosen by `interim.efficacy`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Spending {
     /// O'Brien-Fleming-like: almost nothing early.
     OBrienFleming,
@@ -63,7 +64,7 @@ impl Spending {
         match self {
             Spending::OBrienFleming => 2.0 * upper_tail(inverse_upper_tail(alpha / 2.0) / t.sqrt()),
             Spending::Pocock => alpha * (1.0 + (std::f64::consts::E - 1.0) * t).ln(),
-            Spending::Hsd(gamma) if gamma == 0.0 => alpha * t,
+            Spending::Hsd(0.0) => alpha * t,
             Spending::Hsd(gamma) => alpha * (1.0 - (-gamma * t).exp()) / (1.0 - (-gamma).exp()),
             Spending::None => 0.0,
         }
@@ -100,7 +101,7 @@ pub fn inverse_upper_tail(p: f64) -> f64 {
 
 /// The boundaries of a group-sequential design on the z scale, with `Z`
 /// oriented so that large values favour MSC.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Boundaries {
     /// Information fractions, increasing, the last 1.
     pub fractions: Vec<f64>,
@@ -270,6 +271,27 @@ impl Boundaries {
     pub fn trend_futility_bound(final_bound: f64, t: f64, power: f64) -> f64 {
         t.sqrt() * (final_bound - (1.0 - t).sqrt() * inverse_upper_tail(power))
     }
+}
+
+/// The looks of `scenario`: with `[accrual]` on a parallel design, its
+/// `[interim]` boundaries, or one look at the end (calendar time without
+/// interim looks); `None` otherwise.
+pub fn of(scenario: &crate::scenario::Scenario) -> Option<Boundaries> {
+    let design = &scenario.design;
+    if scenario.accrual.is_none() || design.kind != crate::scenario::DesignKind::Parallel {
+        return None;
+    }
+    Some(match &scenario.interim {
+        Some(i) => i.boundaries.clone(),
+        None => Boundaries::new(
+            &[1.0],
+            design.alpha,
+            design.sided == crate::scenario::Sided::Two,
+            Spending::OBrienFleming,
+            &[],
+            false,
+        ),
+    })
 }
 
 /// One look's transition: from fraction `t_prev` (0: the start) to `t`,

@@ -6,6 +6,7 @@
 //! simulation: a design with another arm or a run-in adds a variant here and
 //! the code that walks arms keeps working.
 
+pub mod accrual;
 pub mod stream;
 pub mod withdrawal;
 

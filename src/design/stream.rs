@@ -27,6 +27,20 @@ pub fn safety_stream(seed: u64, sizes: Arms<usize>, mode: EffectMode, replicate:
     )
 }
 
+/// The stream of a replicate's calendar entry times and interim looks
+/// (`[accrual]`, `[interim]`): the replicate's stream with the top bit of
+/// its control-size word set, so calendar time draws nothing from the
+/// trial's own stream and adding `[accrual]` leaves every other result
+/// unchanged.
+pub fn accrual_stream(seed: u64, sizes: Arms<usize>, mode: EffectMode, replicate: u64) -> Stream {
+    Stream::new(
+        seed,
+        [sizes.msc as u32, sizes.control as u32 | 1 << 31],
+        u32::from(mode == EffectMode::Prior),
+        replicate as u32,
+    )
+}
+
 /// The stream of replicate `replicate` of the cell with arm sizes `sizes`:
 /// key `seed`, counter `(position, replicate, n_msc, n_control | mode)`.
 /// Validation keeps replicates below 2^32 and arm sizes below 2^28.

@@ -5,7 +5,7 @@ use crate::analysis::{Alternative, AnalysisFailure, Analyzer, Scratch, TestResul
 use crate::cohort::{ArmData, Cohort, CohortModel, ProductModel};
 use crate::decision::{self, Decision};
 use crate::design::stratum_sizes;
-use crate::design::stream::{EffectMode, replicate_stream, safety_stream};
+use crate::design::stream::{EffectMode, accrual_stream, replicate_stream, safety_stream};
 use crate::design::withdrawal::RunIn;
 use crate::design::{self, Arms};
 use crate::estimand::truth::StrategyTruth;
@@ -16,10 +16,12 @@ use crate::intercurrent::safety::SafetyModel;
 use crate::rng::Stream;
 use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
+use crate::summary::looks::LookStats;
 use crate::summary::product::ProductStats;
 use crate::summary::safety::{Monitor, SafetyStats};
 use crate::summary::{self, Shape, Summary, SurvivalStats};
 
+use super::looks::{LookScratch, Looks};
 use super::trial::{Patient, Trial};
 
 /// One sample-size cell, prepared once and shared by every worker.
@@ -39,6 +41,8 @@ pub struct Cell {
     effect_sd: f64,
     /// Single arm: a series "succeeds" when its mean fall reaches this.
     reported_improvement: Option<f64>,
+    /// With `[accrual]` on a parallel design: the looks in calendar time.
+    pub looks: Option<Looks>,
 }
 
 impl Cell {
@@ -138,7 +142,9 @@ impl Cell {
             .schedule
             .as_ref()
             .map_or(1.0, |s| s.share_at_primary);
+        let looks = Looks::new(scenario, &analyzer, sizes.total());
         Cell {
+            looks,
             prior: has_prior(scenario),
             monitor,
             decision: decision::prepare(&analyzer, scenario),
@@ -181,6 +187,10 @@ impl Cell {
                 .as_ref()
                 .map(|s| SafetyStats::empty(s.kinds())),
             product: self.trial.cohort.has_product().then(ProductStats::default),
+            looks: self
+                .looks
+                .as_ref()
+                .map(|l| LookStats::empty(l.boundaries.looks(), l.expected_months())),
         }
     }
 
@@ -213,6 +223,39 @@ impl Cell {
         summary: &mut Summary,
     ) {
         let a = self.analyse_replicate(mode, seed, replicate, work);
+        let monitored = self.looks.as_ref().map(|looks| {
+            let mut rng = accrual_stream(seed, self.sizes, mode, replicate);
+            let recruited = looks.enter(self.sizes, &mut rng, &mut work.looks);
+            let Workspace {
+                cohort,
+                looks: scratch,
+                estimand,
+                scratch: analysis,
+                ..
+            } = work;
+            let ic = self.trial.intercurrent.as_ref();
+            looks.monitor(
+                cohort,
+                recruited,
+                scratch,
+                &self.analyzer,
+                a.chosen,
+                a.estimand_truth,
+                &|r| self.decision.rejects(r),
+                &mut |seen| match ic {
+                    None => self
+                        .analyzer
+                        .analyse(seen.msc.view(), seen.control.view(), analysis),
+                    Some(ic) => self.analyse_strategy(
+                        ic.spec.strategy,
+                        ic,
+                        seen,
+                        (estimand, analysis),
+                        &mut rng,
+                    ),
+                },
+            )
+        });
         summary.replicates += 1;
         summary.truth.push(a.truth);
         if let Some(reported) = self.reported_improvement {
@@ -243,7 +286,23 @@ impl Cell {
                 }
             }
         }
-        self.record(a.chosen, a.truth, a.estimand_truth, summary);
+        match &monitored {
+            Some(m) => {
+                if let (Some(stats), Some(looks)) = (summary.looks.as_mut(), &self.looks) {
+                    let orientation = if self.analyzer.effect_scale().favours_msc(1.0) {
+                        1.0
+                    } else {
+                        -1.0
+                    };
+                    stats.record(m, &looks.boundaries, a.estimand_truth, orientation);
+                }
+                self.record(m.result, m.rejected, a.truth, a.estimand_truth, summary);
+            }
+            None => {
+                let rejected = a.chosen.as_ref().is_ok_and(|r| self.decision.rejects(r));
+                self.record(a.chosen, rejected, a.truth, a.estimand_truth, summary);
+            }
+        }
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);
         }
@@ -349,7 +408,13 @@ impl Cell {
         let mut strategies = [None; 4];
         for strategy in Strategy::ALL {
             if estimand::serves(strategy, &self.analyzer) {
-                strategies[strategy.index()] = Some(self.analyse_strategy(strategy, ic, work, rng));
+                strategies[strategy.index()] = Some(self.analyse_strategy(
+                    strategy,
+                    ic,
+                    &work.cohort,
+                    (&mut work.estimand, &mut work.scratch),
+                    rng,
+                ));
             }
         }
         Analysed {
@@ -374,31 +439,26 @@ impl Cell {
         &self,
         strategy: Strategy,
         ic: &IntercurrentModel,
-        work: &mut Workspace,
+        cohort: &Cohort,
+        (estimand_scratch, scratch): (&mut EstimandScratch, &mut Scratch),
         rng: &mut Stream,
     ) -> Result<TestResult, AnalysisFailure> {
         if strategy != Strategy::Hypothetical {
-            let (msc, control) = estimand::views(
-                strategy,
-                0,
-                &work.cohort,
-                ic.visits(),
-                &mut work.estimand,
-                rng,
-            )?;
-            return self.analyzer.analyse(msc, control, &mut work.scratch);
+            let (msc, control) =
+                estimand::views(strategy, 0, cohort, ic.visits(), estimand_scratch, rng)?;
+            return self.analyzer.analyse(msc, control, scratch);
         }
         let mut results = [None; estimand::IMPUTATIONS];
         for (imputation, slot) in results.iter_mut().enumerate() {
             let (msc, control) = estimand::views(
                 strategy,
                 imputation,
-                &work.cohort,
+                cohort,
                 ic.visits(),
-                &mut work.estimand,
+                estimand_scratch,
                 rng,
             )?;
-            *slot = Some(self.analyzer.analyse(msc, control, &mut work.scratch)?);
+            *slot = Some(self.analyzer.analyse(msc, control, scratch)?);
         }
         let results = results.map(|r| r.expect("filled above"));
         estimand::rubin(&results, self.analyzer.alternative())
@@ -409,6 +469,7 @@ impl Cell {
     fn record(
         &self,
         result: Result<TestResult, AnalysisFailure>,
+        rejected: bool,
         truth: f64,
         estimand_truth: f64,
         summary: &mut Summary,
@@ -416,7 +477,7 @@ impl Cell {
         summary.estimand_truth.push(estimand_truth);
         match result {
             Ok(r) => {
-                if self.decision.rejects(&r) {
+                if rejected {
                     summary.rejections += 1;
                     if self.favours_msc(&r) {
                         summary.favourable_rejections += 1;
@@ -478,6 +539,7 @@ impl Cell {
             estimand: EstimandScratch::default(),
             patient: self.trial.patient(),
             infused: ArmData::default(),
+            looks: LookScratch::default(),
         }
     }
 }
@@ -522,4 +584,6 @@ pub struct Workspace {
     pub patient: Patient,
     /// The MSC children infused (`[manufacturing]`'s as-infused contrast).
     pub infused: ArmData,
+    /// Entry months and each look's children (`[accrual]`).
+    pub looks: LookScratch,
 }

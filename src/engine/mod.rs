@@ -11,6 +11,7 @@
 //! * [`cell`]: a sample size prepared (models, analysis, decision) and the
 //!   replicate loop;
 //! * [`trial`]: one trial's patients, from latent course to recorded data;
+//! * [`looks`]: interim looks in calendar time and where a trial stops;
 //! * [`batch`]: batches, their parallel execution and their ordered fold;
 //! * [`run`]: the per-cell loop and whole runs;
 //! * [`shard`]: shards, merges and the saved state a top-up continues;
@@ -19,6 +20,7 @@
 
 pub mod batch;
 pub mod cell;
+pub mod looks;
 pub mod precision;
 pub mod run;
 pub mod search;

@@ -48,6 +48,29 @@ impl Exporter for SummaryCsv {
     }
 }
 
+/// `looks.csv` (with `[accrual]` on a parallel design): one row per sample
+/// size and look, the `looks` records of the JSON.
+pub struct LooksCsv;
+
+impl Exporter for LooksCsv {
+    fn file_name(&self) -> &'static str {
+        "looks.csv"
+    }
+
+    fn render(&self, report: &RunReport) -> Result<Option<Vec<u8>>> {
+        let rows: Vec<_> = report
+            .results
+            .iter()
+            .filter_map(|r| r.looks.looks.as_ref())
+            .flatten()
+            .collect();
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows_to_bytes(&rows).map(Some)
+    }
+}
+
 /// CSV bytes of any records: one row each, columns from their JSON form.
 ///
 /// # Errors

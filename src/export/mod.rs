@@ -37,6 +37,7 @@ pub trait Exporter {
 /// Every file a run can write, in the order they are written and listed.
 pub const EXPORTERS: &[&dyn Exporter] = &[
     &csv::SummaryCsv,
+    &csv::LooksCsv,
     &json::SummaryJson,
     &chart::ChartFile::new("power.png", Format::Png, chart::power),
     &chart::ChartFile::new("power.svg", Format::Svg, chart::power),

@@ -18,6 +18,7 @@ use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
 use crate::summary::estimands::EstimandColumns;
 use crate::summary::flares::{FlareColumns, FlareCurve};
+use crate::summary::looks::LookColumns;
 use crate::summary::product::ProductColumns;
 use crate::summary::safety::SafetyColumns;
 use crate::summary::survival::{KmBand, SurvivalColumns};
@@ -109,6 +110,10 @@ pub struct CellResult {
     /// `[manufacturing]` only: the infused share and the as-infused contrast.
     #[serde(flatten)]
     pub product: ProductColumns,
+    /// `[accrual]` on a parallel design only: the trial's length, children
+    /// at the stop and (`[interim]`) the looks.
+    #[serde(flatten)]
+    pub looks: LookColumns,
     pub seconds: f64,
 }
 
@@ -168,6 +173,15 @@ impl CellResult {
             ),
             km_band: KmBand::new(s.survival.as_ref()),
             product: ProductColumns::new(s.product.as_ref()),
+            looks: LookColumns::new(
+                s.looks.as_ref(),
+                crate::decision::sequential::of(scenario).as_ref(),
+                run.n_per_arm,
+                scenario
+                    .accrual
+                    .as_ref()
+                    .is_some_and(|a| a.max_months.is_some()),
+            ),
             safety: SafetyColumns::new(
                 s.safety.as_ref(),
                 &scenario.safety.as_ref().map_or_else(Vec::new, |x| {

@@ -105,8 +105,43 @@ pub struct Withdrawal {
     /// entered the run-in (the trial then randomises the responders it has).
     pub max_enrolled_per_randomised: f64,
     /// `[accrual] patients_per_month`: children entering the run-in per
-    /// month, at a constant rate (for the run-in phase's length).
+    /// month, at a constant rate (for the run-in phase's length; the
+    /// randomized withdrawal design takes one rate, not pieces).
     pub patients_per_month: Option<f64>,
+}
+
+/// `[accrual]`, validated: children enter the trial as a Poisson process
+/// in calendar time.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Accrual {
+    /// `(from_month, children per month)`: the first from month 0, months
+    /// increasing, the last rate above 0.
+    pub pieces: Vec<(f64, f64)>,
+    /// Recruitment closes at this month (`None`: when the trial is full).
+    pub max_months: Option<f64>,
+    pub source: String,
+}
+
+/// `interim.futility`, validated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Futility {
+    None,
+    /// A z bound per interim look.
+    Z(Vec<f64>),
+    /// Stop when the conditional power under the observed trend is below this.
+    ConditionalPowerBelow(f64),
+}
+
+/// `[interim]`, validated, with its boundaries computed once.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Interim {
+    pub efficacy: crate::decision::sequential::Spending,
+    pub futility: Futility,
+    pub binding_futility: bool,
+    /// Fractions and z bounds (futility bounds of a conditional-power rule
+    /// included).
+    pub boundaries: crate::decision::sequential::Boundaries,
 }
 
 /// `[dropout]`, validated.
@@ -245,6 +280,12 @@ pub struct Scenario {
     pub manufacturing: Option<Manufacturing>,
     /// The MSC arm's infusion schedule (`None`: one infusion at week 0).
     pub schedule: Option<Schedule>,
+    /// Children's calendar entry (`None`: calendar time is not modelled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accrual: Option<Accrual>,
+    /// Interim looks (`None`: one analysis at the end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interim: Option<Interim>,
 }
 
 /// `[[infusion]]` and `effect.half_life_weeks`, validated.

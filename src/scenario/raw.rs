@@ -40,6 +40,8 @@ pub struct RawScenario {
     pub dropout: Option<RawDropout>,
     /// Enrolment in calendar time.
     pub accrual: Option<RawAccrual>,
+    /// Interim looks and their stopping boundaries.
+    pub interim: Option<RawInterim>,
     /// Adverse events and the safety stopping rule.
     pub safety: Option<super::safety::RawSafety>,
     /// Making the MSC product: failure and delay.
@@ -115,8 +117,69 @@ pub enum Product {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAccrual {
-    pub patients_per_month: Option<f64>,
+    pub patients_per_month: Option<RawRate>,
+    pub max_months: Option<f64>,
     pub source: Option<String>,
+}
+
+/// `patients_per_month = 2` or `[[0, 0.5], [6, 2]]` (`[from_month, rate]`
+/// pieces: a ramp-up as sites open).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected children per month (a number) or pieces [[from_month, rate], ...]"
+)]
+pub enum RawRate {
+    Constant(f64),
+    Pieces(Vec<[f64; 2]>),
+}
+
+/// `[interim]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInterim {
+    pub information_fractions: Option<Vec<f64>>,
+    pub efficacy: Option<RawSpending>,
+    pub gamma: Option<f64>,
+    pub futility: Option<RawFutility>,
+    pub binding_futility: Option<bool>,
+}
+
+/// `interim.efficacy`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSpending {
+    ObrienFleming,
+    Pocock,
+    Hsd,
+    None,
+}
+
+/// `interim.futility`: `"none"`, a z bound per interim look, or
+/// `{ conditional_power_below = c }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected \"none\", a z bound per interim look ([-0.5, 0.5]) or { conditional_power_below = c }"
+)]
+pub enum RawFutility {
+    Named(RawNoFutility),
+    Bounds(Vec<f64>),
+    ConditionalPower(RawConditionalPower),
+}
+
+/// `futility = "none"`
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawNoFutility {
+    None,
+}
+
+/// `{ conditional_power_below = c }`
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConditionalPower {
+    pub conditional_power_below: f64,
 }
 
 /// `[dropout]`

@@ -11,6 +11,7 @@
 pub mod estimands;
 pub mod figure;
 pub mod flares;
+pub mod looks;
 pub mod product;
 pub mod safety;
 pub mod survival;
@@ -39,6 +40,8 @@ pub struct Shape {
     pub safety: Option<safety::SafetyStats>,
     /// `[manufacturing]`: the as-infused contrast.
     pub product: Option<product::ProductStats>,
+    /// `[accrual]` on a parallel design: the looks and calendar time.
+    pub looks: Option<looks::LookStats>,
 }
 
 /// Everything recorded about a set of replicates of one sample-size cell.
@@ -80,6 +83,9 @@ pub struct Summary {
     /// `[manufacturing]`: the infused share and the as-infused contrast.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<product::ProductStats>,
+    /// `[accrual]` on a parallel design: the looks and calendar time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub looks: Option<looks::LookStats>,
 }
 
 impl Summary {
@@ -91,6 +97,7 @@ impl Summary {
             survival: shape.survival.clone(),
             safety: shape.safety.clone(),
             product: shape.product.clone(),
+            looks: shape.looks.clone(),
             ..Summary::default()
         }
     }
@@ -121,6 +128,7 @@ impl Summary {
             &other.product,
             product::ProductStats::merge,
         );
+        merge_option(&mut self.looks, &other.looks, looks::LookStats::merge);
     }
 
     /// Power (or type I error): the share of replicates that rejected.

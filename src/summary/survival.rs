@@ -206,7 +206,10 @@ impl ArmSurvival {
 }
 
 /// The smallest value whose cumulative count reaches `q` of the total.
-fn quantile(counts: impl Iterator<Item = (usize, u64)> + Clone, q: f64) -> Option<usize> {
+pub(crate) fn quantile(
+    counts: impl Iterator<Item = (usize, u64)> + Clone,
+    q: f64,
+) -> Option<usize> {
     let total: u64 = counts.clone().map(|(_, c)| c).sum();
     if total == 0 {
         return None;
@@ -292,8 +295,7 @@ pub struct SurvivalColumns {
     pub run_in_phase_weeks_p95: Option<f64>,
 }
 
-/// Weeks in a month: 365.25 / 12 / 7.
-pub const WEEKS_PER_MONTH: f64 = 365.25 / 12.0 / 7.0;
+pub use crate::design::accrual::WEEKS_PER_MONTH;
 
 /// One arm's band: the median curve and its 5-95% range over trials, with
 /// the expected curve, at the band's times.

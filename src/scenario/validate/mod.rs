@@ -23,6 +23,7 @@ pub mod rules;
 pub use checker::{Checker, MAX_MAGNITUDE};
 mod safety;
 mod schedule;
+mod sequential;
 mod simulation;
 mod standard_therapy;
 mod strata;
@@ -257,12 +258,21 @@ pub fn validate_all(
         (ic, _, _) => ic,
     };
     let accrual_at = root.at("accrual");
-    let withdrawal = errors.take(time_to_flare::withdrawal(
-        &root.at("design"),
-        d,
-        d.kind.unwrap_or(DesignKind::Parallel),
-        raw.accrual.as_ref().map(|a| (&accrual_at, a)),
-    ));
+    let accrual = raw
+        .accrual
+        .as_ref()
+        .map(|a| errors.take(sequential::accrual(&accrual_at, a)));
+    let withdrawal = match &accrual {
+        Some(None) => None,
+        _ => errors.take(time_to_flare::withdrawal(
+            &root.at("design"),
+            d,
+            d.kind.unwrap_or(DesignKind::Parallel),
+            accrual
+                .as_ref()
+                .and_then(|a| a.as_ref().map(|a| (&accrual_at, a))),
+        )),
+    };
     let dropout = errors.take(time_to_flare::dropout(&root, raw.dropout.as_ref()));
     let time_to_flare = matches!(raw.endpoint.kind, Some(RawEndpointKind::Event(_)));
     if let (Some(design), Some(ic), Some(threshold)) = (&design, &intercurrent, responder_threshold)
@@ -327,7 +337,47 @@ pub fn validate_all(
             delay,
         ))
     });
+    let interim = match (&raw.interim, &design) {
+        (None, _) => Some(None),
+        (Some(i), Some(design)) => {
+            let mut unsupported = Vec::new();
+            if raw.decision.as_ref().is_some_and(|d| {
+                d.rule
+                    .is_some_and(|r| r != super::raw::DecisionRule::Frequentist)
+            }) {
+                unsupported.push((
+                    "decision.rule = \"posterior\"",
+                    "the looks' bounds are frequentist",
+                ));
+            }
+            if raw.safety.is_some() {
+                unsupported.push(("[safety]", "its monitor stops the trial on its own"));
+            }
+            if raw.manufacturing.is_some() {
+                unsupported.push((
+                    "[manufacturing]",
+                    "the as-infused contrast is of the full trial",
+                ));
+            }
+            errors
+                .take(sequential::interim(
+                    &root.at("interim"),
+                    i,
+                    &sequential::Context {
+                        design: design.kind,
+                        alpha: design.alpha,
+                        sided: d.sided.unwrap_or(Sided::Two),
+                        accrual: raw.accrual.is_some(),
+                        unsupported,
+                    },
+                ))
+                .map(Some)
+        }
+        (Some(_), None) => None,
+    };
     let parts = Parts {
+        accrual,
+        interim,
         schedule,
         manufacturing,
         safety,
@@ -353,6 +403,9 @@ pub fn validate_all(
 
 /// The validated pieces of a scenario, each `None` when its check failed.
 struct Parts {
+    /// `None`: no `[accrual]`; `Some(None)`: its check failed.
+    accrual: Option<Option<super::Accrual>>,
+    interim: Option<Option<super::Interim>>,
     schedule: Option<Option<super::Schedule>>,
     manufacturing: Option<Option<super::Manufacturing>>,
     safety: Option<Option<super::safety::Safety>>,
@@ -413,6 +466,11 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
         safety: p.safety?,
         manufacturing: p.manufacturing?,
         schedule: p.schedule?,
+        accrual: match p.accrual {
+            None => None,
+            Some(a) => Some(a?),
+        },
+        interim: p.interim?,
     })
 }
 

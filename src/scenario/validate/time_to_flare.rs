@@ -6,8 +6,10 @@ use super::Checker;
 use crate::analysis::registry::properties;
 use crate::intercurrent::hazard::Piecewise;
 use crate::scenario::intercurrent::{Intercurrent, Strategy};
-use crate::scenario::raw::{RawAccrual, RawDesign, RawDropout};
-use crate::scenario::{AnalysisKind, DesignKind, Dropout, MAX_WEEKS, ScenarioError, Withdrawal};
+use crate::scenario::raw::{RawDesign, RawDropout};
+use crate::scenario::{
+    Accrual, AnalysisKind, DesignKind, Dropout, MAX_WEEKS, ScenarioError, Withdrawal,
+};
 
 /// Default `design.max_enrolled_per_randomised`: far more than any plausible
 /// run-in needs (a response rate of 5% needs 20 per responder on average),
@@ -17,8 +19,6 @@ pub const DEFAULT_MAX_ENROLLED_PER_RANDOMISED: f64 = 20.0;
 pub const MAX_ENROLLED_PER_RANDOMISED: f64 = 100.0;
 /// Largest dropout hazard per week: 1 loses 63% of children each week.
 pub const MAX_DROPOUT_HAZARD: f64 = 1.0;
-/// Largest `accrual.patients_per_month`.
-pub const MAX_PATIENTS_PER_MONTH: f64 = 1000.0;
 /// Largest `dropout.hazard_ratio_after_flare`.
 pub const MAX_DROPOUT_RATIO: f64 = 100.0;
 
@@ -38,7 +38,7 @@ pub fn withdrawal(
     checker: &Checker,
     d: &RawDesign,
     kind: DesignKind,
-    accrual: Option<(&Checker, &RawAccrual)>,
+    accrual: Option<(&Checker, &Accrual)>,
 ) -> Result<Option<Withdrawal>, ScenarioError> {
     let given = [
         d.run_in_weeks,
@@ -46,12 +46,6 @@ pub fn withdrawal(
         d.max_enrolled_per_randomised,
     ];
     if kind != DesignKind::RandomizedWithdrawal {
-        if let Some((c, _)) = accrual {
-            return Err(c.bad(
-                "patients_per_month",
-                "[accrual] is used by design.kind = \"randomized_withdrawal\" only so far (the run-in phase's length); remove it",
-            ));
-        }
         if let Some(k) = given.iter().position(Option::is_some) {
             return Err(checker.bad(
                 WITHDRAWAL_KEYS[k],
@@ -89,23 +83,19 @@ pub fn withdrawal(
     let patients_per_month = match accrual {
         None => None,
         Some((c, a)) => {
-            let rate = a.patients_per_month.ok_or_else(|| {
-                c.bad(
+            if a.pieces.len() > 1 {
+                return Err(c.bad(
                     "patients_per_month",
-                    format!("missing: give the children entering the run-in per month (above 0, at most {MAX_PATIENTS_PER_MONTH})"),
-                )
-            })?;
-            let rate = c.above_zero_at_most(
-                "patients_per_month",
-                rate,
-                MAX_PATIENTS_PER_MONTH,
-                "children per month",
-            )?;
-            c.source(
-                a.source.as_deref(),
-                "missing: cite the recruitment rate, or say it is an assumption",
-            )?;
-            Some(rate)
+                    "a randomized withdrawal design takes one rate (children entering the run-in per month), not pieces",
+                ));
+            }
+            if a.max_months.is_some() {
+                return Err(c.bad(
+                    "max_months",
+                    "a randomized withdrawal design enrols until it has its responders: remove max_months",
+                ));
+            }
+            Some(a.pieces[0].1)
         }
     };
     Ok(Some(Withdrawal {
@@ -289,10 +279,6 @@ mod tests {
             (
                 tte("").replace("n_per_arm", "effect_half_life_weeks = 10\nn_per_arm"),
                 "design.effect_half_life_weeks",
-            ),
-            (
-                tte("[accrual]\npatients_per_month = 2\nsource = \"x\"\n"),
-                "accrual.patients_per_month",
             ),
             (
                 tte("[accrual]\npatients_per_month = 2\n").replace(
