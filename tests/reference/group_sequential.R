@@ -41,7 +41,10 @@ powers <- list(
   list("asOF", 1, 0.025, NA, FALSE, c(0.5, 1), 0, 2.5, 6, 80),
   list("asP", 1, 0.025, NA, FALSE, c(0.3, 0.6, 1), c(-0.5, 0.5), 2.5, 6, 120),
   list("asOF", 1, 0.025, NA, TRUE, c(0.5, 1), 0, 0, 6, 80),
-  list("asHSD", 1, 0.025, -4, FALSE, c(0.2, 0.7, 1), c(NA, NA), 3, 6, 100)
+  list("asHSD", 1, 0.025, -4, FALSE, c(0.2, 0.7, 1), c(NA, NA), 3, 6, 100),
+  # The simulated Welch t designs of tests/interim.rs (300 and 40 per arm).
+  list("asOF", 1, 0.025, NA, FALSE, c(0.5, 1), 0, 1.2, 6, 600),
+  list("asP", 1, 0.025, NA, FALSE, c(0.3, 0.6, 1), c(-0.5, 0.5), 1.2, 6, 600)
 )
 for (c in powers) {
   d <- design(c[[1]], c[[2]], c[[3]], c[[4]], c[[5]], c[[6]], c[[7]])
