@@ -69,6 +69,14 @@ pub fn km(report: &RunReport, file_name: &str, format: Format) -> Result<Option<
     optional(KmPlot::of(report), file_name, format)
 }
 
+/// The looks' boundaries and stopping; `None` without interim looks.
+///
+/// # Errors
+/// If drawing fails.
+pub fn looks(report: &RunReport, file_name: &str, format: Format) -> Result<Option<Vec<u8>>> {
+    optional(crate::plot::looks::LooksPlot::of(report), file_name, format)
+}
+
 /// The bias by estimand strategy; `None` without intercurrent events.
 ///
 /// # Errors

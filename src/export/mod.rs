@@ -45,6 +45,8 @@ pub const EXPORTERS: &[&dyn Exporter] = &[
     &chart::ChartFile::new("flare.svg", Format::Svg, chart::flare),
     &chart::ChartFile::new("km.png", Format::Png, chart::km),
     &chart::ChartFile::new("km.svg", Format::Svg, chart::km),
+    &chart::ChartFile::new("looks.png", Format::Png, chart::looks),
+    &chart::ChartFile::new("looks.svg", Format::Svg, chart::looks),
     &chart::ChartFile::new("estimand_bias.png", Format::Png, chart::estimand_bias),
     &chart::ChartFile::new("estimand_bias.svg", Format::Svg, chart::estimand_bias),
     &html::ReportHtml,

@@ -12,6 +12,7 @@ pub mod design;
 pub mod estimand_bias;
 pub mod flare;
 pub mod km;
+pub mod looks;
 pub mod power;
 pub mod scaling;
 pub mod tornado;
