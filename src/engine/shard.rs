@@ -352,6 +352,7 @@ fn check_batch(
     check::survival(s, replicates)?;
     check::safety(s, replicates)?;
     check::product(s, replicates)?;
+    check::looks(s, replicates)?;
     let shape = |s: &Summary| {
         (
             s.estimands.is_some(),

@@ -22,6 +22,7 @@ pub fn render(report: &RunReport) -> String {
     time_to_flare_table(report, &mut out);
     safety_table(report, &mut out);
     product_table(report, &mut out);
+    looks_table(report, &mut out);
     let _ = writeln!(
         out,
         "\nMSC's own effect: the sample-average effect of MSC itself (no concomitant therapy) on the analysis scale, from each patient's outcome under both arms; bias vs own effect is the mean estimate minus it{}.",
@@ -251,6 +252,80 @@ fn product_table(report: &RunReport, out: &mut String) {
                 |b| with_se_signed(b, p.as_infused_bias_mc_se.unwrap_or(f64::NAN))
             ),
             p.as_infused_failures.unwrap_or(0)
+        );
+    }
+}
+
+/// Calendar time (`[accrual]`) and, with interim looks, each look: its
+/// bounds, the chance of stopping there and when it comes.
+fn looks_table(report: &RunReport, out: &mut String) {
+    if report
+        .results
+        .iter()
+        .all(|r| r.looks.trial_months.is_none())
+    {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "
+calendar time: months from the first child's entry to the analysis that ended the trial, and the children entered and analysed then:
+"
+    );
+    let _ = writeln!(
+        out,
+        "| n MSC:control | months ± MC SE | 90% range | children entered | children analysed | stopped early for efficacy | stopped for futility |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for r in &report.results {
+        let l = &r.looks;
+        let _ = writeln!(
+            out,
+            "| {}:{} | {} | {:.1}–{:.1} | {} | {} | {} | {} |",
+            r.n_msc,
+            r.n_control,
+            pair(l.trial_months, l.trial_months_mc_se),
+            l.trial_months_p05.unwrap_or(f64::NAN),
+            l.trial_months_p95.unwrap_or(f64::NAN),
+            pair(l.enrolled_at_stop, l.enrolled_at_stop_mc_se),
+            pair(l.analysed_at_stop, l.analysed_at_stop_mc_se),
+            pair(l.stop_early_efficacy, l.stop_early_efficacy_mc_se),
+            pair(l.stop_futility, l.stop_futility_mc_se),
+        );
+    }
+    let Some(last) = report.results.last() else {
+        return;
+    };
+    let Some(rows) = last.looks.looks.as_ref().filter(|rows| rows.len() > 1) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "
+looks at n {}:{} (z positive favours MSC; every look in looks.csv):
+",
+        last.n_msc, last.n_control
+    );
+    let _ = writeln!(
+        out,
+        "| look | fraction | efficacy z | futility z | P(stop: efficacy) | P(stop: futility) | cumulative power | month | children analysed | bias at stop |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
+    let z = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{v:.3}"));
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {} |",
+            row.look,
+            row.information_fraction,
+            z(row.efficacy_z),
+            z(row.futility_z),
+            with_se(row.stop_efficacy, row.stop_efficacy_mc_se),
+            with_se(row.stop_futility, row.stop_futility_mc_se),
+            with_se(row.cumulative_power, row.cumulative_power_mc_se),
+            row.month,
+            row.analysed,
+            with_se_signed(row.bias_at_stop, row.bias_at_stop_mc_se),
         );
     }
 }

@@ -195,6 +195,57 @@ pub fn product(s: &Summary, replicates: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks one fold's looks (`[accrual]`): one trial-level figure per
+/// trial, per look counts within the trials and stops within the looks
+/// held, every running mean over at most the trials, the histograms adding
+/// up to the trials.
+///
+/// # Errors
+/// What is wrong, as a phrase.
+pub fn looks(s: &Summary, replicates: u64) -> Result<(), String> {
+    let Some(l) = &s.looks else {
+        return Ok(());
+    };
+    let trials = l.trials();
+    let stops: u64 = l.looks.iter().map(|k| k.efficacy + k.futility).sum();
+    let fits = trials == replicates
+        && l.enrolled_at_stop.n == trials
+        && l.analysed_at_stop.n == trials
+        && l.short <= trials
+        && l.duration.iter().sum::<u64>() == trials
+        && l.duration_bin_months > 0.0
+        && stops <= trials
+        && l.looks.iter().all(|k| {
+            k.held <= trials
+                && k.efficacy + k.futility <= k.held
+                && k.z.iter().sum::<u64>() <= k.held
+        });
+    if !fits {
+        return Err(format!(
+            "looks: {trials} trials, {stops} stops, {} short for {replicates} replicates",
+            l.short
+        ));
+    }
+    for w in [&l.month_at_stop, &l.enrolled_at_stop, &l.analysed_at_stop] {
+        welford(w, replicates).map_err(|e| format!("looks: {e}"))?;
+    }
+    for (k, a) in l.looks.iter().enumerate() {
+        for w in [
+            &a.month,
+            &a.enrolled,
+            &a.analysed,
+            &a.error_at_stop,
+            &a.cp_trend,
+            &a.cp_design,
+            &a.efficacy_estimate,
+            &a.futility_estimate,
+        ] {
+            welford(w, a.held).map_err(|e| format!("looks[{k}]: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks one fold's adverse-event figures: every accumulator over at most
 /// `replicates` trials, shares within 0 and 1, and stops within the trials.
 ///
