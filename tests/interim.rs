@@ -469,3 +469,45 @@ fn bad_interim_input_names_the_key() {
         "accrual.max_months",
     );
 }
+
+/// Regression (review of issue 11): a look never sees a child recruited
+/// after `max_months` closed recruitment, nor one not yet entered; every
+/// trial stops at exactly one look. Time to flare (log-rank, flares
+/// triggering the interim) and a score endpoint, each with recruitment
+/// closing early in some trials.
+#[test]
+fn looks_see_only_children_recruited_by_then() {
+    let tte = std::fs::read_to_string("scenarios/sle_time_to_flare.toml")
+        .unwrap()
+        .replace("replicates = 5000", "replicates = 400")
+        + "\n[accrual]\npatients_per_month = 2\nmax_months = 30\nsource = \"test\"\n[interim]\ninformation_fractions = [0.4, 0.7, 1]\nfutility = [-1.0, -0.5]\n";
+    let score = sequential(
+        "n_per_arm = 30\nsided = \"one\"\nalpha = 0.025",
+        -2.5,
+        "[interim]\ninformation_fractions = [0.5, 1]\nfutility = [0.0]",
+        400,
+        9,
+    )
+    .replace(
+        "patients_per_month = 2",
+        "patients_per_month = 2\nmax_months = 25",
+    );
+    for text in [tte, score] {
+        let s = parse(&text);
+        for run in common::run(&s) {
+            let looks = run.summary.looks.as_ref().unwrap();
+            let stopped: u64 = looks.looks.iter().map(|l| l.stopped).sum();
+            assert_eq!(stopped, run.summary.replicates);
+            assert!(looks.short > 0, "recruitment never closed early");
+            for l in &looks.looks {
+                assert!(
+                    l.analysed.mean <= l.enrolled.mean + 1e-9,
+                    "analysed {} above enrolled {}",
+                    l.analysed.mean,
+                    l.enrolled.mean
+                );
+            }
+            assert!(looks.analysed_at_stop.mean <= looks.enrolled_at_stop.mean + 1e-9);
+        }
+    }
+}

@@ -56,16 +56,17 @@ impl AccrualModel {
 
     /// `Λ⁻¹(x)`: the month by which `x` children are expected.
     pub fn month_of(&self, x: f64) -> f64 {
-        for (i, &(from, rate, before)) in self.pieces.iter().enumerate().rev() {
-            if before <= x && rate > 0.0 {
+        for (i, &(from, rate, before)) in self.pieces.iter().enumerate() {
+            if x <= before {
+                // Reached when this piece starts (after a pause).
+                return from;
+            }
+            let reached_by_end = self.pieces.get(i + 1).map_or(f64::INFINITY, |p| p.2);
+            if x <= reached_by_end && rate > 0.0 {
                 return from + (x - before) / rate;
             }
-            if before <= x && i + 1 < self.pieces.len() {
-                // A pause (rate 0) that reaches x only when the next piece starts.
-                return self.pieces[i + 1].0;
-            }
         }
-        0.0
+        f64::INFINITY
     }
 
     /// Draws the entry months of `n` children, in order of entry, into

@@ -30,9 +30,7 @@ use crate::design::accrual::{AccrualModel, WEEKS_PER_MONTH, allocation};
 use crate::design::{Arm, Arms};
 use crate::rng::Stream;
 use crate::scenario::Scenario;
-
-/// Most looks ([`crate::scenario`] refuses more).
-pub const MAX_LOOKS: usize = 10;
+pub use crate::summary::looks::{Look, MAX_LOOKS, Monitored, Stop};
 
 /// The looks of one cell, prepared once.
 #[derive(Debug)]
@@ -51,62 +49,7 @@ pub struct Looks {
     time_to_flare: bool,
     /// Intermediate visits per child (for copying a child's record).
     visits: usize,
-}
-
-/// Why the trial stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    Efficacy,
-    Futility,
-    /// The last look was reached (rejecting or not).
-    Final,
-}
-
-/// One look of one trial.
-#[derive(Debug, Clone, Copy)]
-pub struct Look {
-    /// Whether the look happened (an interim is skipped when recruitment
-    /// closed before its children were in).
-    pub held: bool,
-    pub month: f64,
-    pub enrolled: usize,
-    pub analysed: usize,
-    /// The test's z, positive favouring MSC (NaN if the analysis failed).
-    pub z: f64,
-    pub estimate: f64,
-    pub se: f64,
-    /// Conditional power (interim looks) under the observed trend and
-    /// under the trial's true effect.
-    pub cp_trend: f64,
-    pub cp_design: f64,
-}
-
-impl Look {
-    const SKIPPED: Look = Look {
-        held: false,
-        month: f64::NAN,
-        enrolled: 0,
-        analysed: 0,
-        z: f64::NAN,
-        estimate: f64::NAN,
-        se: f64::NAN,
-        cp_trend: f64::NAN,
-        cp_design: f64::NAN,
-    };
-}
-
-/// One trial's looks and where it stopped.
-#[derive(Debug, Clone, Copy)]
-pub struct Monitored {
-    pub looks: [Look; MAX_LOOKS],
-    /// The look the trial stopped at (0-based) and why.
-    pub stop: (usize, Stop),
-    /// Whether the trial rejected the null (at any look).
-    pub rejected: bool,
-    /// The analysis at the stopping look.
-    pub result: Result<TestResult, AnalysisFailure>,
-    /// Whether recruitment closed before the trial was full.
-    pub short: bool,
+    binding_futility: bool,
 }
 
 /// Per-worker buffers for the looks.
@@ -155,10 +98,14 @@ impl Looks {
             follow_up_months: follow_up / WEEKS_PER_MONTH,
             time_to_flare: scenario.endpoint.time_to_flare,
             visits: visits_weeks.len() - 1,
+            binding_futility: scenario
+                .interim
+                .as_ref()
+                .is_some_and(|i| i.binding_futility),
         })
     }
 
-    /// The expected months from the first entry to the final analysis:
+    /// The expected months from month 0 (recruitment opening) to the final analysis:
     /// the planned children's expected recruitment time (or the window),
     /// then the primary visit or the end of follow-up.
     pub fn expected_months(&self) -> f64 {
@@ -224,10 +171,13 @@ impl Looks {
                 if e <= entered_by {
                     to.push_from(from, i, self.visits);
                     if self.time_to_flare {
-                        let seen = (at - e) * WEEKS_PER_MONTH;
                         let f = to.follow_up.last_mut().expect("just pushed");
-                        if f.time > seen {
-                            *f = crate::analysis::survival::FollowUp::censored(seen.max(0.0));
+                        // The same month `schedule` computes for a flare, so
+                        // the flare that triggers a look is seen at it.
+                        if e + f.time / WEEKS_PER_MONTH > at {
+                            *f = crate::analysis::survival::FollowUp::censored(
+                                ((at - e) * WEEKS_PER_MONTH).max(0.0),
+                            );
                         }
                     }
                 }
@@ -246,7 +196,12 @@ impl Looks {
         out: &mut [Option<(f64, f64)>; MAX_LOOKS],
     ) {
         let k_max = self.boundaries.looks();
-        let last_entry = s.entries[recruited.max(1) - 1];
+        // With nobody recruited (recruitment closed before the first
+        // entry) the final look sees no child and fails.
+        let (last_entry, last_month) = match recruited {
+            0 => (f64::NEG_INFINITY, self.accrual.max_months.unwrap_or(0.0)),
+            r => (s.entries[r - 1], s.entries[r - 1]),
+        };
         if self.time_to_flare {
             s.flares.clear();
             for arm in Arm::ALL {
@@ -262,11 +217,10 @@ impl Looks {
                 let m = (self.boundaries.fractions[k] * d as f64).ceil() as usize;
                 *slot = (m >= 1).then(|| {
                     let month = s.flares[m - 1];
-                    (month, month)
+                    (month, month.min(last_entry))
                 });
             }
-            let end = last_entry + self.follow_up_months;
-            out[k_max - 1] = Some((end, end));
+            out[k_max - 1] = Some((last_month + self.follow_up_months, last_entry));
         } else {
             for (k, slot) in out.iter_mut().enumerate().take(k_max - 1) {
                 let m = (self.boundaries.fractions[k] * self.planned as f64).ceil() as usize;
@@ -275,7 +229,7 @@ impl Looks {
                     (cut + self.primary_months, cut)
                 });
             }
-            out[k_max - 1] = Some((last_entry + self.primary_months, last_entry));
+            out[k_max - 1] = Some((last_month + self.primary_months, last_entry));
         }
     }
 
@@ -343,8 +297,10 @@ impl Looks {
                     let t = self.boundaries.fractions[k];
                     look.cp_trend = self.boundaries.conditional_power(k, z, z / t.sqrt());
                     // SE at the end: information grows with the fraction.
-                    let drift = sign * truth / (se * t.sqrt());
-                    look.cp_design = self.boundaries.conditional_power(k, z, drift);
+                    if se.is_finite() && se > 0.0 {
+                        let drift = sign * truth / (se * t.sqrt());
+                        look.cp_design = self.boundaries.conditional_power(k, z, drift);
+                    }
                 }
             }
             looks[k] = look;
@@ -360,6 +316,11 @@ impl Looks {
                 continue;
             }
             let Ok(r) = &result else {
+                // Binding futility lowered the efficacy bounds counting on
+                // this look's futility stop: a failed analysis stops too.
+                if self.binding_futility && self.boundaries.futility[k].is_finite() {
+                    stop = Some((k, Stop::Futility, false, result));
+                }
                 continue;
             };
             let efficacy = self.efficacy[k]

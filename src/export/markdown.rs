@@ -269,7 +269,7 @@ fn looks_table(report: &RunReport, out: &mut String) {
     let _ = writeln!(
         out,
         "
-calendar time: months from the first child's entry to the analysis that ended the trial, and the children entered and analysed then:
+calendar time: months from the trial's start (recruitment opening) to the analysis that ended the trial, and the children entered and analysed then:
 "
     );
     let _ = writeln!(

@@ -218,7 +218,8 @@ pub fn looks(s: &Summary, replicates: u64) -> Result<(), String> {
         && l.looks.iter().all(|k| {
             k.held <= trials
                 && k.efficacy + k.futility <= k.held
-                && k.z.iter().sum::<u64>() <= k.held
+                && k.stopped <= k.held
+                && k.z.iter().sum::<u64>() <= trials
         });
     if !fits {
         return Err(format!(

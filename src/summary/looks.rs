@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Figure;
 use super::survival::quantile;
+use crate::analysis::{AnalysisFailure, TestResult};
 use crate::decision::sequential::Boundaries;
-use crate::engine::looks::{Monitored, Stop};
 use crate::stats::Welford;
 
 /// Bins of the z histogram per look, over [`Z_RANGE`].
@@ -20,11 +20,74 @@ pub const Z_RANGE: (f64, f64) = (-10.0, 10.0);
 /// Bins of the trial-length histogram (the last one: beyond its range).
 pub const DURATION_BINS: usize = 600;
 
+/// Most looks (validation refuses more).
+pub const MAX_LOOKS: usize = 10;
+
+/// Why the trial stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Efficacy,
+    Futility,
+    /// The last look was reached (rejecting or not).
+    Final,
+}
+
+/// One look of one trial.
+#[derive(Debug, Clone, Copy)]
+pub struct Look {
+    /// Whether the look happened (an interim is skipped when recruitment
+    /// closed before its children were in).
+    pub held: bool,
+    pub month: f64,
+    pub enrolled: usize,
+    pub analysed: usize,
+    /// The test's z, positive favouring MSC (NaN if the analysis failed).
+    pub z: f64,
+    pub estimate: f64,
+    pub se: f64,
+    /// Conditional power (interim looks) under the observed trend and
+    /// under the trial's true effect.
+    pub cp_trend: f64,
+    pub cp_design: f64,
+}
+
+impl Look {
+    pub const SKIPPED: Look = Look {
+        held: false,
+        month: f64::NAN,
+        enrolled: 0,
+        analysed: 0,
+        z: f64::NAN,
+        estimate: f64::NAN,
+        se: f64::NAN,
+        cp_trend: f64::NAN,
+        cp_design: f64::NAN,
+    };
+}
+
+/// One trial's looks and where it stopped.
+#[derive(Debug, Clone, Copy)]
+pub struct Monitored {
+    pub looks: [Look; MAX_LOOKS],
+    /// The look the trial stopped at (0-based) and why.
+    pub stop: (usize, Stop),
+    /// Whether the trial rejected the null (at any look).
+    pub rejected: bool,
+    /// The analysis at the stopping look.
+    pub result: Result<TestResult, AnalysisFailure>,
+    /// Whether recruitment closed before the trial was full.
+    pub short: bool,
+}
+
 /// One look's figures over trials.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LookAccumulator {
-    /// Trials in which the look was held.
+    /// Trials that reached the look (not stopped before) and held it.
     pub held: u64,
+    /// Trials that stopped at this look (for efficacy, for futility, or
+    /// at the last look), whether or not its analysis ran.
+    #[serde(default)]
+    pub stopped: u64,
     pub efficacy: u64,
     pub futility: u64,
     /// The look's calendar month, children entered and analysed (trials
@@ -80,6 +143,7 @@ impl LookStats {
     pub fn merge(&mut self, other: &LookStats) {
         for (a, b) in self.looks.iter_mut().zip(&other.looks) {
             a.held += b.held;
+            a.stopped += b.stopped;
             a.efficacy += b.efficacy;
             a.futility += b.futility;
             a.month.merge(&b.month);
@@ -108,20 +172,23 @@ impl LookStats {
     /// the estimate's scale.
     pub fn record(&mut self, m: &Monitored, b: &Boundaries, truth: f64, orientation: f64) {
         let (stop, why) = m.stop;
-        let mut reached = true;
         for (k, (acc, look)) in self.looks.iter_mut().zip(&m.looks).enumerate() {
             if !look.held {
+                continue;
+            }
+            if !look.z.is_nan() {
+                let (lo, hi) = Z_RANGE;
+                let bin = ((look.z - lo) / (hi - lo) * Z_BINS as f64).floor();
+                acc.z[(bin.max(0.0) as usize).min(Z_BINS - 1)] += 1;
+            }
+            if k > stop {
+                // The trial had stopped: only its z path counts.
                 continue;
             }
             acc.held += 1;
             acc.month.push(look.month);
             acc.enrolled.push(look.enrolled as f64);
             acc.analysed.push(look.analysed as f64);
-            if look.z.is_finite() || look.z.is_infinite() {
-                let (lo, hi) = Z_RANGE;
-                let bin = ((look.z - lo) / (hi - lo) * Z_BINS as f64).floor();
-                acc.z[(bin.max(0.0) as usize).min(Z_BINS - 1)] += 1;
-            }
             if look.se.is_finite() {
                 if b.efficacy[k].is_finite() {
                     acc.efficacy_estimate
@@ -132,12 +199,14 @@ impl LookStats {
                         .push(orientation * b.futility[k] * look.se);
                 }
             }
-            if reached && k + 1 < m.looks.len() && look.cp_trend.is_finite() {
+            if look.cp_trend.is_finite() {
                 acc.cp_trend.push(look.cp_trend);
+            }
+            if look.cp_design.is_finite() {
                 acc.cp_design.push(look.cp_design);
             }
             if k == stop {
-                reached = false;
+                acc.stopped += 1;
                 match why {
                     Stop::Efficacy => acc.efficacy += 1,
                     Stop::Futility => acc.futility += 1,
@@ -186,7 +255,8 @@ pub struct LookRow {
     /// averaged over trials holding the look.
     pub efficacy_estimate: Option<f64>,
     pub futility_estimate: Option<f64>,
-    /// Share of trials that held this look.
+    /// Share of trials that reached this look (not stopped before) and
+    /// held it; `month`, `enrolled` and `analysed` are over those trials.
     pub held: f64,
     pub stop_efficacy: f64,
     pub stop_efficacy_mc_se: f64,
@@ -222,8 +292,8 @@ pub struct LookRow {
 /// The trial-level columns of `summary.csv` (absent without `[accrual]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LookColumns {
-    /// Months from the first child's entry to the analysis that ended the
-    /// trial: mean (MC SE), 5th and 95th percentiles.
+    /// Months from the trial's start (month 0, recruitment opening) to the
+    /// analysis that ended the trial: mean (MC SE), 5th and 95th percentiles.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub trial_months: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -298,7 +368,7 @@ impl LookColumns {
             .enumerate()
             .map(|(k, l)| {
                 cumulative += l.efficacy;
-                let stopped = l.error_at_stop.n;
+                let stopped = l.stopped;
                 let finite = |x: f64| x.is_finite().then_some(x);
                 let interim = k + 1 < k_max;
                 let cp = |w: &Welford| (interim && w.n > 0).then_some(w.mean);

@@ -368,6 +368,7 @@ pub fn validate_all(
                         alpha: design.alpha,
                         sided: d.sided.unwrap_or(Sided::Two),
                         accrual: raw.accrual.is_some(),
+                        max_months: raw.accrual.as_ref().is_some_and(|a| a.max_months.is_some()),
                         unsupported,
                     },
                 ))

@@ -12,7 +12,7 @@ pub const MAX_PATIENTS_PER_MONTH: f64 = 1000.0;
 /// Largest `accrual.max_months` and `from_month`: 50 years.
 pub const MAX_MONTHS: f64 = 600.0;
 /// Most looks, the final analysis included.
-pub const MAX_LOOKS: usize = 10;
+pub use crate::summary::looks::MAX_LOOKS;
 /// Smallest step between information fractions (and the first fraction):
 /// the numerical integration's grid is fine enough from here on.
 pub const MIN_FRACTION_STEP: f64 = 0.01;
@@ -107,6 +107,8 @@ pub struct Context {
     pub alpha: f64,
     pub sided: Sided,
     pub accrual: bool,
+    /// Whether `accrual.max_months` is given.
+    pub max_months: bool,
     /// The tables `[interim]` does not work with yet, by key.
     pub unsupported: Vec<(&'static str, &'static str)>,
 }
@@ -227,6 +229,12 @@ pub fn interim(c: &Checker, i: &RawInterim, ctx: &Context) -> Result<Interim, Sc
             return Err(c.bad(
                 "binding_futility",
                 "binding futility needs z bounds in futility (a conditional-power rule's bounds depend on the efficacy bounds binding would change): give futility = [z, ...] or set binding_futility = false",
+            ));
+        }
+        if ctx.max_months {
+            return Err(c.bad(
+                "binding_futility",
+                "binding futility counts on every interim's futility stop, but accrual.max_months can skip an interim: remove max_months or set binding_futility = false",
             ));
         }
         if ctx.sided == Sided::Two {
