@@ -411,63 +411,54 @@ fn bad_interim_input_names_the_key() {
         100,
         1,
     );
-    common::refused(
-        &good.replace("[0.5, 1]", "[0.6, 0.5, 1]"),
-        "interim.information_fractions",
-    );
-    common::refused(
-        &good.replace("[0.5, 1]", "[0.5, 0.9]"),
-        "interim.information_fractions",
-    );
-    common::refused(&good.replace("[0.0]", "[3.5]"), "interim.futility[0]");
-    common::refused(&good.replace("[0.0]", "[0.0, 1.0]"), "interim.futility");
-    common::refused(
-        &good.replace("futility = [0.0]", "efficacy = \"hsd\"\ngamma = 7"),
-        "interim.gamma",
-    );
-    common::refused(
-        &good.replace("futility = [0.0]", "efficacy = \"hsd\""),
-        "interim.gamma",
-    );
-    common::refused(
-        &good.replace(
+    let two_sided_binding = good
+        .replace(
+            "futility = [0.0]",
+            "futility = [0.0]\nbinding_futility = true",
+        )
+        .replace("sided = \"one\"", "sided = \"two\"")
+        .replace("alpha = 0.025", "alpha = 0.05");
+    common::refused(&two_sided_binding, "interim.binding_futility");
+    for (from, to, key) in [
+        ("[0.5, 1]", "[0.6, 0.5, 1]", "interim.information_fractions"),
+        ("[0.5, 1]", "[0.5, 0.9]", "interim.information_fractions"),
+        ("[0.0]", "[3.5]", "interim.futility[0]"),
+        ("[0.0]", "[0.0, 1.0]", "interim.futility"),
+        (
+            "futility = [0.0]",
+            "efficacy = \"hsd\"\ngamma = 7",
+            "interim.gamma",
+        ),
+        ("futility = [0.0]", "efficacy = \"hsd\"", "interim.gamma"),
+        (
             "futility = [0.0]",
             "futility = { conditional_power_below = 1.5 }",
+            "interim.futility.conditional_power_below",
         ),
-        "interim.futility.conditional_power_below",
-    );
-    common::refused(
-        &good
-            .replace(
-                "futility = [0.0]",
-                "futility = [0.0]\nbinding_futility = true",
-            )
-            .replace("sided = \"one\"", "sided = \"two\"")
-            .replace("alpha = 0.025", "alpha = 0.05"),
-        "interim.binding_futility",
-    );
-    common::refused(
-        &good.replace("[accrual]\npatients_per_month = 2\nsource = \"test\"\n", ""),
-        "interim.information_fractions",
-    );
-    common::refused(
-        &good.replace("patients_per_month = 2", "patients_per_month = [[1, 2]]"),
-        "accrual.patients_per_month[0]",
-    );
-    common::refused(
-        &good.replace(
+        (
+            "[accrual]\npatients_per_month = 2\nsource = \"test\"\n",
+            "",
+            "interim.information_fractions",
+        ),
+        (
+            "patients_per_month = 2",
+            "patients_per_month = [[1, 2]]",
+            "accrual.patients_per_month[0]",
+        ),
+        (
             "patients_per_month = 2",
             "patients_per_month = [[0, 2], [6, 0]]",
+            "accrual.patients_per_month[1]",
         ),
-        "accrual.patients_per_month[1]",
-    );
-    common::refused(
-        &good.replace(
+        (
             "patients_per_month = 2",
             "patients_per_month = 2\nmax_months = -1",
+            "accrual.max_months",
         ),
-        "accrual.max_months",
-    );
+    ] {
+        assert!(good.contains(from), "{from}");
+        common::refused(&good.replace(from, to), key);
+    }
 }
 
 /// Regression (review of issue 11): a look never sees a child recruited

@@ -322,25 +322,22 @@ impl Step {
 
     /// `P(continue to this look, Z_k >= c)`.
     fn upper(&self, density: Option<&Density>, c: f64) -> f64 {
-        match density {
-            None => upper_tail(self.standardised(c, 0.0)),
-            Some(d) => {
-                d.z.iter()
-                    .zip(&d.weighted)
-                    .map(|(&u, &w)| w * upper_tail(self.standardised(c, u)))
-                    .sum()
-            }
-        }
+        self.tail(density, c, 1.0)
     }
 
     /// `P(continue to this look, Z_k <= c)`.
     fn lower(&self, density: Option<&Density>, c: f64) -> f64 {
+        self.tail(density, c, -1.0)
+    }
+
+    /// `P(continue to this look, side · (Z_k − c) >= 0)`, `side` ±1.
+    fn tail(&self, density: Option<&Density>, c: f64, side: f64) -> f64 {
         match density {
-            None => upper_tail(-self.standardised(c, 0.0)),
+            None => upper_tail(side * self.standardised(c, 0.0)),
             Some(d) => {
                 d.z.iter()
                     .zip(&d.weighted)
-                    .map(|(&u, &w)| w * upper_tail(-self.standardised(c, u)))
+                    .map(|(&u, &w)| w * upper_tail(side * self.standardised(c, u)))
                     .sum()
             }
         }

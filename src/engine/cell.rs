@@ -288,13 +288,8 @@ impl Cell {
         }
         match &monitored {
             Some(m) => {
-                if let (Some(stats), Some(looks)) = (summary.looks.as_mut(), &self.looks) {
-                    let orientation = if self.analyzer.effect_scale().favours_msc(1.0) {
-                        1.0
-                    } else {
-                        -1.0
-                    };
-                    stats.record(m, &looks.boundaries, a.estimand_truth, orientation);
+                if let Some(stats) = summary.looks.as_mut() {
+                    stats.record(m, a.estimand_truth);
                 }
                 self.record(m.result, m.rejected, a.truth, a.estimand_truth, summary);
             }

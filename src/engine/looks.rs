@@ -50,6 +50,9 @@ pub struct Looks {
     /// Intermediate visits per child (for copying a child's record).
     visits: usize,
     binding_futility: bool,
+    /// +1 when larger estimates favour MSC (a responder difference), −1
+    /// when smaller ones do (a change, a log hazard ratio).
+    orientation: f64,
 }
 
 /// Per-worker buffers for the looks.
@@ -102,6 +105,11 @@ impl Looks {
                 .interim
                 .as_ref()
                 .is_some_and(|i| i.binding_futility),
+            orientation: if analyzer.effect_scale().favours_msc(1.0) {
+                1.0
+            } else {
+                -1.0
+            },
         })
     }
 
@@ -257,13 +265,6 @@ impl Looks {
         let short = recruited < self.planned;
         let mut looks = [Look::SKIPPED; MAX_LOOKS];
         let mut stop: Option<(usize, Stop, bool, Result<TestResult, AnalysisFailure>)> = None;
-        // The design's effect as a drift: E[Z_K] = truth / SE_K, oriented
-        // to favour MSC.
-        let sign = if analyzer.effect_scale().favours_msc(1.0) {
-            1.0
-        } else {
-            -1.0
-        };
         for k in 0..k_max {
             let Some((month, cut)) = times[k] else {
                 continue;
@@ -298,7 +299,9 @@ impl Looks {
                     look.cp_trend = self.boundaries.conditional_power(k, z, z / t.sqrt());
                     // SE at the end: information grows with the fraction.
                     if se.is_finite() && se > 0.0 {
-                        let drift = sign * truth / (se * t.sqrt());
+                        // The design's effect as a drift: E[Z_K] = truth /
+                        // SE_K, oriented to favour MSC.
+                        let drift = self.orientation * truth / (se * t.sqrt());
                         look.cp_design = self.boundaries.conditional_power(k, z, drift);
                     }
                 }

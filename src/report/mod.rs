@@ -181,6 +181,13 @@ impl CellResult {
                     .accrual
                     .as_ref()
                     .is_some_and(|a| a.max_months.is_some()),
+                // A responder difference favours MSC upwards; a change or a
+                // log hazard ratio downwards.
+                if registry::properties(scenario.design.analysis).responder {
+                    1.0
+                } else {
+                    -1.0
+                },
             ),
             safety: SafetyColumns::new(
                 s.safety.as_ref(),

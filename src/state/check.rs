@@ -238,8 +238,7 @@ pub fn looks(s: &Summary, replicates: u64) -> Result<(), String> {
             &a.error_at_stop,
             &a.cp_trend,
             &a.cp_design,
-            &a.efficacy_estimate,
-            &a.futility_estimate,
+            &a.se,
         ] {
             welford(w, a.held).map_err(|e| format!("looks[{k}]: {e}"))?;
         }

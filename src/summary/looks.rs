@@ -100,9 +100,9 @@ pub struct LookAccumulator {
     /// Conditional power, trials reaching this interim look.
     pub cp_trend: Welford,
     pub cp_design: Welford,
-    /// `c_k · SE` and `f_k · SE` on the estimate's scale (trials holding it).
-    pub efficacy_estimate: Welford,
-    pub futility_estimate: Welford,
+    /// The look's standard error of the estimate (trials holding it): the
+    /// bounds on the estimate's scale are `c_k` and `f_k` times its mean.
+    pub se: Welford,
     /// Counts of z over [`Z_RANGE`] in [`Z_BINS`] bins (every trial holding
     /// the look, stopped before it or not: the paths' spread).
     pub z: Vec<u64>,
@@ -152,8 +152,7 @@ impl LookStats {
             a.error_at_stop.merge(&b.error_at_stop);
             a.cp_trend.merge(&b.cp_trend);
             a.cp_design.merge(&b.cp_design);
-            a.efficacy_estimate.merge(&b.efficacy_estimate);
-            a.futility_estimate.merge(&b.futility_estimate);
+            a.se.merge(&b.se);
             for (x, y) in a.z.iter_mut().zip(&b.z) {
                 *x += y;
             }
@@ -167,10 +166,8 @@ impl LookStats {
         self.short += other.short;
     }
 
-    /// Folds one trial in; `truth` is its true effect, `orientation` +1
-    /// when larger estimates favour MSC (-1 otherwise), for the bounds on
-    /// the estimate's scale.
-    pub fn record(&mut self, m: &Monitored, b: &Boundaries, truth: f64, orientation: f64) {
+    /// Folds one trial in; `truth` is its true effect.
+    pub fn record(&mut self, m: &Monitored, truth: f64) {
         let (stop, why) = m.stop;
         for (k, (acc, look)) in self.looks.iter_mut().zip(&m.looks).enumerate() {
             if !look.held {
@@ -190,14 +187,7 @@ impl LookStats {
             acc.enrolled.push(look.enrolled as f64);
             acc.analysed.push(look.analysed as f64);
             if look.se.is_finite() {
-                if b.efficacy[k].is_finite() {
-                    acc.efficacy_estimate
-                        .push(orientation * b.efficacy[k] * look.se);
-                }
-                if b.futility[k].is_finite() {
-                    acc.futility_estimate
-                        .push(orientation * b.futility[k] * look.se);
-                }
+                acc.se.push(look.se);
             }
             if look.cp_trend.is_finite() {
                 acc.cp_trend.push(look.cp_trend);
@@ -251,8 +241,8 @@ pub struct LookRow {
     pub nominal_alpha: f64,
     /// Cumulative level spent by this look (two-sided: both sides).
     pub alpha_spent: f64,
-    /// The bounds on the estimate's scale: z bound times the look's SE,
-    /// averaged over trials holding the look.
+    /// The bounds on the estimate's scale: z bound times the look's SE
+    /// averaged over the trials holding the look.
     pub efficacy_estimate: Option<f64>,
     pub futility_estimate: Option<f64>,
     /// Share of trials that reached this look (not stopped before) and
@@ -339,12 +329,15 @@ fn z_quantile(counts: &[u64], q: f64) -> f64 {
 
 impl LookColumns {
     /// Reads the columns off `stats` with `b` the boundaries, for the cell
-    /// of `n_per_arm`; `max_months` whether recruitment can close early.
+    /// of `n_per_arm`; `max_months` whether recruitment can close early;
+    /// `orientation` +1 when larger estimates favour MSC (−1 otherwise),
+    /// for the bounds on the estimate's scale.
     pub fn new(
         stats: Option<&LookStats>,
         b: Option<&Boundaries>,
         n_per_arm: usize,
         max_months: bool,
+        orientation: f64,
     ) -> LookColumns {
         let (Some(s), Some(b)) = (stats, b) else {
             return LookColumns::default();
@@ -370,6 +363,10 @@ impl LookColumns {
                 cumulative += l.efficacy;
                 let stopped = l.stopped;
                 let finite = |x: f64| x.is_finite().then_some(x);
+                // `+ 0.0` writes a bound of z = 0 as 0, not -0.
+                let on_estimate_scale = |z: f64| {
+                    (z.is_finite() && l.se.n > 0).then_some(orientation * z * l.se.mean + 0.0)
+                };
                 let interim = k + 1 < k_max;
                 let cp = |w: &Welford| (interim && w.n > 0).then_some(w.mean);
                 let cp_se = |w: &Welford| (interim && w.n > 1).then(|| w.se());
@@ -381,10 +378,8 @@ impl LookColumns {
                     futility_z: finite(b.futility[k]),
                     nominal_alpha: levels[k],
                     alpha_spent: b.alpha_spent[k],
-                    efficacy_estimate: (l.efficacy_estimate.n > 0)
-                        .then_some(l.efficacy_estimate.mean),
-                    futility_estimate: (l.futility_estimate.n > 0)
-                        .then_some(l.futility_estimate.mean),
+                    efficacy_estimate: on_estimate_scale(b.efficacy[k]),
+                    futility_estimate: on_estimate_scale(b.futility[k]),
                     held: Figure::rate(l.held, trials).value,
                     stop_efficacy: Figure::rate(l.efficacy, trials).value,
                     stop_efficacy_mc_se: Figure::rate(l.efficacy, trials).mc_se,

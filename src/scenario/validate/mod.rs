@@ -367,8 +367,7 @@ pub fn validate_all(
                         design: design.kind,
                         alpha: design.alpha,
                         sided: d.sided.unwrap_or(Sided::Two),
-                        accrual: raw.accrual.is_some(),
-                        max_months: raw.accrual.as_ref().is_some_and(|a| a.max_months.is_some()),
+                        accrual: raw.accrual.as_ref(),
                         unsupported,
                     },
                 ))

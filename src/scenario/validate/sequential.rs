@@ -102,13 +102,12 @@ pub fn accrual(c: &Checker, a: &RawAccrual) -> Result<Accrual, ScenarioError> {
 }
 
 /// What `[interim]` needs from the rest of the scenario.
-pub struct Context {
+pub struct Context<'a> {
     pub design: DesignKind,
     pub alpha: f64,
     pub sided: Sided,
-    pub accrual: bool,
-    /// Whether `accrual.max_months` is given.
-    pub max_months: bool,
+    /// `[accrual]` as written.
+    pub accrual: Option<&'a RawAccrual>,
     /// The tables `[interim]` does not work with yet, by key.
     pub unsupported: Vec<(&'static str, &'static str)>,
 }
@@ -121,7 +120,7 @@ pub struct Context {
 ///
 /// # Errors
 /// The first broken rule, naming its key.
-pub fn interim(c: &Checker, i: &RawInterim, ctx: &Context) -> Result<Interim, ScenarioError> {
+pub fn interim(c: &Checker, i: &RawInterim, ctx: &Context<'_>) -> Result<Interim, ScenarioError> {
     if let Some((key, what)) = ctx.unsupported.first() {
         return Err(c.bad(
             "information_fractions",
@@ -137,7 +136,7 @@ pub fn interim(c: &Checker, i: &RawInterim, ctx: &Context) -> Result<Interim, Sc
             ),
         ));
     }
-    if !ctx.accrual {
+    if ctx.accrual.is_none() {
         return Err(c.bad(
             "information_fractions",
             "interim looks happen in calendar time: add [accrual] with patients_per_month and its source",
@@ -231,7 +230,7 @@ pub fn interim(c: &Checker, i: &RawInterim, ctx: &Context) -> Result<Interim, Sc
                 "binding futility needs z bounds in futility (a conditional-power rule's bounds depend on the efficacy bounds binding would change): give futility = [z, ...] or set binding_futility = false",
             ));
         }
-        if ctx.max_months {
+        if ctx.accrual.is_some_and(|a| a.max_months.is_some()) {
             return Err(c.bad(
                 "binding_futility",
                 "binding futility counts on every interim's futility stop, but accrual.max_months can skip an interim: remove max_months or set binding_futility = false",
