@@ -258,21 +258,18 @@ pub fn validate_all(
         (ic, _, _) => ic,
     };
     let accrual_at = root.at("accrual");
-    let accrual = raw
-        .accrual
-        .as_ref()
-        .map(|a| errors.take(sequential::accrual(&accrual_at, a)));
-    let withdrawal = match &accrual {
-        Some(None) => None,
-        _ => errors.take(time_to_flare::withdrawal(
+    let accrual = match &raw.accrual {
+        None => Some(None),
+        Some(a) => errors.take(sequential::accrual(&accrual_at, a)).map(Some),
+    };
+    let withdrawal = accrual.as_ref().and_then(|accrual| {
+        errors.take(time_to_flare::withdrawal(
             &root.at("design"),
             d,
             d.kind.unwrap_or(DesignKind::Parallel),
-            accrual
-                .as_ref()
-                .and_then(|a| a.as_ref().map(|a| (&accrual_at, a))),
-        )),
-    };
+            accrual.as_ref().map(|a| (&accrual_at, a)),
+        ))
+    });
     let dropout = errors.take(time_to_flare::dropout(&root, raw.dropout.as_ref()));
     let time_to_flare = matches!(raw.endpoint.kind, Some(RawEndpointKind::Event(_)));
     if let (Some(design), Some(ic), Some(threshold)) = (&design, &intercurrent, responder_threshold)
@@ -403,7 +400,6 @@ pub fn validate_all(
 
 /// The validated pieces of a scenario, each `None` when its check failed.
 struct Parts {
-    /// `None`: no `[accrual]`; `Some(None)`: its check failed.
     accrual: Option<Option<super::Accrual>>,
     interim: Option<Option<super::Interim>>,
     schedule: Option<Option<super::Schedule>>,
@@ -466,10 +462,7 @@ fn assemble(p: Parts, raw: &RawScenario, citations: Citations) -> Option<Scenari
         safety: p.safety?,
         manufacturing: p.manufacturing?,
         schedule: p.schedule?,
-        accrual: match p.accrual {
-            None => None,
-            Some(a) => Some(a?),
-        },
+        accrual: p.accrual?,
         interim: p.interim?,
     })
 }
