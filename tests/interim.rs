@@ -419,6 +419,18 @@ fn bad_interim_input_names_the_key() {
         .replace("sided = \"one\"", "sided = \"two\"")
         .replace("alpha = 0.025", "alpha = 0.05");
     common::refused(&two_sided_binding, "interim.binding_futility");
+    // Regression: a single-arm series accepted [accrual] and ignored it.
+    let single_arm = good
+        .replace(
+            "analysis = \"welch_t\"",
+            "kind = \"single_arm\"\nanalysis = \"paired_t\"",
+        )
+        .replace(
+            "[interim]\ninformation_fractions = [0.5, 1]\nfutility = [0.0]",
+            "",
+        );
+    assert!(!single_arm.contains("[interim]"));
+    common::refused(&single_arm, "accrual.patients_per_month");
     for (from, to, key) in [
         ("[0.5, 1]", "[0.6, 0.5, 1]", "interim.information_fractions"),
         ("[0.5, 1]", "[0.5, 0.9]", "interim.information_fractions"),

@@ -46,6 +46,12 @@ pub fn withdrawal(
         d.max_enrolled_per_randomised,
     ];
     if kind != DesignKind::RandomizedWithdrawal {
+        if let (DesignKind::SingleArm, Some((c, _))) = (kind, accrual) {
+            return Err(c.bad(
+                "patients_per_month",
+                "[accrual] models calendar time for parallel and randomized withdrawal designs; a single-arm series does not use it yet: remove it",
+            ));
+        }
         if let Some(k) = given.iter().position(Option::is_some) {
             return Err(checker.bad(
                 WITHDRAWAL_KEYS[k],
