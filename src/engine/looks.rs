@@ -292,7 +292,6 @@ impl Looks {
                     Interval::Bounds(lo, hi) => (hi - lo) / (2.0 * crate::stats::Z_975),
                 };
                 look.z = z;
-                look.estimate = r.estimate;
                 look.se = se;
                 if !last {
                     let t = self.boundaries.fractions[k];

@@ -43,7 +43,6 @@ pub struct Look {
     pub analysed: usize,
     /// The test's z, positive favouring MSC (NaN if the analysis failed).
     pub z: f64,
-    pub estimate: f64,
     pub se: f64,
     /// Conditional power (interim looks) under the observed trend and
     /// under the trial's true effect.
@@ -58,7 +57,6 @@ impl Look {
         enrolled: 0,
         analysed: 0,
         z: f64::NAN,
-        estimate: f64::NAN,
         se: f64::NAN,
         cp_trend: f64::NAN,
         cp_design: f64::NAN,
