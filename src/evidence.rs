@@ -20,6 +20,15 @@ pub struct Row {
     pub high: Option<f64>,
     /// What `sd`, `low` and `high` are (SD, 95% CI, IQR, assumed range).
     pub uncertainty: String,
+    /// A treatment effect a `[prior]` may borrow (`prior.from`): the
+    /// endpoint and scale it is on, as `"<endpoint kind>"` for a difference
+    /// in mean change or `"<endpoint kind> responder"` for a difference in
+    /// responder proportions (MSC or active drug minus control).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect_on: Option<String>,
+    /// The standard error of an effect row's `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se: Option<f64>,
     pub n: String,
     pub population: String,
     pub follow_up: String,

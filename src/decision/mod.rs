@@ -81,8 +81,15 @@ pub fn prepare(analyzer: &Analyzer, scenario: &Scenario) -> Box<dyn Decision> {
             d.prior.clone(),
             d.threshold
                 .expect("validated: the posterior rule has a threshold"),
+            lower_is_benefit(analyzer),
         )),
     }
+}
+
+/// Whether MSC's benefit is an estimate below 0 (every scale but a
+/// difference in responder proportions).
+pub fn lower_is_benefit(analyzer: &Analyzer) -> bool {
+    analyzer.effect_scale().favours_msc(-1.0)
 }
 
 #[cfg(test)]

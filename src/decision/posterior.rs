@@ -12,25 +12,81 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::Decision;
 use crate::analysis::{Interval, TestResult};
+use crate::stats::Z_975;
 
 /// Success when the posterior probability of benefit exceeds `threshold`.
 #[derive(Debug, Clone)]
 pub struct PosteriorThreshold {
-    /// Prior components `(weight, mean, sd)` on the analysis scale.
+    /// Prior components `(weight, mean, sd)`, oriented so that benefit is
+    /// an effect below 0.
     prior: Vec<(f64, f64, f64)>,
     threshold: f64,
+    /// -1 where MSC's benefit is a larger estimate (responder proportions),
+    /// else 1: estimates and prior means are multiplied by it.
+    orientation: f64,
+}
+
+/// One trial's posterior, summarised without building it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Posterior {
+    /// P(benefit | data).
+    pub benefit: f64,
+    /// P(no benefit | data), computed directly (accurate near 0).
+    pub harm: f64,
+    /// The posterior mean on the analysis scale.
+    pub mean: f64,
+    /// P(effect < `at` | data) on the analysis scale.
+    pub below: f64,
+}
+
+/// The normal approximation `(estimate, se)` of a result: a t interval's
+/// SE, or an explicit 95% interval's width over `2 · 1.96` (Newcombe's
+/// interval for a difference in responder proportions).
+pub fn normal_approximation(result: &TestResult) -> Option<(f64, f64)> {
+    let se = match result.interval {
+        Interval::T { se, .. } => se,
+        Interval::Bounds(lo, hi) => (hi - lo) / (2.0 * Z_975),
+    };
+    (se > 0.0 && se.is_finite() && result.estimate.is_finite()).then_some((result.estimate, se))
 }
 
 impl PosteriorThreshold {
-    /// The rule for a validated prior and threshold.
-    pub fn new(prior: Vec<(f64, f64, f64)>, threshold: f64) -> PosteriorThreshold {
-        PosteriorThreshold { prior, threshold }
+    /// The rule for a validated prior (on the analysis scale) and threshold;
+    /// `lower_is_benefit` says which way MSC's benefit points.
+    pub fn new(
+        prior: Vec<(f64, f64, f64)>,
+        threshold: f64,
+        lower_is_benefit: bool,
+    ) -> PosteriorThreshold {
+        let orientation = if lower_is_benefit { 1.0 } else { -1.0 };
+        PosteriorThreshold {
+            prior: prior
+                .into_iter()
+                .filter(|c| c.0 > 0.0)
+                .map(|(w, m, s)| (w, orientation * m, s))
+                .collect(),
+            threshold,
+            orientation,
+        }
     }
 
-    /// P(effect < 0 | estimate `y` with standard error `se`): benefit on a
-    /// lower-is-better scale.
+    /// The threshold the probability of benefit must exceed.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// P(benefit | estimate `y` with standard error `se`).
     pub fn prob_benefit(&self, y: f64, se: f64) -> f64 {
-        let phi = Normal::standard();
+        self.posterior(y, se, 0.0).benefit
+    }
+
+    /// The posterior given estimate `y` with standard error `se`, and its
+    /// probability below `at` (both on the analysis scale): component k's
+    /// weight becomes `w_k N(y; m_k, sqrt(s_k^2 + se^2))`, normalised, and
+    /// its posterior is normal with precision `1/s_k^2 + 1/se^2`.
+    pub fn posterior(&self, y: f64, se: f64, at: f64) -> Posterior {
+        let y = self.orientation * y;
+        let at = self.orientation * at;
         let v_data = se * se;
         // Log weights, shifted by their maximum before exponentiating.
         let log_weight = |&(w, m, s): &(f64, f64, f64)| {
@@ -40,31 +96,42 @@ impl PosteriorThreshold {
         let top = self
             .prior
             .iter()
-            .filter(|c| c.0 > 0.0)
             .map(log_weight)
             .fold(f64::NEG_INFINITY, f64::max);
-        let (mut total, mut benefit) = (0.0, 0.0);
-        for c in self.prior.iter().filter(|c| c.0 > 0.0) {
+        let phi = Normal::standard();
+        let (mut total, mut benefit, mut harm, mut mean, mut below) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for c in &self.prior {
             let (_, m, s) = *c;
             let weight = (log_weight(c) - top).exp();
             let precision = 1.0 / (s * s) + 1.0 / v_data;
-            let mean = (m / (s * s) + y / v_data) / precision;
+            let sd = precision.sqrt().recip();
+            let centre = (m / (s * s) + y / v_data) / precision;
             total += weight;
-            benefit += weight * phi.cdf(-mean * precision.sqrt());
+            benefit += weight * phi.cdf(-centre / sd);
+            harm += weight * phi.cdf(centre / sd);
+            mean += weight * centre;
+            below += weight * phi.cdf((at - centre) / sd);
         }
-        benefit / total
+        let below = below / total;
+        Posterior {
+            benefit: benefit / total,
+            harm: harm / total,
+            mean: self.orientation * mean / total,
+            // Oriented back: below `at` on the analysis scale.
+            below: if self.orientation > 0.0 {
+                below
+            } else {
+                1.0 - below
+            },
+        }
     }
 }
 
 impl Decision for PosteriorThreshold {
     #[inline]
     fn rejects(&self, result: &TestResult) -> bool {
-        match result.interval {
-            Interval::T { se, .. } if se > 0.0 => {
-                self.prob_benefit(result.estimate, se) > self.threshold
-            }
-            _ => false,
-        }
+        normal_approximation(result)
+            .is_some_and(|(y, se)| self.prob_benefit(y, se) > self.threshold)
     }
 }
 
@@ -77,7 +144,7 @@ mod tests {
     #[test]
     fn equals_the_posterior_mixture_built_in_full() {
         let prior = vec![(0.6, -2.0, 0.8), (0.4, 0.0, 50.0)];
-        let rule = PosteriorThreshold::new(prior.clone(), 0.975);
+        let rule = PosteriorThreshold::new(prior.clone(), 0.975, true);
         let mixture = Mixture::new(&prior).unwrap();
         for (y, se) in [(-1.5, 1.0), (2.0, 0.7), (-4.0, 2.5), (0.0, 0.3)] {
             let full = mixture
@@ -90,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_vague_prior_gives_the_one_sided_z_test() {
-        let rule = PosteriorThreshold::new(vec![(1.0, 0.0, 1e6)], 0.975);
+        let rule = PosteriorThreshold::new(vec![(1.0, 0.0, 1e6)], 0.975, true);
         let phi = Normal::standard();
         for (y, se) in [(-2.0, 1.0), (-1.0, 0.4), (0.5, 0.2)] {
             assert!((rule.prob_benefit(y, se) - phi.cdf(-y / se)).abs() < 1e-9);

@@ -3,6 +3,7 @@
 
 use crate::analysis::{Alternative, AnalysisFailure, Analyzer, Scratch, TestResult};
 use crate::cohort::{ArmData, Cohort, CohortModel, ProductModel};
+use crate::decision::posterior::{PosteriorThreshold, normal_approximation};
 use crate::decision::{self, Decision};
 use crate::design::stratum_sizes;
 use crate::design::stream::{EffectMode, accrual_stream, replicate_stream, safety_stream};
@@ -14,8 +15,9 @@ use crate::intercurrent::IntercurrentModel;
 use crate::intercurrent::dropout::DropoutModel;
 use crate::intercurrent::safety::SafetyModel;
 use crate::rng::Stream;
-use crate::scenario::Scenario;
+use crate::scenario::{DecisionRule, Scenario};
 use crate::scenario::intercurrent::Strategy;
+use crate::summary::borrowing::BorrowStats;
 use crate::summary::looks::LookStats;
 use crate::summary::product::ProductStats;
 use crate::summary::safety::{Monitor, SafetyStats};
@@ -37,6 +39,10 @@ pub struct Cell {
     pub trial: Trial,
     pub analyzer: Analyzer,
     decision: Box<dyn Decision>,
+    /// The posterior rule at each prior weight (empty for a frequentist rule).
+    rules: Vec<PosteriorThreshold>,
+    /// A calibration run: the rules' histograms are kept.
+    tail_histogram: bool,
     effect_mean: f64,
     effect_sd: f64,
     /// Single arm: a series "succeeds" when its mean fall reaches this.
@@ -143,11 +149,17 @@ impl Cell {
             .as_ref()
             .map_or(1.0, |s| s.share_at_primary);
         let looks = Looks::new(scenario, &analyzer, sizes.total());
+        let rules = posterior_rules(scenario, &analyzer, n);
         Cell {
             looks,
             prior: has_prior(scenario),
             monitor,
-            decision: decision::prepare(&analyzer, scenario),
+            decision: match rules.first() {
+                Some(rule) => Box::new(rule.clone()),
+                None => decision::prepare(&analyzer, scenario),
+            },
+            rules,
+            tail_histogram: scenario.decision.tail_histogram,
             n_per_arm: n,
             sizes,
             trial,
@@ -191,6 +203,10 @@ impl Cell {
                 .looks
                 .as_ref()
                 .map(|l| LookStats::empty(l.boundaries.looks(), l.expected_months())),
+            borrowing: (!self.rules.is_empty()).then(|| {
+                let thresholds: Vec<f64> = self.rules.iter().map(|r| r.threshold()).collect();
+                BorrowStats::empty(&thresholds, self.tail_histogram)
+            }),
         }
     }
 
@@ -297,6 +313,10 @@ impl Cell {
                 let rejected = a.chosen.as_ref().is_ok_and(|r| self.decision.rejects(r));
                 self.record(a.chosen, rejected, a.truth, a.estimand_truth, summary);
             }
+        }
+        if let Some(stats) = summary.borrowing.as_mut() {
+            let result = a.chosen.as_ref().ok().and_then(normal_approximation);
+            stats.record(&self.rules, result, a.estimand_truth);
         }
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);
@@ -537,6 +557,27 @@ impl Cell {
             looks: LookScratch::default(),
         }
     }
+}
+
+/// The posterior rule at each prior weight of `scenario` for `n` per arm,
+/// its thresholds given or calibrated ([`super::threshold`]); empty for a
+/// frequentist rule.
+fn posterior_rules(scenario: &Scenario, analyzer: &Analyzer, n: usize) -> Vec<PosteriorThreshold> {
+    let d = &scenario.decision;
+    if d.rule != DecisionRule::Posterior {
+        return Vec::new();
+    }
+    let priors = d.priors();
+    let thresholds = match d.threshold {
+        Some(t) => vec![t; priors.len()],
+        None => super::threshold::calibrated(scenario, n),
+    };
+    let lower = decision::lower_is_benefit(analyzer);
+    priors
+        .into_iter()
+        .zip(thresholds)
+        .map(|(prior, t)| PosteriorThreshold::new(prior, t, lower))
+        .collect()
 }
 
 /// Whether `scenario`'s effect has a prior, so that runs add an assurance

@@ -16,7 +16,8 @@
 //! * [`run`]: the per-cell loop and whole runs;
 //! * [`shard`]: shards, merges and the saved state a top-up continues;
 //! * [`precision`]: runs that stop at a Monte Carlo SE (`run --mc-se`);
-//! * [`search`]: the sample-size search of `trialsim design`.
+//! * [`search`]: the sample-size search of `trialsim design`;
+//! * [`threshold`]: `decision.threshold = "calibrate"`, by a run without effect.
 
 pub mod batch;
 pub mod cell;
@@ -26,6 +27,7 @@ pub mod run;
 pub mod search;
 pub mod sensitivity;
 pub mod shard;
+pub mod threshold;
 pub mod trial;
 
 pub use crate::summary::Resume;

@@ -353,6 +353,7 @@ fn check_batch(
     check::safety(s, replicates)?;
     check::product(s, replicates)?;
     check::looks(s, replicates)?;
+    check::borrowing(s, replicates)?;
     let shape = |s: &Summary| {
         (
             s.estimands.is_some(),
@@ -372,6 +373,13 @@ fn check_batch(
             s.product.is_some(),
             s.safety.as_ref().map(|v| {
                 [&v.arms.msc, &v.arms.control].map(|a| (a.any.len(), a.per_patient.len()))
+            }),
+            // Each weight's threshold is the cell's own (given or calibrated).
+            s.borrowing.as_ref().map(|b| {
+                b.weights
+                    .iter()
+                    .map(|w| (w.threshold.to_bits(), w.tail.len()))
+                    .collect::<Vec<_>>()
             }),
         )
     };

@@ -8,6 +8,8 @@
 
 pub mod bench;
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::registry;
@@ -18,6 +20,7 @@ use crate::scenario::intercurrent::Strategy;
 use crate::scenario::{AnalysisKind, DesignKind, Disease, EndpointKind, Scenario, Sided};
 use crate::summary::estimands::EstimandColumns;
 use crate::summary::flares::{FlareColumns, FlareCurve};
+use crate::summary::borrowing::BorrowColumns;
 use crate::summary::looks::LookColumns;
 use crate::summary::product::ProductColumns;
 use crate::summary::safety::SafetyColumns;
@@ -114,6 +117,11 @@ pub struct CellResult {
     /// at the stop and (`[interim]`) the looks.
     #[serde(flatten)]
     pub looks: LookColumns,
+    /// `decision.rule = "posterior"` only: the threshold, the posterior
+    /// mean's bias and the credible interval's coverage (and each weight's
+    /// figures in the JSON).
+    #[serde(flatten)]
+    pub borrow: BorrowColumns,
     pub seconds: f64,
 }
 
@@ -188,6 +196,15 @@ impl CellResult {
                 } else {
                     -1.0
                 },
+            ),
+            borrow: BorrowColumns::new(
+                s.borrowing.as_ref(),
+                &scenario
+                    .decision
+                    .borrowing
+                    .as_ref()
+                    .map_or_else(|| vec![1.0], |b| b.weights.clone()),
+                s.replicates,
             ),
             safety: SafetyColumns::new(
                 s.safety.as_ref(),
@@ -486,11 +503,49 @@ fn describe_decision(scenario: &Scenario) -> String {
                 .iter()
                 .map(|(w, m, s)| format!("{w} x Normal({m}, {s})"))
                 .collect();
-            format!(
-                "posterior: success when P(effect < 0 | data) > {} under the prior {}",
-                d.threshold.unwrap_or(f64::NAN),
+            let benefit = if registry::properties(scenario.design.analysis).responder {
+                "effect > 0"
+            } else {
+                "effect < 0"
+            };
+            let threshold = match (d.threshold, d.calibrate_to) {
+                (Some(t), _) => t.to_string(),
+                (None, Some(level)) => format!(
+                    "a threshold calibrated per sample size to a type I error of at most {level} without effect"
+                ),
+                (None, None) => "?".to_string(),
+            };
+            let mut text = format!(
+                "posterior: success when P({benefit} | data) > {threshold} under the prior {}",
                 parts.join(" + ")
-            )
+            );
+            if let Some(b) = &d.borrowing {
+                let _ = write!(
+                    text,
+                    "; informative part mean {:.4}, SD {:.4}, ESS {:.1} children per arm ({}{})",
+                    b.informative_mean,
+                    b.informative_sd,
+                    b.ess,
+                    b.built,
+                    if b.from.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", b.from.join(", "))
+                    }
+                );
+                if b.weights.len() > 1 {
+                    let _ = write!(
+                        text,
+                        "; the figures are at the first of the {} weights {:?}",
+                        match b.kind {
+                            crate::scenario::raw::PriorKind::PowerPrior => "a0",
+                            _ => "prior",
+                        },
+                        b.weights
+                    );
+                }
+            }
+            text
         }
     }
 }

@@ -223,12 +223,55 @@ pub struct Effect {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DecisionSpec {
     pub rule: DecisionRule,
-    /// Posterior rule: the probability of benefit a trial must exceed.
+    /// Posterior rule: the probability of benefit a trial must exceed
+    /// (`None` with `threshold = "calibrate"`: found per sample size and
+    /// weight by simulation, see [`crate::engine::threshold`]).
     pub threshold: Option<f64>,
+    /// `threshold = "calibrate"`: the one-sided type I error the threshold is
+    /// calibrated to (`design.alpha`, halved for a two-sided design).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrate_to: Option<f64>,
     /// Posterior rule: the prior on the MSC effect as mixture components
-    /// `(weight, mean, sd)` on the analysis scale.
+    /// `(weight, mean, sd)` on the analysis scale, at the design's weight.
     pub prior: Vec<(f64, f64, f64)>,
     pub prior_source: String,
+    /// An informative prior: its weights, the prior at each, what it borrows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrowing: Option<Borrowing>,
+    /// Internal: a calibration run keeps each weight's histogram of
+    /// posterior probabilities.
+    #[serde(skip)]
+    pub tail_histogram: bool,
+}
+
+/// A prior that borrows: its informative part, the weights to report
+/// (the first is the design's), and what `trialsim borrow` varies.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Borrowing {
+    pub kind: raw::PriorKind,
+    /// The robust mixture's weights on the informative part, or the power
+    /// prior's `a0`s, in file order (one, 1, for a normal prior).
+    pub weights: Vec<f64>,
+    /// The prior's components at each weight.
+    pub priors: Vec<Vec<(f64, f64, f64)>>,
+    /// The informative part's mean and SD (a MAP prior's predictive moments).
+    pub informative_mean: f64,
+    pub informative_sd: f64,
+    /// The informative part as mixture components.
+    pub informative: Vec<(f64, f64, f64)>,
+    /// Its effective sample size in children per arm: the unit-information
+    /// variance over the informative part's variance.
+    pub ess: f64,
+    /// The unit-information SD the ESS is relative to.
+    pub unit_sd: f64,
+    /// Evidence rows the informative part came from, and how it was built.
+    pub from: Vec<String>,
+    pub built: String,
+    /// `effect.adult_ratio`: children's true effect as multiples of the adult one.
+    pub adult_ratio: Vec<f64>,
+    /// `[observed]`: a result `(estimate, se)` for the tipping point.
+    pub observed: Option<(f64, f64)>,
+    pub observed_source: String,
 }
 
 impl DecisionSpec {
@@ -237,8 +280,19 @@ impl DecisionSpec {
         DecisionSpec {
             rule: DecisionRule::Frequentist,
             threshold: None,
+            calibrate_to: None,
             prior: Vec::new(),
             prior_source: String::new(),
+            borrowing: None,
+            tail_histogram: false,
+        }
+    }
+
+    /// The prior at each weight reported (one prior without borrowing).
+    pub fn priors(&self) -> Vec<Vec<(f64, f64, f64)>> {
+        match &self.borrowing {
+            Some(b) => b.priors.clone(),
+            None => vec![self.prior.clone()],
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct RawScenario {
     pub decision: Option<RawDecision>,
     /// The prior on the MSC effect, for `decision.rule = "posterior"`.
     pub prior: Option<RawPrior>,
+    /// An observed result for the tipping point (`trialsim borrow`).
+    pub observed: Option<RawObserved>,
     /// One-at-a-time variations for `trialsim sensitivity` (read there;
     /// a run ignores them).
     pub sensitivity: Option<toml::Table>,
@@ -197,7 +199,8 @@ pub struct RawDropout {
 #[serde(deny_unknown_fields)]
 pub struct RawDecision {
     pub rule: Option<DecisionRule>,
-    pub threshold: Option<f64>,
+    /// A probability, or `"calibrate"`.
+    pub threshold: Option<toml::Value>,
 }
 
 /// `decision.rule`
@@ -215,11 +218,45 @@ pub enum DecisionRule {
 #[serde(deny_unknown_fields)]
 pub struct RawPrior {
     pub kind: Option<PriorKind>,
+    /// The analysis scale the prior is written on (checked against the analysis).
+    pub scale: Option<PriorScale>,
     pub mean: Option<f64>,
     pub sd: Option<f64>,
-    pub weight: Option<f64>,
+    /// Evidence rows the informative part is built from.
+    pub from: Option<Vec<String>>,
+    /// With `from`: the half-normal scale of the between-trial SD (0: pooled).
+    pub tau_scale: Option<f64>,
+    /// With `from` and `tau_scale` above 0: normals approximating the MAP prior.
+    pub map_components: Option<i64>,
+    /// A number or a list (robust mixture).
+    pub weight: Option<toml::Value>,
+    /// A number or a list (power prior).
+    pub a0: Option<toml::Value>,
     pub vague_sd: Option<f64>,
     pub source: Option<String>,
+}
+
+/// `[observed]`: a trial result whose tipping point `trialsim borrow` reports.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObserved {
+    pub estimate: Option<f64>,
+    pub se: Option<f64>,
+    /// An evidence row whose value and se are the result.
+    pub from: Option<String>,
+    pub source: Option<String>,
+}
+
+/// `prior.scale`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorScale {
+    /// A difference in mean change, in the endpoint's units.
+    MeanDifference,
+    /// A difference in responder proportions.
+    RiskDifference,
+    /// A log hazard ratio.
+    LogHazardRatio,
 }
 
 /// `prior.kind`
@@ -229,6 +266,7 @@ pub enum PriorKind {
     Vague,
     Normal,
     RobustMixture,
+    PowerPrior,
 }
 
 /// `[[stratum]]`: one disease or subgroup of a pooled trial.
@@ -405,6 +443,8 @@ pub struct RawEffect {
     pub half_life_weeks: Option<f64>,
     /// Share of patients MSC works in (default 1: all alike).
     pub responder_share: Option<f64>,
+    /// `trialsim borrow`: children's effect as multiples of the adult effect.
+    pub adult_ratio: Option<Vec<f64>>,
 }
 
 /// `[simulation]`
@@ -428,6 +468,17 @@ macro_rules! display_as_written {
 
 display_as_written!(Sided { Two => "two", One => "one" });
 display_as_written!(DecisionRule { Frequentist => "frequentist", Posterior => "posterior" });
+display_as_written!(PriorScale {
+    MeanDifference => "mean_difference",
+    RiskDifference => "risk_difference",
+    LogHazardRatio => "log_hazard_ratio",
+});
+display_as_written!(PriorKind {
+    Vague => "vague",
+    Normal => "normal",
+    RobustMixture => "robust_mixture",
+    PowerPrior => "power_prior",
+});
 display_as_written!(AnalysisKind {
     WelchT => "welch_t",
     Ancova => "ancova",

@@ -195,6 +195,40 @@ pub fn product(s: &Summary, replicates: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks one fold's posterior-rule figures: per weight, successes and
+/// coverage within the analysed trials, the analysed within the trials, one
+/// posterior mean per analysed trial, a histogram adding up to the analysed.
+///
+/// # Errors
+/// What is wrong, as a phrase.
+pub fn borrowing(s: &Summary, replicates: u64) -> Result<(), String> {
+    let Some(b) = &s.borrowing else {
+        return Ok(());
+    };
+    for (i, w) in b.weights.iter().enumerate() {
+        let histogram = w.tail.iter().try_fold(0u64, |a, &x| a.checked_add(x));
+        let fits = w.analysed <= replicates
+            && w.successes <= w.analysed
+            && w.covered <= w.analysed
+            && w.error.n == w.analysed
+            && (w.tail.is_empty() || histogram == Some(w.analysed))
+            && (0.0..1.0).contains(&w.threshold);
+        if !fits {
+            return Err(format!(
+                "borrowing weight {}: {} successes, {} covered, {} posterior means, threshold {}, of {} analysed for {replicates} replicates",
+                i + 1,
+                w.successes,
+                w.covered,
+                w.error.n,
+                w.threshold,
+                w.analysed
+            ));
+        }
+        welford(&w.error, replicates).map_err(|e| format!("borrowing.error: {e}"))?;
+    }
+    Ok(())
+}
+
 /// Checks one fold's looks (`[accrual]`): one trial-level figure per
 /// trial, per look counts within the trials and stops within the looks
 /// held, every running mean over at most the trials, the histograms adding

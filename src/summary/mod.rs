@@ -8,6 +8,7 @@
 //! one file ([`flares`], [`estimands`]); a [`Summary`] is created with its
 //! cell's shape ([`Summary::new`]), never sized by the first replicate.
 
+pub mod borrowing;
 pub mod estimands;
 pub mod figure;
 pub mod flares;
@@ -42,6 +43,8 @@ pub struct Shape {
     pub product: Option<product::ProductStats>,
     /// `[accrual]` on a parallel design: the looks and calendar time.
     pub looks: Option<looks::LookStats>,
+    /// The posterior rule: each prior weight's figures.
+    pub borrowing: Option<borrowing::BorrowStats>,
 }
 
 /// Everything recorded about a set of replicates of one sample-size cell.
@@ -86,6 +89,9 @@ pub struct Summary {
     /// `[accrual]` on a parallel design: the looks and calendar time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub looks: Option<looks::LookStats>,
+    /// The posterior rule: each prior weight's figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borrowing: Option<borrowing::BorrowStats>,
 }
 
 impl Summary {
@@ -98,6 +104,7 @@ impl Summary {
             safety: shape.safety.clone(),
             product: shape.product.clone(),
             looks: shape.looks.clone(),
+            borrowing: shape.borrowing.clone(),
             ..Summary::default()
         }
     }
@@ -129,6 +136,11 @@ impl Summary {
             product::ProductStats::merge,
         );
         merge_option(&mut self.looks, &other.looks, looks::LookStats::merge);
+        merge_option(
+            &mut self.borrowing,
+            &other.borrowing,
+            borrowing::BorrowStats::merge,
+        );
     }
 
     /// Power (or type I error): the share of replicates that rejected.

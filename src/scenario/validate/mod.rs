@@ -231,11 +231,24 @@ pub fn validate_all(
         _ => None,
     };
     let decision = design.as_ref().and_then(|design| {
+        let time_to_flare = matches!(raw.endpoint.kind, Some(RawEndpointKind::Event(_)));
+        let endpoint = match (&scale_preset, strata_given || time_to_flare) {
+            (Some((scale, _)), false) => Some(scale.kind),
+            _ => None,
+        };
         errors.take(decision::validate(
             &root,
-            raw.decision.as_ref(),
-            raw.prior.as_ref(),
-            design.analysis,
+            decision::Context {
+                decision: raw.decision.as_ref(),
+                prior: raw.prior.as_ref(),
+                observed: raw.observed.as_ref(),
+                adult_ratio: raw.effect.adult_ratio.as_deref(),
+                analysis: design.analysis,
+                endpoint,
+                change_sd: population.as_ref().map_or(1.0, |p| p.change_sd),
+                alpha: design.alpha,
+                sided: d.sided.unwrap_or(Sided::Two),
+            },
         ))
     });
     // Dropout alone still needs the intercurrent-event machinery (the
