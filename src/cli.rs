@@ -54,6 +54,13 @@ pub enum Command {
     /// flare risk per variation; sensitivity.csv/json and tornado charts in
     /// OUT/<name>/.
     Sensitivity(SensitivityArgs),
+    /// The posterior rule's operating characteristics as borrowing grows:
+    /// P(success) at every prior weight (or a0) with the design's effect,
+    /// with no effect in children (the type I error borrowing buys), and at
+    /// each effect.adult_ratio multiple of the adult effect; posterior bias
+    /// and credible-interval coverage; the [observed] result's tipping
+    /// point. borrowing.csv/json and borrowing.png/svg in OUT/<name>/.
+    Borrow(BorrowArgs),
     /// Write one simulated trial's patient-level data (OUT/<name>/replay-nN-rR.csv)
     /// and print its analysis, exactly as a run computed it, to check by hand.
     Replay(ReplayArgs),
@@ -191,6 +198,35 @@ pub struct DesignArgs {
     #[arg(long)]
     pub json: bool,
     /// No table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `trialsim borrow`.
+#[derive(Debug, Args)]
+pub struct BorrowArgs {
+    /// Scenario file (TOML) with decision.rule = "posterior" and an informative [prior].
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Sample sizes per arm (control arm) [default: the file's n_per_arm].
+    #[arg(long, value_name = "N", value_delimiter = ',', value_parser = clap::value_parser!(u64).range(2..=10_000))]
+    pub n: Option<Vec<u64>>,
+    /// Replicates per effect and sample size (overrides simulation.replicates).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub replicates: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per CPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Folder that receives <name>/borrowing.csv, borrowing.json and borrowing.png/svg.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print the JSON on stdout instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+    /// No tables and no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }

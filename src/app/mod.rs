@@ -2,6 +2,7 @@
 //! file per subcommand; this one only dispatches.
 
 pub mod bench;
+mod borrow;
 mod calibrate;
 mod check;
 mod design;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Replay(args) => replay::run(&args),
         Command::Design(args) => design::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
+        Command::Borrow(args) => borrow::run(&args),
         Command::Calibrate { replicates, json } => calibrate::run(replicates, json),
         Command::Evidence { json } => {
             info::print(json, evidence::rows(), export::evidence::evidence)

@@ -127,6 +127,69 @@ impl PosteriorThreshold {
     }
 }
 
+/// Weights scanned for the tipping point before bisection: 0, 0.001, ..., 1.
+const TIPPING_STEPS: usize = 1000;
+
+/// The smallest weight in [0, 1] at which the result `(y, se)` succeeds
+/// (`P(benefit) > threshold`) under `prior_at(weight)`: the weights are
+/// scanned in steps of 0.001 and the first crossing refined by 50
+/// bisections. `None` when no weight up to 1 succeeds; `Some(0.0)` when
+/// the trial succeeds without borrowing.
+pub fn tipping_point(
+    prior_at: impl Fn(f64) -> Vec<(f64, f64, f64)>,
+    (y, se): (f64, f64),
+    threshold: f64,
+    lower_is_benefit: bool,
+) -> Option<f64> {
+    let succeeds = |w: f64| {
+        PosteriorThreshold::new(prior_at(w), threshold, lower_is_benefit).prob_benefit(y, se)
+            > threshold
+    };
+    if succeeds(0.0) {
+        return Some(0.0);
+    }
+    let first = (1..=TIPPING_STEPS)
+        .map(|i| i as f64 / TIPPING_STEPS as f64)
+        .find(|&w| succeeds(w))?;
+    let (mut lo, mut hi) = (first - 1.0 / TIPPING_STEPS as f64, first);
+    for _ in 0..50 {
+        let mid = 0.5 * (lo + hi);
+        if succeeds(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+impl PosteriorThreshold {
+    /// The equal-tailed credible interval of probability `level` given
+    /// `(y, se)`, on the analysis scale, by bisection on the posterior CDF.
+    pub fn credible_interval(&self, y: f64, se: f64, level: f64) -> (f64, f64) {
+        let spread = self
+            .prior
+            .iter()
+            .map(|c| c.2)
+            .fold(se, f64::max)
+            .min(se * 1e3);
+        let quantile = |p: f64| {
+            let (mut lo, mut hi) = (y - 60.0 * spread, y + 60.0 * spread);
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                if self.posterior(y, se, mid).below < p {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            0.5 * (lo + hi)
+        };
+        let tail = (1.0 - level) / 2.0;
+        (quantile(tail), quantile(1.0 - tail))
+    }
+}
+
 impl Decision for PosteriorThreshold {
     #[inline]
     fn rejects(&self, result: &TestResult) -> bool {

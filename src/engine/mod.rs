@@ -17,9 +17,11 @@
 //! * [`shard`]: shards, merges and the saved state a top-up continues;
 //! * [`precision`]: runs that stop at a Monte Carlo SE (`run --mc-se`);
 //! * [`search`]: the sample-size search of `trialsim design`;
+//! * [`borrow`]: `trialsim borrow`, the posterior rule over weights and true effects;
 //! * [`threshold`]: `decision.threshold = "calibrate"`, by a run without effect.
 
 pub mod batch;
+pub mod borrow;
 pub mod cell;
 pub mod looks;
 pub mod precision;

@@ -50,14 +50,15 @@ pub fn calibrated(scenario: &Scenario, n: usize) -> Vec<f64> {
         .expect("calibrated only with threshold = \"calibrate\"");
     let null = null_scenario(scenario, n);
     let key = serde_json::to_string(&null).unwrap_or_default();
-    let cache = |f: &mut dyn FnMut(&mut Vec<(String, Vec<f64>)>)| {
-        let mut guard = CALIBRATED
+    let lock = || {
+        CALIBRATED
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut guard);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
-    let mut found = None;
-    cache(&mut |c| found = c.iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone()));
+    let found = lock()
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, t)| t.clone());
     if let Some(thresholds) = found {
         return thresholds;
     }
@@ -78,6 +79,6 @@ pub fn calibrated(scenario: &Scenario, n: usize) -> Vec<f64> {
                 .collect()
         })
         .unwrap_or_default();
-    cache(&mut |c| c.push((key.clone(), thresholds.clone())));
+    lock().push((key, thresholds.clone()));
     thresholds
 }

@@ -8,6 +8,7 @@
 //! rendering never needs system fonts. DejaVu fonts: Bitstream Vera derived,
 //! free licence (see the `dejavu` crate).
 
+pub mod borrow;
 pub mod design;
 pub mod estimand_bias;
 pub mod flare;

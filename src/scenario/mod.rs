@@ -259,6 +259,8 @@ pub struct Borrowing {
     pub informative_sd: f64,
     /// The informative part as mixture components.
     pub informative: Vec<(f64, f64, f64)>,
+    /// The vague (skeptical) component's SD, centred on no effect.
+    pub vague_sd: f64,
     /// Its effective sample size in children per arm: the unit-information
     /// variance over the informative part's variance.
     pub ess: f64,
@@ -272,6 +274,37 @@ pub struct Borrowing {
     /// `[observed]`: a result `(estimate, se)` for the tipping point.
     pub observed: Option<(f64, f64)>,
     pub observed_source: String,
+}
+
+impl Borrowing {
+    /// The prior at `weight` (a robust mixture's weight on the informative
+    /// part, or a power prior's `a0`) as components `(weight, mean, sd)`.
+    pub fn prior_at(&self, weight: f64) -> Vec<(f64, f64, f64)> {
+        let vague = (1.0, 0.0, self.vague_sd);
+        match self.kind {
+            raw::PriorKind::RobustMixture => {
+                let mut comps: Vec<_> = self
+                    .informative
+                    .iter()
+                    .map(|&(k, m, s)| (weight * k, m, s))
+                    .collect();
+                comps.push((1.0 - weight, 0.0, self.vague_sd));
+                comps
+            }
+            // The adult likelihood to the power a0 is a normal with its
+            // variance divided by a0 (a flat initial prior); a0 = 0 borrows
+            // nothing and leaves the vague prior.
+            raw::PriorKind::PowerPrior if weight > 0.0 => {
+                vec![(
+                    1.0,
+                    self.informative_mean,
+                    self.informative_sd / weight.sqrt(),
+                )]
+            }
+            raw::PriorKind::PowerPrior | raw::PriorKind::Vague => vec![vague],
+            raw::PriorKind::Normal => self.informative.clone(),
+        }
+    }
 }
 
 impl DecisionSpec {

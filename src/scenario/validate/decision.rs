@@ -286,25 +286,6 @@ fn borrowing(
         )?,
         _ => vec![1.0],
     };
-    let priors = weights
-        .iter()
-        .map(|&w| match kind {
-            PriorKind::RobustMixture => {
-                let mut comps: Vec<_> = informative
-                    .iter()
-                    .map(|&(k, m, s)| (w * k, m, s))
-                    .collect();
-                comps.push((1.0 - w, 0.0, vague_sd));
-                comps
-            }
-            // The adult likelihood to the power a0 is a normal with its
-            // variance divided by a0 (a flat initial prior); a0 = 0 borrows
-            // nothing and leaves the vague prior.
-            PriorKind::PowerPrior if w > 0.0 => vec![(1.0, mean, sd / w.sqrt())],
-            PriorKind::PowerPrior => vec![(1.0, 0.0, vague_sd)],
-            _ => informative.clone(),
-        })
-        .collect();
     let unit_sd = match c.scale() {
         // One child per arm with a response probability of 1/2 (the largest
         // variance): 1/4 + 1/4.
@@ -320,16 +301,22 @@ fn borrowing(
         ));
     }
     for &k in &ratio {
-        e.within("adult_ratio", k, RATIO_RANGE, "a multiple of the adult effect")?;
+        e.within(
+            "adult_ratio",
+            k,
+            RATIO_RANGE,
+            "a multiple of the adult effect",
+        )?;
     }
     let (observed, observed_source) = observed(&root.at("observed"), c)?;
-    Ok(Borrowing {
+    let mut borrowing = Borrowing {
         kind,
         weights,
-        priors,
+        priors: Vec::new(),
         informative_mean: mean,
         informative_sd: sd,
         informative,
+        vague_sd,
         ess: unit_sd * unit_sd / (sd * sd),
         unit_sd,
         from,
@@ -337,17 +324,26 @@ fn borrowing(
         adult_ratio: ratio,
         observed,
         observed_source,
-    })
+    };
+    borrowing.priors = borrowing
+        .weights
+        .iter()
+        .map(|&w| borrowing.prior_at(w))
+        .collect();
+    Ok(borrowing)
 }
 
 /// The informative part as mixture components, how it was built, and the
 /// evidence rows it came from.
+type Informative = (Vec<(f64, f64, f64)>, String, Vec<String>);
+
+/// The informative part of a prior (see [`Informative`]).
 fn informative(
     p: &Checker,
     c: Context,
     raw: &RawPrior,
     kind: PriorKind,
-) -> Result<(Vec<(f64, f64, f64)>, String, Vec<String>), ScenarioError> {
+) -> Result<Informative, ScenarioError> {
     let Some(ids) = &raw.from else {
         let mean = p.finite(
             "mean",
