@@ -21,4 +21,10 @@ for f in scenarios/*.toml; do
   echo '```'
   "$bin" run --out "$out" "$f" | grep -v '^wrote '
   echo '```'
+  if grep -q '^\[prior\]' "$f" && grep -q '^kind = "\(robust_mixture\|power_prior\|normal\)"' "$f"; then
+    echo
+    echo "\`trialsim borrow $f\`:"
+    echo
+    "$bin" borrow --out "$out" "$f" | grep -v '^wrote '
+  fi
 done

@@ -30,7 +30,7 @@ fn fingerprint(runs: &[CellRun]) -> Vec<String> {
         .collect()
 }
 
-const SCENARIOS: [&str; 4] = [
+const SCENARIOS: [&str; 5] = [
     "scenarios/jia_jadas27.toml",
     "scenarios/jia_mtx_withdrawal.toml",
     // Time to flare, randomized withdrawal, dropout: the survival summary,
@@ -38,6 +38,8 @@ const SCENARIOS: [&str; 4] = [
     "scenarios/jia_randomized_withdrawal.toml",
     // Time to flare with a prior on the hazard ratio: an assurance pass.
     "scenarios/sle_time_to_flare.toml",
+    // The posterior rule at five prior weights: the borrowing accumulator.
+    "scenarios/sle_msc_borrow_adult.toml",
 ];
 
 #[test]

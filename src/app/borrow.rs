@@ -305,7 +305,9 @@ fn tables(s: &Scenario, b: &Borrowing, rows: &[Row], observed: Option<&Observed>
             "| {weight} | P(benefit) | {:.0}% credible interval | success |\n|---:|---:|---|---|",
             level * 100.0
         );
-        for a in &o.at {
+        let mut at: Vec<&ObservedAt> = o.at.iter().collect();
+        at.sort_by(|x, y| x.weight.total_cmp(&y.weight));
+        for a in at {
             let _ = writeln!(
                 t,
                 "| {} | {:.4} | {:.4} to {:.4} | {} |",

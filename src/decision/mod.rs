@@ -67,23 +67,37 @@ impl Decision for SignificanceLevel {
     }
 }
 
-/// The decision rule of a cell of `scenario`: the registry of rules, chosen
-/// by `decision.rule`.
-pub fn prepare(analyzer: &Analyzer, scenario: &Scenario) -> Box<dyn Decision> {
+/// The decision rules of a cell of `scenario`, chosen by `decision.rule`:
+/// the rule that decides a trial, and with the posterior rule one rule per
+/// prior weight (the first is the deciding one), their thresholds as
+/// written or, with `threshold = "calibrate"`, from `calibrated` (one per
+/// weight, found by simulation in the engine).
+pub fn prepare(
+    analyzer: &Analyzer,
+    scenario: &Scenario,
+    calibrated: impl FnOnce() -> Vec<f64>,
+) -> (Box<dyn Decision>, Vec<posterior::PosteriorThreshold>) {
     let d = &scenario.decision;
-    match d.rule {
-        DecisionRule::Frequentist => Box::new(SignificanceLevel::new(
-            analyzer,
-            scenario.design.sided,
-            scenario.design.alpha,
-        )),
-        DecisionRule::Posterior => Box::new(posterior::PosteriorThreshold::new(
-            d.prior.clone(),
-            d.threshold
-                .expect("validated: the posterior rule has a threshold"),
-            lower_is_benefit(analyzer),
-        )),
+    if d.rule == DecisionRule::Frequentist {
+        let rule = SignificanceLevel::new(analyzer, scenario.design.sided, scenario.design.alpha);
+        return (Box::new(rule), Vec::new());
     }
+    let priors = d.priors();
+    let thresholds = match d.threshold {
+        Some(t) => vec![t; priors.len()],
+        None => calibrated(),
+    };
+    let lower = lower_is_benefit(analyzer);
+    let rules: Vec<_> = priors
+        .into_iter()
+        .zip(thresholds)
+        .map(|(prior, t)| posterior::PosteriorThreshold::new(prior, t, lower))
+        .collect();
+    let deciding = rules
+        .first()
+        .expect("validated: a posterior rule has a prior")
+        .clone();
+    (Box::new(deciding), rules)
 }
 
 /// Whether MSC's benefit is an estimate below 0 (every scale but a

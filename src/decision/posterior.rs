@@ -218,6 +218,38 @@ mod tests {
         }
     }
 
+    /// The full posterior mixture's mean, CDF and probability of benefit,
+    /// for both orientations: a responder difference's benefit is above 0,
+    /// its prior written on that scale.
+    #[test]
+    fn mean_cdf_and_benefit_equal_the_full_update_either_way() {
+        let prior = vec![(0.3, 0.12, 0.03), (0.7, 0.0, 0.7)];
+        let mixture = Mixture::new(&prior).unwrap();
+        let up = PosteriorThreshold::new(prior.clone(), 0.975, false);
+        let down = PosteriorThreshold::new(prior, 0.975, true);
+        for (y, se, at) in [(0.09, 0.1, 0.05), (-0.2, 0.05, 0.0), (0.4, 0.2, 0.3)] {
+            let full = mixture.update(TrialEstimate::new(y, se).unwrap()).unwrap();
+            let p = up.posterior(y, se, at);
+            assert!((p.benefit - (1.0 - full.prob_below(0.0))).abs() < 1e-10);
+            assert!((p.harm - full.prob_below(0.0)).abs() < 1e-10);
+            assert!((p.mean - full.mean()).abs() < 1e-10);
+            assert!((p.below - full.prob_below(at)).abs() < 1e-10);
+            let q = down.posterior(y, se, at);
+            assert!((q.benefit - full.prob_below(0.0)).abs() < 1e-10);
+            assert!((q.mean - full.mean()).abs() < 1e-10);
+            assert!((q.below - full.prob_below(at)).abs() < 1e-10);
+        }
+    }
+
+    #[test]
+    fn the_credible_interval_cuts_equal_tails() {
+        let rule = PosteriorThreshold::new(vec![(0.5, -2.0, 0.8), (0.5, 0.0, 20.0)], 0.975, true);
+        let (y, se) = (-1.0, 1.2);
+        let (lo, hi) = rule.credible_interval(y, se, 0.95);
+        assert!((rule.posterior(y, se, lo).below - 0.025).abs() < 1e-9);
+        assert!((rule.posterior(y, se, hi).below - 0.975).abs() < 1e-9);
+    }
+
     #[test]
     fn a_vague_prior_gives_the_one_sided_z_test() {
         let rule = PosteriorThreshold::new(vec![(1.0, 0.0, 1e6)], 0.975, true);

@@ -33,7 +33,8 @@ pub struct Row {
     pub n_per_arm: usize,
     /// `design` (the file's effect), or `adult_ratio` (`no_effect` for 0).
     pub pass: String,
-    /// Children's effect as a multiple of the adult effect (empty for the design's).
+    /// Children's effect as a multiple of the adult effect (empty for the
+    /// design's, unless it is one).
     pub adult_ratio: Option<f64>,
     /// `effect.mean` as simulated (the score scale).
     pub effect_mean: f64,
@@ -45,7 +46,8 @@ pub struct Row {
 }
 
 /// The passes of `scenario` (which has a prior that borrows): the design's
-/// effect, no effect, then each `effect.adult_ratio` other than 0.
+/// effect, no effect, then each `effect.adult_ratio` other than 0 whose
+/// effect is not the design's (the design pass then carries that ratio).
 pub fn passes(scenario: &Scenario) -> Vec<Pass> {
     let b = scenario
         .decision
@@ -78,6 +80,14 @@ pub fn passes(scenario: &Scenario) -> Vec<Pass> {
         adult_ratio: None,
         scenario: fixed(scenario.effect.mean),
     }];
+    // A multiple whose effect is the design's is the design pass itself.
+    if let Some(&k) = ratios
+        .iter()
+        .find(|&&k| k != 0.0 && k * adult == scenario.effect.mean)
+    {
+        passes[0].adult_ratio = Some(k);
+        ratios.retain(|&r| r != k);
+    }
     passes.extend(ratios.into_iter().map(|k| Pass {
         label: if k == 0.0 {
             "no_effect".into()

@@ -15,8 +15,8 @@ use crate::intercurrent::IntercurrentModel;
 use crate::intercurrent::dropout::DropoutModel;
 use crate::intercurrent::safety::SafetyModel;
 use crate::rng::Stream;
+use crate::scenario::Scenario;
 use crate::scenario::intercurrent::Strategy;
-use crate::scenario::{DecisionRule, Scenario};
 use crate::summary::borrowing::BorrowStats;
 use crate::summary::looks::LookStats;
 use crate::summary::product::ProductStats;
@@ -149,15 +149,14 @@ impl Cell {
             .as_ref()
             .map_or(1.0, |s| s.share_at_primary);
         let looks = Looks::new(scenario, &analyzer, sizes.total());
-        let rules = posterior_rules(scenario, &analyzer, n);
+        let (decision, rules) = decision::prepare(&analyzer, scenario, || {
+            super::threshold::calibrated(scenario, n)
+        });
         Cell {
             looks,
             prior: has_prior(scenario),
             monitor,
-            decision: match rules.first() {
-                Some(rule) => Box::new(rule.clone()),
-                None => decision::prepare(&analyzer, scenario),
-            },
+            decision,
             rules,
             tail_histogram: scenario.decision.tail_histogram,
             n_per_arm: n,
@@ -557,27 +556,6 @@ impl Cell {
             looks: LookScratch::default(),
         }
     }
-}
-
-/// The posterior rule at each prior weight of `scenario` for `n` per arm,
-/// its thresholds given or calibrated ([`super::threshold`]); empty for a
-/// frequentist rule.
-fn posterior_rules(scenario: &Scenario, analyzer: &Analyzer, n: usize) -> Vec<PosteriorThreshold> {
-    let d = &scenario.decision;
-    if d.rule != DecisionRule::Posterior {
-        return Vec::new();
-    }
-    let priors = d.priors();
-    let thresholds = match d.threshold {
-        Some(t) => vec![t; priors.len()],
-        None => super::threshold::calibrated(scenario, n),
-    };
-    let lower = decision::lower_is_benefit(analyzer);
-    priors
-        .into_iter()
-        .zip(thresholds)
-        .map(|(prior, t)| PosteriorThreshold::new(prior, t, lower))
-        .collect()
 }
 
 /// Whether `scenario`'s effect has a prior, so that runs add an assurance

@@ -39,7 +39,8 @@ fn style_of(i: usize) -> RGBColor {
 
 fn legend_of(r: &Row) -> String {
     match (r.pass.as_str(), r.adult_ratio) {
-        ("design", _) => format!("design effect ({})", r.effect_mean),
+        ("design", Some(k)) => format!("design effect ({}) = {k} x adult", r.effect_mean),
+        ("design", None) => format!("design effect ({})", r.effect_mean),
         (_, Some(0.0)) => "no effect in children".into(),
         (_, Some(k)) => format!("children: {k} x adult effect"),
         (p, None) => p.to_string(),

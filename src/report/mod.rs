@@ -501,7 +501,7 @@ fn describe_decision(scenario: &Scenario) -> String {
             let parts: Vec<String> = d
                 .prior
                 .iter()
-                .map(|(w, m, s)| format!("{w} x Normal({m}, {s})"))
+                .map(|(w, m, s)| format!("{w:.4} x Normal({m:.4}, {s:.4})"))
                 .collect();
             let benefit = if registry::properties(scenario.design.analysis).responder {
                 "effect > 0"

@@ -227,15 +227,15 @@ mod tests {
 
     #[test]
     fn a_trial_exceeds_an_edge_exactly_when_its_bin_reaches_it() {
-        for j in [1usize, 160, 260, 400, 1199] {
-            let t = edge(j);
-            for harm in [
-                (1.0 - t) * 0.999_999,
-                (1.0 - t) * 1.000_001,
-                (1.0 - t) * 0.5,
-                (1.0 - t) * 2.0,
-            ] {
-                assert_eq!(bin(harm) >= j, 1.0 - harm > t, "j {j} harm {harm}");
+        // In P(no benefit): below the edge's 10^(-j/100) exactly when the bin
+        // is j or above; in P(benefit) the same, where doubles resolve it.
+        for j in [1usize, 160, 260, 400, 1000, 1199] {
+            let tail = 10f64.powf(-(j as f64) / BINS_PER_DECADE as f64);
+            for harm in [tail * 0.999_999, tail * 1.000_001, tail * 0.5, tail * 2.0] {
+                assert_eq!(bin(harm) >= j, harm < tail, "j {j} harm {harm}");
+                if j <= 400 {
+                    assert_eq!(bin(harm) >= j, 1.0 - harm > edge(j), "j {j} harm {harm}");
+                }
             }
         }
         assert_eq!(bin(0.0), BINS - 1);
