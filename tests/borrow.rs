@@ -364,3 +364,45 @@ fn bad_borrowing_keys_are_refused_naming_the_key() {
         refused(&text, &format!("key `{key}`"));
     }
 }
+
+#[test]
+fn replay_gives_a_simulated_trials_tipping_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trialsim()
+        .args(["replay", "--n", "40", "--replicate", "3", "--json", "--out"])
+        .arg(dir.path())
+        .arg("scenarios/sle_belimumab_extrapolation.toml")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &json["borrowing"];
+    let (y, se) = (b["estimate"].as_f64().unwrap(), b["se"].as_f64().unwrap());
+    // The counted result's normal approximation: Newcombe's width / 3.92.
+    let (lo, hi) = (
+        json["result"]["ci_low"].as_f64().unwrap(),
+        json["result"]["ci_high"].as_f64().unwrap(),
+    );
+    assert_eq!(y, json["result"]["estimate"].as_f64().unwrap());
+    assert!((se - (hi - lo) / (2.0 * Z_975)).abs() < 1e-12);
+    let expected = tipping_point(
+        |w| {
+            vec![
+                (w, 0.118_604_115_612_358_55, 0.029_203_253_245_439_178),
+                (1.0 - w, 0.0, std::f64::consts::FRAC_1_SQRT_2),
+            ]
+        },
+        (y, se),
+        0.975,
+        false,
+    );
+    let found = b["tipping_point"].as_f64();
+    assert!(
+        (found.unwrap() - expected.unwrap()).abs() < 1e-9,
+        "{found:?} vs {expected:?}"
+    );
+}

@@ -68,10 +68,19 @@ fn one_sided(s: &Scenario) -> f64 {
     }
 }
 
-/// The observed result's posterior at each weight and its tipping point
-/// (a fixed threshold only: a calibrated one changes with the weight).
+/// The `[observed]` result's posterior at each weight and its tipping point.
 pub fn observed(s: &Scenario, b: &Borrowing) -> Option<Observed> {
-    let (y, se) = b.observed?;
+    posterior_at_weights(s, b, b.observed?, &b.observed_source)
+}
+
+/// A result `(y, se)`'s posterior at each weight of `b` and its tipping
+/// point (a fixed threshold only: a calibrated one changes with the weight).
+pub fn posterior_at_weights(
+    s: &Scenario,
+    b: &Borrowing,
+    (y, se): (f64, f64),
+    source: &str,
+) -> Option<Observed> {
     let threshold = s.decision.threshold?;
     let sizes = design::arm_sizes(&s.design, s.design.n_per_arm[0]);
     let analyzer = Analyzer::new(
@@ -101,7 +110,7 @@ pub fn observed(s: &Scenario, b: &Borrowing) -> Option<Observed> {
     Some(Observed {
         estimate: y,
         se,
-        source: b.observed_source.clone(),
+        source: source.to_string(),
         threshold,
         tipping_point: tipping_point(|w| b.prior_at(w), (y, se), threshold, lower),
         at,

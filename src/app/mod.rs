@@ -2,7 +2,7 @@
 //! file per subcommand; this one only dispatches.
 
 pub mod bench;
-mod borrow;
+pub mod borrow;
 mod calibrate;
 mod check;
 mod design;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::analysis::{AnalysisFailure, TestResult};
 use crate::cli::ReplayArgs;
 use crate::cohort::{ArmData, Cohort};
+use crate::decision::posterior::normal_approximation;
 use crate::design::stream::EffectMode;
 use crate::engine::Cell;
 use crate::engine::cell::Analysed;
@@ -135,6 +136,10 @@ pub struct Replayed {
     pub result: AnalysisResult,
     /// With intercurrent events, every strategy the analysis serves.
     pub by_strategy: Vec<AnalysisResult>,
+    /// A prior that borrows (fixed threshold): the counted result's
+    /// posterior at each prior weight and its tipping point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrowing: Option<super::borrow::Observed>,
 }
 
 impl Replayed {
@@ -162,6 +167,10 @@ impl Replayed {
                         .map(|r| AnalysisResult::new(cell, st, r))
                 })
                 .collect(),
+            borrowing: s.decision.borrowing.as_ref().and_then(|b| {
+                let result = a.chosen.as_ref().ok().and_then(normal_approximation)?;
+                super::borrow::posterior_at_weights(s, b, result, "this replicate")
+            }),
         }
     }
 
@@ -202,6 +211,20 @@ impl Replayed {
                 ),
             };
             let _ = writeln!(out, "{line}");
+        }
+        if let Some(o) = &self.borrowing {
+            let _ = writeln!(
+                out,
+                "posterior (estimate {}, SE {}): {}; tipping point {}",
+                o.estimate,
+                o.se,
+                o.at.iter()
+                    .map(|a| format!("weight {}: P(benefit) {:.4}", a.weight, a.prob_benefit))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                o.tipping_point
+                    .map_or_else(|| "none up to 1".to_string(), |w| format!("{w:.4}"))
+            );
         }
         out
     }
