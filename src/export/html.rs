@@ -237,13 +237,23 @@ fn answer(r: &RunReport) -> String {
     } else {
         "the largest simulated sample size; none reached a power of 0.8"
     };
+    // The posterior rule's success is its threshold crossed, not a test.
+    let (rule, success) = match c.borrow.posterior_threshold {
+        Some(t) => (
+            format!("judged by a posterior probability of benefit above {t:.4}"),
+            "of success".to_string(),
+        ),
+        None => (
+            format!("at {sided} alpha {}", r.alpha),
+            "of a significant result (either direction)".to_string(),
+        ),
+    };
     let mut text = format!(
-        "With {} children randomised to MSC and {} to control ({reach}), a {} {} analysis at {sided} alpha {} has a probability of {:.3} (95% Monte Carlo interval {:.3}–{:.3}) of a significant result (either direction), {:.3} ± {:.3} of one favouring MSC, under {}. ",
+        "With {} children randomised to MSC and {} to control ({reach}), a {} {} analysis {rule} has a probability of {:.3} (95% Monte Carlo interval {:.3}–{:.3}) {success}, {:.3} ± {:.3} of one favouring MSC, under {}. ",
         c.n_msc,
         c.n_control,
         r.estimand.replace('_', " "),
         name(&r.analysis),
-        r.alpha,
         c.power,
         c.power_ci_low,
         c.power_ci_high,
