@@ -4,7 +4,6 @@
 //! table on stdout, `borrowing.csv`/`.json` and `borrowing.png`/`.svg`.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -178,25 +177,14 @@ pub fn run(args: &BorrowArgs) -> Result<()> {
         ),
     ];
     let dir = args.out.join(&s.name);
-    for (name, bytes) in &files {
-        export::write_file(&dir, name, bytes)?;
-    }
-    if args.json {
-        let mut text = serde_json::to_string_pretty(&output)?;
-        text.push('\n');
-        std::io::stdout().write_all(text.as_bytes())?;
-    } else if !args.quiet {
-        let mut text = tables(&s, &b, &rows, observed.as_ref());
-        let _ = writeln!(
-            text,
-            "wrote {}/{{{}}} in {:.1} s",
-            dir.display(),
-            files.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-            started.elapsed().as_secs_f64()
-        );
-        std::io::stdout().write_all(text.as_bytes())?;
-    }
-    Ok(())
+    super::write_and_print(
+        &dir,
+        &files,
+        &output,
+        (args.json, args.quiet),
+        || tables(&s, &b, &rows, observed.as_ref()),
+        started,
+    )
 }
 
 /// The stdout tables: the prior, P(success) by weight and true effect,

@@ -43,3 +43,42 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Cases { json } => info::print(json, evidence::cases(), export::evidence::cases),
     }
 }
+
+/// Writes a command's `files` into `dir`, then prints `output` as JSON
+/// (`json`), or the `table` with a line naming the files (unless `quiet`).
+///
+/// # Errors
+/// A file that cannot be written, or stdout that cannot be.
+fn write_and_print(
+    dir: &std::path::Path,
+    files: &[(&str, Vec<u8>)],
+    output: &impl serde::Serialize,
+    (json, quiet): (bool, bool),
+    table: impl FnOnce() -> String,
+    started: std::time::Instant,
+) -> Result<()> {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+    for (name, bytes) in files {
+        export::write_file(dir, name, bytes)?;
+    }
+    let text = if json {
+        let mut text = serde_json::to_string_pretty(output)?;
+        text.push('\n');
+        text
+    } else if quiet {
+        return Ok(());
+    } else {
+        let mut text = table();
+        let _ = writeln!(
+            text,
+            "wrote {}/{{{}}} in {:.1} s",
+            dir.display(),
+            files.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+            started.elapsed().as_secs_f64()
+        );
+        text
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}

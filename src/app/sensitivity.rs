@@ -15,7 +15,6 @@
 //! that names the key and the value.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
@@ -270,25 +269,14 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         let html = report(args, &base, &rows, &text, &files);
         files.push(("report.html", html.into_bytes()));
     }
-    for (name, bytes) in &files {
-        export::write_file(&dir, name, bytes)?;
-    }
-    if args.json {
-        let mut text = serde_json::to_string_pretty(&rows)?;
-        text.push('\n');
-        std::io::stdout().write_all(text.as_bytes())?;
-    } else if !args.quiet {
-        let mut text = table_text(&base.name, &rows);
-        let _ = writeln!(
-            text,
-            "wrote {}/{{{}}} in {:.1} s",
-            dir.display(),
-            files.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-            started.elapsed().as_secs_f64()
-        );
-        std::io::stdout().write_all(text.as_bytes())?;
-    }
-    Ok(())
+    super::write_and_print(
+        &dir,
+        &files,
+        &rows,
+        (args.json, args.quiet),
+        || table_text(&base.name, &rows),
+        started,
+    )
 }
 
 /// `sensitivity --report`: the variations as a self-contained HTML report.
