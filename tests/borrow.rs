@@ -29,7 +29,7 @@ fn responder_text(n: usize, effect: f64, replicates: u64, extra: &str) -> String
 /// passes: `(pass, weight, success, replicates)`.
 fn borrow_rows(text: &str) -> Vec<(String, f64, f64, u64, f64)> {
     let s = scenario::parse(Path::new("b.toml"), text).unwrap();
-    let passes = borrow::passes(&s);
+    let passes = borrow::passes(&s).unwrap();
     borrow::run(&passes, &|_| {})
         .into_iter()
         .map(|r| {
@@ -360,6 +360,13 @@ fn bad_borrowing_keys_are_refused_naming_the_key() {
             format!("{base}{posterior}[observed]\nestimate = 0.1\nse = 0.1\nsource = \"t\"\n"),
             "observed",
         ),
+        (format!("{base}{posterior}{robust}weight = 1\nvague_sd = 1e-9\n"), "prior.vague_sd"),
+        (format!("{base}[decision]\nrule = \"posterior\"\ncalibration_replicates = 5000\n"), "decision.calibration_replicates"),
+        (format!("{base}[decision]\nrule = \"posterior\"\nthreshold = \"calibrate\"\ncalibration_replicates = 10\n"), "decision.calibration_replicates"),
+        (
+            "name = \"p\"\n[design]\nn_per_arm = 20\nanalysis = \"stratified_ancova\"\n[[stratum]]\ndisease = \"sle\"\nshare = 0.5\n[[stratum]]\ndisease = \"jia\"\nshare = 0.5\n[effect]\nadult_ratio = [1]\n[decision]\nrule = \"posterior\"\n[prior]\nkind = \"normal\"\nmean = -0.5\nsd = 0.2\nsource = \"t\"\n".to_string(),
+            "effect.adult_ratio",
+        ),
     ] {
         refused(&text, &format!("key `{key}`"));
     }
@@ -405,4 +412,94 @@ fn replay_gives_a_simulated_trials_tipping_point() {
         (found.unwrap() - expected.unwrap()).abs() < 1e-9,
         "{found:?} vs {expected:?}"
     );
+}
+
+/// `trialsim borrow`'s passes on `text` (a file's text with its
+/// replicates replaced), as rows.
+fn rows_of(text: &str, replicates: u64) -> Vec<borrow::Row> {
+    let mut s = scenario::parse(Path::new("b.toml"), text).unwrap();
+    s.simulation.replicates = replicates;
+    borrow::run(&borrow::passes(&s).unwrap(), &|_| {})
+}
+
+#[test]
+fn no_effect_turns_every_msc_effect_off_and_ratios_hit_the_adult_effect() {
+    // JIA with background therapy continued and an MSC flare hazard ratio
+    // of 0.5: without effect, MSC must not prevent flares either.
+    let text = std::fs::read_to_string("scenarios/jia_mtx_continue.toml")
+        .unwrap()
+        .replace(
+            "msc_flare_hazard_ratio = 1.0",
+            "msc_flare_hazard_ratio = 0.5",
+        )
+        + "\n[decision]\nrule = \"posterior\"\n[prior]\nkind = \"robust_mixture\"\nmean = -3\nsd = 1.5\nweight = [0.5, 1]\nsource = \"test\"\n";
+    let text = text.replacen("[effect]", "[effect]\nadult_ratio = [0.5, 1]", 1);
+    let rows = rows_of(&text, 1000);
+    for r in &rows {
+        match r.pass.as_str() {
+            "no_effect" => {
+                assert_eq!(r.true_effect, 0.0, "{r:?}");
+                assert_eq!(r.population_effect, 0.0);
+            }
+            // Each multiple's mean true effect on the analysis scale is the
+            // multiple of the adult effect (the pilot's solve; the pass's
+            // own trials differ by their Monte Carlo error, well under 2%).
+            p if p.starts_with("adult_ratio") => {
+                let target = r.adult_ratio.unwrap() * -3.0;
+                assert_eq!(r.population_effect, target);
+                assert!(
+                    (r.true_effect - target).abs() < 0.02 * target.abs(),
+                    "{r:?}"
+                );
+            }
+            _ => {}
+        }
+    }
+    let sizes = scenario::parse(Path::new("b.toml"), &text)
+        .unwrap()
+        .design
+        .n_per_arm
+        .len();
+    assert_eq!(rows.len(), 4 * 2 * sizes, "four passes, two weights");
+    assert!(rows.iter().any(|r| r.pass == "no_effect"));
+}
+
+#[test]
+fn a_calibrated_run_topped_up_equals_one_longer_run() {
+    // The threshold is calibrated on decision.calibration_replicates trials,
+    // whatever the run's replicates, so a top-up keeps it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = "scenarios/sle_msc_borrow_adult_calibrated.toml";
+    let run = |out: &str, args: &[&str]| {
+        let status = trialsim()
+            .args(["run", "--quiet", "--out"])
+            .arg(dir.path().join(out))
+            .args(args)
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(
+                dir.path()
+                    .join(out)
+                    .join("sle_msc_borrow_adult_calibrated/summary.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let mut results = json["results"].clone();
+        for r in results.as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("seconds");
+        }
+        results
+    };
+    run("a", &["--replicates", "768"]);
+    let topped = run("a", &["--top-up", "--replicates", "2048"]);
+    let fresh = run("b", &["--replicates", "2048"]);
+    assert_eq!(topped, fresh);
 }

@@ -137,9 +137,9 @@ pub fn run(args: &BorrowArgs) -> Result<()> {
         )));
     };
     export::check_writable(&args.out)?;
-    let passes = borrow::passes(&s);
-    let total = s.simulation.replicates * s.design.n_per_arm.len() as u64 * passes.len() as u64;
     let pool = thread_pool_of(args.threads)?;
+    let passes = pool.install(|| borrow::passes(&s))?;
+    let total = s.simulation.replicates * s.design.n_per_arm.len() as u64 * passes.len() as u64;
     let started = Instant::now();
     let bar = Progress::new(&s, total, args.quiet || args.json);
     let rows = pool.install(|| borrow::run(&passes, &|d| bar.tick_by(d, started)));
@@ -224,14 +224,17 @@ fn tables(s: &Scenario, b: &Borrowing, rows: &[Row], observed: Option<&Observed>
     let mut weights = b.weights.clone();
     weights.sort_by(f64::total_cmp);
     weights.dedup();
-    let mut passes: Vec<(&str, f64, f64)> = Vec::new();
-    for r in rows {
-        if !passes.iter().any(|p| p.0 == r.pass) {
-            passes.push((&r.pass, r.effect_mean, r.true_effect));
-        }
-    }
     for n in sizes {
         let at: Vec<&Row> = rows.iter().filter(|r| r.n_per_arm == n).collect();
+        if at.is_empty() {
+            continue;
+        }
+        let mut passes: Vec<(&str, f64, f64)> = Vec::new();
+        for r in &at {
+            if !passes.iter().any(|p| p.0 == r.pass) {
+                passes.push((&r.pass, r.effect_mean, r.true_effect));
+            }
+        }
         let _ = writeln!(
             t,
             "### {n} per arm ({} trials per effect): P(success) ± MC SE\n",
@@ -289,6 +292,12 @@ fn tables(s: &Scenario, b: &Borrowing, rows: &[Row], observed: Option<&Observed>
             );
         }
         t.push('\n');
+    }
+    if observed.is_none() && b.observed.is_some() {
+        let _ = writeln!(
+            t,
+            "The [observed] result's tipping point needs a fixed threshold: a calibrated one changes with the {weight}.\n"
+        );
     }
     if let Some(o) = observed {
         let level = 2.0 * o.threshold - 1.0;

@@ -167,14 +167,20 @@ impl PosteriorThreshold {
     /// The equal-tailed credible interval of probability `level` given
     /// `(y, se)`, on the analysis scale, by bisection on the posterior CDF.
     pub fn credible_interval(&self, y: f64, se: f64, level: f64) -> (f64, f64) {
-        let spread = self
-            .prior
-            .iter()
-            .map(|c| c.2)
-            .fold(se, f64::max)
-            .min(se * 1e3);
+        // Bracket: 40 posterior SDs either side of every component's
+        // posterior centre (on the analysis scale).
+        let v_data = se * se;
+        let (mut lo0, mut hi0) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &(_, m, s) in &self.prior {
+            let precision = 1.0 / (s * s) + 1.0 / v_data;
+            let sd = precision.sqrt().recip();
+            let centre =
+                self.orientation * (m / (s * s) + self.orientation * y / v_data) / precision;
+            lo0 = lo0.min(centre - 40.0 * sd);
+            hi0 = hi0.max(centre + 40.0 * sd);
+        }
         let quantile = |p: f64| {
-            let (mut lo, mut hi) = (y - 60.0 * spread, y + 60.0 * spread);
+            let (mut lo, mut hi) = (lo0, hi0);
             for _ in 0..200 {
                 let mid = 0.5 * (lo + hi);
                 if self.posterior(y, se, mid).below < p {
@@ -243,11 +249,25 @@ mod tests {
 
     #[test]
     fn the_credible_interval_cuts_equal_tails() {
-        let rule = PosteriorThreshold::new(vec![(0.5, -2.0, 0.8), (0.5, 0.0, 20.0)], 0.975, true);
-        let (y, se) = (-1.0, 1.2);
-        let (lo, hi) = rule.credible_interval(y, se, 0.95);
-        assert!((rule.posterior(y, se, lo).below - 0.025).abs() < 1e-9);
-        assert!((rule.posterior(y, se, hi).below - 0.975).abs() < 1e-9);
+        // Including a tight prior far from the data (the posterior sits
+        // between them, far from the estimate) and a responder orientation.
+        for (prior, lower, y, se) in [
+            (vec![(0.5, -2.0, 0.8), (0.5, 0.0, 20.0)], true, -1.0, 1.2),
+            (vec![(1.0, -4.0, 0.1)], true, 20.0, 0.2),
+            (vec![(0.3, 0.12, 0.03), (0.7, 0.0, 0.7)], false, 0.09, 0.1),
+        ] {
+            let rule = PosteriorThreshold::new(prior, 0.975, lower);
+            let (lo, hi) = rule.credible_interval(y, se, 0.95);
+            assert!(lo < hi, "{lo} {hi}");
+            assert!(
+                (rule.posterior(y, se, lo).below - 0.025).abs() < 1e-9,
+                "{lo}"
+            );
+            assert!(
+                (rule.posterior(y, se, hi).below - 0.975).abs() < 1e-9,
+                "{hi}"
+            );
+        }
     }
 
     #[test]

@@ -1,23 +1,41 @@
 //! `trialsim borrow`: the posterior rule's operating characteristics over
 //! the prior's weights and the children's true effect. Each pass is the
 //! scenario with one fixed MSC effect: the design's (`effect.mean`), none
-//! (the type I error of borrowing when children do not benefit), and each
-//! `effect.adult_ratio` multiple `k` of the adult effect the prior borrows.
-//! Every trial of a pass is judged at every weight (common random numbers
-//! across weights); passes share the seed, so they reuse the same streams.
+//! (every MSC effect off, [`super::threshold::without_effect`]: the type I
+//! error of borrowing when children do not benefit), and each
+//! `effect.adult_ratio` multiple `k` of the adult effect the prior borrows
+//! (its informative mean, on the analysis scale). Every trial of a pass is
+//! judged at every weight (common random numbers across weights); passes
+//! share the seed, so they reuse the same streams.
 //!
-//! The adult effect is the prior's informative mean on the analysis scale
-//! for a difference in means (children's effect `k` times it). For a
-//! difference in responder proportions the simulated effect is a shift in
-//! the score the responder status is cut from, so there `k` multiplies
-//! `effect.mean`, which the scenario sets to the adult effect on that score.
+//! The simulated effect is a shift of the score; on a bounded scale, or
+//! for a difference in responder proportions, the analysis-scale effect it
+//! makes is not the shift. So the pass for `k` solves for the shift whose
+//! mean true effect (the estimand's value, averaged over
+//! [`PILOT_REPLICATES`] pilot trials of the first sample size on their own
+//! seed) is `k` times the adult effect: bisection, the mean true effect
+//! being monotone in the shift. Posterior bias and credible coverage are
+//! then measured against that population effect (0 without effect; for the
+//! design pass, its pilot's mean true effect), not each trial's own.
 
 use serde::Serialize;
 
-use super::run::run_scenario;
-use crate::analysis::registry::properties;
-use crate::scenario::Scenario;
+use super::Cell;
+use super::run::{run_cell, run_scenario};
+use super::threshold::without_effect;
+use crate::decision::lower_is_benefit;
+use crate::error::{Error, Result};
+use crate::scenario::{DecisionSpec, Scenario};
 use crate::summary::borrowing::BorrowRow;
+
+/// Pilot trials per evaluation of a shift's mean true effect.
+pub const PILOT_REPLICATES: u64 = 4000;
+/// Mixed into the seed of pilot trials ("pilot").
+pub const PILOT_SALT: u64 = 0x7069_6c6f_7400_0000;
+/// Bisection steps when solving for a pass's shift.
+const BISECTIONS: usize = 60;
+/// Doublings of the bracket before a target counts as out of reach.
+const DOUBLINGS: usize = 40;
 
 /// One pass: a label, the adult ratio it simulates (if any), its scenario.
 #[derive(Debug, Clone)]
@@ -31,74 +49,137 @@ pub struct Pass {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     pub n_per_arm: usize,
-    /// `design` (the file's effect), or `adult_ratio` (`no_effect` for 0).
+    /// `design` (the file's effect), `no_effect`, or `adult_ratio_<k>`.
     pub pass: String,
     /// Children's effect as a multiple of the adult effect (empty for the
     /// design's, unless it is one).
     pub adult_ratio: Option<f64>,
-    /// `effect.mean` as simulated (the score scale).
+    /// `effect.mean` as simulated (the score's shift, scale units).
     pub effect_mean: f64,
-    /// The mean true value of the estimand over trials (the analysis scale).
+    /// The population effect on the analysis scale that posterior bias and
+    /// coverage are measured against.
+    pub population_effect: f64,
+    /// The mean true value of the estimand over this pass's trials.
     pub true_effect: f64,
     pub replicates: u64,
     #[serde(flatten)]
     pub figures: BorrowRow,
 }
 
+/// `scenario` with its effect shifted to `mean` (no effect prior) and
+/// posterior figures measured against `truth`.
+fn at_effect(scenario: &Scenario, mean: f64, truth: Option<f64>) -> Scenario {
+    let mut s = scenario.clone();
+    s.effect.mean = mean;
+    s.effect.sd = 0.0;
+    s.decision.population_truth = truth;
+    s
+}
+
+/// The mean true effect (analysis scale) of `scenario` shifted to `mean`,
+/// over pilot trials of its first sample size.
+fn pilot_truth(scenario: &Scenario, mean: f64) -> f64 {
+    let mut s = at_effect(scenario, mean, None);
+    s.decision = DecisionSpec::frequentist();
+    s.simulation.seed ^= PILOT_SALT;
+    let n = s.design.n_per_arm[0];
+    let cell = Cell::new(&s, n);
+    run_cell(&cell, s.simulation.seed, PILOT_REPLICATES, &|_| {})
+        .estimand_truth
+        .mean
+}
+
+/// The shift whose mean true effect is `target` (not 0).
+///
+/// # Errors
+/// When no shift reaches it (a bounded scale's floor or ceiling).
+fn shift_for(scenario: &Scenario, target: f64, lower_is_benefit: bool) -> Result<f64> {
+    // The true effect moves with the shift on a change scale and against it
+    // for responder proportions.
+    let direction = if lower_is_benefit { 1.0 } else { -1.0 } * target.signum();
+    let gap = |shift: f64| pilot_truth(scenario, shift) - target;
+    let sign = gap(0.0).signum();
+    let mut step = scenario.effect.mean.abs().max(target.abs()).max(1e-3);
+    let mut far = direction * step;
+    let mut reached = false;
+    for _ in 0..DOUBLINGS {
+        if gap(far).signum() != sign {
+            reached = true;
+            break;
+        }
+        step *= 2.0;
+        far = direction * step;
+    }
+    if !reached {
+        return Err(Error::input(format!(
+            "{}: key `effect.adult_ratio`: no MSC effect on this scale gives a true effect of {target} (the adult effect times the ratio); lower the ratio",
+            scenario.name
+        )));
+    }
+    let (mut near, mut far) = (0.0, far);
+    for _ in 0..BISECTIONS {
+        let mid = 0.5 * (near + far);
+        if gap(mid).signum() == sign {
+            near = mid;
+        } else {
+            far = mid;
+        }
+    }
+    Ok(0.5 * (near + far))
+}
+
 /// The passes of `scenario` (which has a prior that borrows): the design's
-/// effect, no effect, then each `effect.adult_ratio` other than 0 whose
-/// effect is not the design's (the design pass then carries that ratio).
-pub fn passes(scenario: &Scenario) -> Vec<Pass> {
+/// effect, no effect, then each `effect.adult_ratio` other than 0.
+///
+/// # Errors
+/// A multiple of the adult effect that no shift of the score reaches.
+pub fn passes(scenario: &Scenario) -> Result<Vec<Pass>> {
     let b = scenario
         .decision
         .borrowing
         .as_ref()
         .expect("borrow passes need a prior that borrows");
-    let share = scenario
-        .schedule
-        .as_ref()
-        .map_or(1.0, |s| s.share_at_primary);
-    let adult = if properties(scenario.design.analysis).responder {
-        scenario.effect.mean
-    } else {
-        b.informative_mean / share
+    let analyzer_lower = {
+        let sizes = crate::design::arm_sizes(&scenario.design, scenario.design.n_per_arm[0]);
+        let analyzer = crate::analysis::Analyzer::new(
+            scenario.design.analysis,
+            scenario.design.sided,
+            sizes,
+            scenario.endpoint.responder_threshold,
+        );
+        lower_is_benefit(&analyzer)
     };
-    let fixed = |mean: f64| {
-        let mut s = scenario.clone();
-        s.effect.mean = mean;
-        s.effect.sd = 0.0;
-        s
-    };
-    let mut ratios = vec![0.0];
+    let design_truth = pilot_truth(scenario, scenario.effect.mean);
+    let mut null = without_effect(scenario);
+    null.decision.population_truth = Some(0.0);
+    let mut passes = vec![
+        Pass {
+            label: "design".into(),
+            adult_ratio: None,
+            scenario: at_effect(scenario, scenario.effect.mean, Some(design_truth)),
+        },
+        Pass {
+            label: "no_effect".into(),
+            adult_ratio: Some(0.0),
+            scenario: null,
+        },
+    ];
+    let mut ratios: Vec<f64> = Vec::new();
     for &k in &b.adult_ratio {
-        if !ratios.contains(&k) {
+        if k != 0.0 && !ratios.contains(&k) {
             ratios.push(k);
         }
     }
-    let mut passes = vec![Pass {
-        label: "design".into(),
-        adult_ratio: None,
-        scenario: fixed(scenario.effect.mean),
-    }];
-    // A multiple whose effect is the design's is the design pass itself.
-    if let Some(&k) = ratios
-        .iter()
-        .find(|&&k| k != 0.0 && k * adult == scenario.effect.mean)
-    {
-        passes[0].adult_ratio = Some(k);
-        ratios.retain(|&r| r != k);
+    for k in ratios {
+        let target = k * b.informative_mean;
+        let shift = shift_for(scenario, target, analyzer_lower)?;
+        passes.push(Pass {
+            label: format!("adult_ratio_{k}"),
+            adult_ratio: Some(k),
+            scenario: at_effect(scenario, shift, Some(target)),
+        });
     }
-    passes.extend(ratios.into_iter().map(|k| Pass {
-        label: if k == 0.0 {
-            "no_effect".into()
-        } else {
-            format!("adult_ratio_{k}")
-        },
-        adult_ratio: Some(k),
-        // `+ 0.0` turns -0 into 0.
-        scenario: fixed(k * adult + 0.0),
-    }));
-    passes
+    Ok(passes)
 }
 
 /// Runs every pass at every sample size (on the current rayon pool),
@@ -121,6 +202,7 @@ pub fn run(passes: &[Pass], progress: &(dyn Fn(u64) + Sync)) -> Vec<Row> {
                     pass: pass.label.clone(),
                     adult_ratio: pass.adult_ratio,
                     effect_mean: pass.scenario.effect.mean,
+                    population_effect: pass.scenario.decision.population_truth.unwrap_or(f64::NAN),
                     true_effect: s.estimand_truth.mean,
                     replicates: s.replicates,
                     figures: BorrowRow::new(*w, stats, s.replicates),

@@ -43,6 +43,9 @@ pub struct Cell {
     rules: Vec<PosteriorThreshold>,
     /// A calibration run: the rules' histograms are kept.
     tail_histogram: bool,
+    /// `trialsim borrow`: the population effect the posterior is judged
+    /// against (else each trial's estimand value).
+    population_truth: Option<f64>,
     effect_mean: f64,
     effect_sd: f64,
     /// Single arm: a series "succeeds" when its mean fall reaches this.
@@ -159,6 +162,7 @@ impl Cell {
             decision,
             rules,
             tail_histogram: scenario.decision.tail_histogram,
+            population_truth: scenario.decision.population_truth,
             n_per_arm: n,
             sizes,
             trial,
@@ -315,7 +319,8 @@ impl Cell {
         }
         if let Some(stats) = summary.borrowing.as_mut() {
             let result = a.chosen.as_ref().ok().and_then(normal_approximation);
-            stats.record(&self.rules, result, a.estimand_truth);
+            let truth = self.population_truth.unwrap_or(a.estimand_truth);
+            stats.record(&self.rules, result, truth);
         }
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);

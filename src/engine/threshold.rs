@@ -3,12 +3,14 @@
 //! design's one-sided level (the way adaptr's `calibrate_trial` calibrates).
 //!
 //! For each sample size, the scenario is run with no MSC effect
-//! (`effect.mean`, its prior SD and every stratum's effect set to 0) on
-//! trials of its own (seed XOR [`SEED_SALT`], so the figures a run reports
-//! come from other trials than the calibration's), keeping each weight's
+//! ([`without_effect`]) on `decision.calibration_replicates` trials of its
+//! own (seed XOR [`SEED_SALT`], so the figures a run reports come from
+//! other trials than the calibration's; a fixed count, so a top-up or a
+//! run stopped at a Monte Carlo SE keeps the thresholds), keeping each weight's
 //! histogram of `-log10 P(no benefit)` ([`crate::summary::borrowing`]); the
 //! threshold is the lowest histogram edge (100 per decade) leaving at most
-//! `level · replicates` trials above it. The calibration is deterministic,
+//! `level · replicates` trials above it (1, which no trial exceeds, when
+//! posterior probabilities saturate). The calibration is deterministic,
 //! so every shard, top-up or thread count finds the same thresholds; it is
 //! computed once per scenario and sample size in a process.
 
@@ -27,17 +29,29 @@ static CALIBRATED: Mutex<Vec<(String, Vec<f64>)>> = Mutex::new(Vec::new());
 /// The scenario a calibration at `n` per arm runs: no effect, a fixed
 /// threshold, histograms kept, its own seed.
 pub fn null_scenario(scenario: &Scenario, n: usize) -> Scenario {
-    let mut null = scenario.clone();
+    let mut null = without_effect(scenario);
     null.design.n_per_arm = vec![n];
+    null.simulation.replicates = scenario.decision.calibration_replicates;
+    null.decision.calibrate_to = None;
+    null.decision.threshold = Some(0.5);
+    null.decision.tail_histogram = true;
+    null.simulation.seed ^= SEED_SALT;
+    null
+}
+
+/// `scenario` with no MSC effect of any kind: `effect.mean`, its prior SD,
+/// every stratum's effect, and MSC's flare hazard ratio (1, no prior).
+pub fn without_effect(scenario: &Scenario) -> Scenario {
+    let mut null = scenario.clone();
     null.effect.mean = 0.0;
     null.effect.sd = 0.0;
     for stratum in &mut null.strata {
         stratum.effect = 0.0;
     }
-    null.decision.calibrate_to = None;
-    null.decision.threshold = Some(0.5);
-    null.decision.tail_histogram = true;
-    null.simulation.seed ^= SEED_SALT;
+    if let Some(ic) = null.intercurrent.as_mut() {
+        ic.therapy.msc_hazard_ratio = 1.0;
+        ic.therapy.msc_hazard_ratio_log_sd = 0.0;
+    }
     null
 }
 

@@ -231,6 +231,10 @@ pub struct DecisionSpec {
     /// calibrated to (`design.alpha`, halved for a two-sided design).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibrate_to: Option<f64>,
+    /// `threshold = "calibrate"`: the trials without effect it is found on
+    /// (0 otherwise).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub calibration_replicates: u64,
     /// Posterior rule: the prior on the MSC effect as mixture components
     /// `(weight, mean, sd)` on the analysis scale, at the design's weight.
     pub prior: Vec<(f64, f64, f64)>,
@@ -242,6 +246,10 @@ pub struct DecisionSpec {
     /// posterior probabilities.
     #[serde(skip)]
     pub tail_histogram: bool,
+    /// Internal (`trialsim borrow`): the population effect posterior bias
+    /// and coverage are measured against, instead of each trial's own.
+    #[serde(skip)]
+    pub population_truth: Option<f64>,
 }
 
 /// A prior that borrows: its informative part, the weights to report
@@ -274,6 +282,11 @@ pub struct Borrowing {
     /// `[observed]`: a result `(estimate, se)` for the tipping point.
     pub observed: Option<(f64, f64)>,
     pub observed_source: String,
+}
+
+/// For serde: a count that is 0 is not written.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Borrowing {
@@ -314,10 +327,12 @@ impl DecisionSpec {
             rule: DecisionRule::Frequentist,
             threshold: None,
             calibrate_to: None,
+            calibration_replicates: 0,
             prior: Vec::new(),
             prior_source: String::new(),
             borrowing: None,
             tail_histogram: false,
+            population_truth: None,
         }
     }
 

@@ -201,6 +201,8 @@ pub struct RawDecision {
     pub rule: Option<DecisionRule>,
     /// A probability, or `"calibrate"`.
     pub threshold: Option<toml::Value>,
+    /// `threshold = "calibrate"`: trials without effect it is found on.
+    pub calibration_replicates: Option<i64>,
 }
 
 /// `decision.rule`

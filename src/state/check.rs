@@ -212,7 +212,7 @@ pub fn borrowing(s: &Summary, replicates: u64) -> Result<(), String> {
             && w.covered <= w.analysed
             && w.error.n == w.analysed
             && (w.tail.is_empty() || histogram == Some(w.analysed))
-            && (0.0..1.0).contains(&w.threshold);
+            && (0.0..=1.0).contains(&w.threshold);
         if !fits {
             return Err(format!(
                 "borrowing weight {}: {} successes, {} covered, {} posterior means, threshold {}, of {} analysed for {replicates} replicates",

@@ -69,7 +69,9 @@ pub fn edge(j: usize) -> f64 {
 
 /// The smallest threshold on the grid of [`edge`]s whose share of the
 /// histogram's `replicates` trials above it is at most `level`, and that
-/// share's count.
+/// share's count. When even the top bin (P(no benefit) at most 1e-12) holds
+/// more, no threshold below 1 holds the level: the answer is 1, which no
+/// trial exceeds.
 pub fn calibrated(tail: &[u64], replicates: u64, level: f64) -> (f64, u64) {
     let allowed = level * replicates as f64;
     let mut above = 0u64;
@@ -82,6 +84,9 @@ pub fn calibrated(tail: &[u64], replicates: u64, level: f64) -> (f64, u64) {
             break;
         }
         best = (j, above);
+    }
+    if best.0 == tail.len() {
+        return (1.0, 0);
     }
     (edge(best.0), best.1)
 }
@@ -252,7 +257,12 @@ mod tests {
         // Level 0.025 allows 25: bins 201..=300 hold 10, bin 200 adds 20.
         assert_eq!(calibrated(&tail, 1000, 0.025), (edge(201), 10));
         assert_eq!(calibrated(&tail, 1000, 0.03), (edge(1), 30));
-        // Nothing fits under level 0: above the top bin.
-        assert_eq!(calibrated(&tail, 1000, 0.0).1, 0);
+        // Nothing fits under level 0 above bin 300: its edge, none counted.
+        assert_eq!(calibrated(&tail, 1000, 0.0), (edge(301), 0));
+        // Posterior probabilities saturated at 1: no threshold below 1 holds.
+        let mut saturated = vec![0u64; BINS];
+        saturated[BINS - 1] = 900;
+        saturated[0] = 100;
+        assert_eq!(calibrated(&saturated, 1000, 0.05), (1.0, 0));
     }
 }

@@ -15,12 +15,19 @@ use crate::scenario::{
 
 /// The vague component's default SD (scale units): flat over any clinical scale.
 pub const DEFAULT_VAGUE_SD: f64 = 1e4;
+/// The smallest SD or SE a prior or an observed result may have (smaller
+/// ones would underflow the posterior's precision).
+pub const MIN_SD: f64 = 1e-6;
 /// Most weights (or `a0`s) a prior may list.
 pub const MAX_WEIGHTS: usize = 11;
 /// Most values `effect.adult_ratio` may list.
 pub const MAX_RATIOS: usize = 8;
 /// `effect.adult_ratio`'s values lie in this range.
 pub const RATIO_RANGE: (f64, f64) = (-3.0, 3.0);
+/// Trials without effect a threshold is calibrated on, by default.
+pub const DEFAULT_CALIBRATION_REPLICATES: u64 = 20_000;
+/// `decision.calibration_replicates`' range.
+pub const CALIBRATION_RANGE: (i64, i64) = (1_000, 10_000_000);
 /// Normals approximating a MAP prior, by default.
 pub const DEFAULT_MAP_COMPONENTS: i64 = 2;
 
@@ -40,6 +47,8 @@ pub struct Context<'a> {
     pub change_sd: f64,
     pub alpha: f64,
     pub sided: Sided,
+    /// A pooled trial (`[[stratum]]`): its effects are per stratum.
+    pub strata: bool,
 }
 
 impl Context<'_> {
@@ -109,6 +118,28 @@ pub fn validate(root: &Checker, c: Context) -> Result<DecisionSpec, ScenarioErro
         ));
     }
     let (threshold, calibrate_to) = threshold(&d, c)?;
+    let calibration_replicates = match (
+        c.decision.and_then(|d| d.calibration_replicates),
+        calibrate_to,
+    ) {
+        (None, None) => 0,
+        (None, Some(_)) => DEFAULT_CALIBRATION_REPLICATES,
+        (Some(_), None) => {
+            return Err(d.bad("calibration_replicates", "is for threshold = \"calibrate\""));
+        }
+        (Some(r), Some(_)) => {
+            if !(CALIBRATION_RANGE.0..=CALIBRATION_RANGE.1).contains(&r) {
+                return Err(d.bad(
+                    "calibration_replicates",
+                    format!(
+                        "{r} is not allowed: from {} to {} trials without effect",
+                        CALIBRATION_RANGE.0, CALIBRATION_RANGE.1
+                    ),
+                ));
+            }
+            r as u64
+        }
+    };
     let p = root.at("prior");
     let empty = RawPrior::default();
     let raw = c.prior.unwrap_or(&empty);
@@ -129,8 +160,8 @@ pub fn validate(root: &Checker, c: Context) -> Result<DecisionSpec, ScenarioErro
         raw.vague_sd.unwrap_or(DEFAULT_VAGUE_SD),
         "an SD",
     )?;
-    if vague_sd == 0.0 {
-        return Err(p.bad("vague_sd", "must be above 0"));
+    if vague_sd < MIN_SD {
+        return Err(p.bad("vague_sd", format!("must be at least {MIN_SD}")));
     }
     let kind = raw.kind.unwrap_or(PriorKind::Vague);
     for (present, key, which) in [
@@ -189,10 +220,12 @@ pub fn validate(root: &Checker, c: Context) -> Result<DecisionSpec, ScenarioErro
         rule,
         threshold,
         calibrate_to,
+        calibration_replicates,
         prior: borrowing.as_ref().map_or(vague, |b| b.priors[0].clone()),
         prior_source: source,
         borrowing,
         tail_histogram: false,
+        population_truth: None,
     })
 }
 
@@ -294,6 +327,12 @@ fn borrowing(
     };
     let ratio = c.adult_ratio.map(<[f64]>::to_vec).unwrap_or_default();
     let e = root.at("effect");
+    if c.adult_ratio.is_some() && c.strata {
+        return Err(e.bad(
+            "adult_ratio",
+            "a pooled trial's effects are per stratum: `trialsim borrow` runs its design effect and no effect only",
+        ));
+    }
     if c.adult_ratio.is_some() && (ratio.is_empty() || ratio.len() > MAX_RATIOS) {
         return Err(e.bad(
             "adult_ratio",
@@ -360,8 +399,8 @@ fn informative(
                 .ok_or_else(|| p.bad("sd", "missing: the informative part's SD"))?,
             "an SD",
         )?;
-        if sd == 0.0 {
-            return Err(p.bad("sd", "must be above 0"));
+        if sd < MIN_SD {
+            return Err(p.bad("sd", format!("must be at least {MIN_SD}")));
         }
         for (present, key) in [
             (raw.tau_scale.is_some(), "tau_scale"),
@@ -500,8 +539,8 @@ fn observed(k: &Checker, c: Context) -> Result<(Option<(f64, f64)>, String), Sce
         o.se.ok_or_else(|| k.bad("se", "missing: its standard error"))?,
         "a standard error",
     )?;
-    if se == 0.0 {
-        return Err(k.bad("se", "must be above 0"));
+    if se < MIN_SD {
+        return Err(k.bad("se", format!("must be at least {MIN_SD}")));
     }
     let source = k.source(o.source.as_deref(), "cite the trial the result is from")?;
     Ok((Some((estimate, se)), source))

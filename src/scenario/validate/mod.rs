@@ -248,6 +248,7 @@ pub fn validate_all(
                 change_sd: population.as_ref().map_or(1.0, |p| p.change_sd),
                 alpha: design.alpha,
                 sided: d.sided.unwrap_or(Sided::Two),
+                strata: strata_given,
             },
         ))
     });
