@@ -442,15 +442,15 @@ fn no_effect_turns_every_msc_effect_off_and_ratios_hit_the_adult_effect() {
                 assert_eq!(r.population_effect, 0.0);
             }
             // Each multiple's mean true effect on the analysis scale is the
-            // multiple of the adult effect (the pilot's solve; the pass's
-            // own trials differ by their Monte Carlo error, well under 2%).
+            // multiple of the adult effect, within the Monte Carlo error of
+            // the pass's mean and of the pilot's solve.
             p if p.starts_with("adult_ratio") => {
                 let target = r.adult_ratio.unwrap() * -3.0;
                 assert_eq!(r.population_effect, target);
-                assert!(
-                    (r.true_effect - target).abs() < 0.02 * target.abs(),
-                    "{r:?}"
-                );
+                let pilot_se =
+                    r.true_effect_mc_se * (1000.0 / borrow::PILOT_REPLICATES as f64).sqrt();
+                let tolerance = 4.0 * (r.true_effect_mc_se.powi(2) + pilot_se.powi(2)).sqrt();
+                assert!((r.true_effect - target).abs() < tolerance, "{r:?}");
             }
             _ => {}
         }
@@ -502,4 +502,73 @@ fn a_calibrated_run_topped_up_equals_one_longer_run() {
     let topped = run("a", &["--top-up", "--replicates", "2048"]);
     let fresh = run("b", &["--replicates", "2048"]);
     assert_eq!(topped, fresh);
+}
+
+#[test]
+fn borrow_judges_the_posterior_against_the_population_effect() {
+    // The same trials with and without a population effect P: the posterior
+    // means' mean error differs by exactly (mean trial truth - P).
+    let text = std::fs::read_to_string("scenarios/sle_belimumab_extrapolation.toml").unwrap();
+    let mut s = scenario::parse(Path::new("b.toml"), &text).unwrap();
+    s.simulation.replicates = 500;
+    let plain = trialsim::engine::run_scenario(&s, &|_| {});
+    s.decision.population_truth = vec![(40, 0.5)];
+    let judged = trialsim::engine::run_scenario(&s, &|_| {});
+    let (a, b) = (&plain[0].summary, &judged[0].summary);
+    let shift = a.estimand_truth.mean - 0.5;
+    for (x, y) in a
+        .borrowing
+        .as_ref()
+        .unwrap()
+        .weights
+        .iter()
+        .zip(&b.borrowing.as_ref().unwrap().weights)
+    {
+        assert!(
+            (y.error.mean - x.error.mean - shift).abs() < 1e-9,
+            "{} {}",
+            x.error.mean,
+            y.error.mean
+        );
+        assert_eq!(x.successes, y.successes);
+    }
+}
+
+#[test]
+fn a_ratio_below_the_effect_msc_already_has_is_reached_from_the_other_side() {
+    // JIA withdrawal with an MSC flare hazard ratio: without any shift of
+    // the score MSC's true effect is already beyond 0.4 x an adult -3, so
+    // the shift that gives 0.4 x adult is a harm on the score.
+    let text = std::fs::read_to_string("scenarios/jia_withdrawal_dropout.toml").unwrap()
+        + "\n[decision]\nrule = \"posterior\"\n[prior]\nkind = \"robust_mixture\"\nmean = -3\nsd = 1\nweight = 0.5\nsource = \"test\"\n";
+    let text = text.replacen("[effect]", "[effect]\nadult_ratio = [0.4]", 1);
+    let replicates = 2000;
+    let rows = rows_of(&text, replicates);
+    let r = rows.iter().find(|r| r.pass == "adult_ratio_0.4").unwrap();
+    assert!(r.effect_mean > 0.0, "{r:?}");
+    // The pass's mean truth against the pilot's solve: both Monte Carlo
+    // means (the pilot's SE scaled from the pass's by its trial count).
+    let pilot_se =
+        r.true_effect_mc_se * (replicates as f64 / borrow::PILOT_REPLICATES as f64).sqrt();
+    let tolerance = 4.0 * (r.true_effect_mc_se.powi(2) + pilot_se.powi(2)).sqrt();
+    assert!((r.true_effect + 1.2).abs() < tolerance, "{r:?} {tolerance}");
+}
+
+#[test]
+fn a_robust_mixtures_vague_part_defaults_to_one_child_of_information() {
+    let text = responder_text(
+        20,
+        0.0,
+        100,
+        "[decision]\nrule = \"posterior\"\n[prior]\nkind = \"robust_mixture\"\nmean = 0.1\nsd = 0.05\nweight = 0.5\nsource = \"t\"\n",
+    );
+    let s = scenario::parse(Path::new("b.toml"), &text).unwrap();
+    assert_eq!(s.decision.prior[1], (0.5, 0.0, 0.5f64.sqrt()));
+    refused(
+        &text.replace(
+            "rule = \"posterior\"",
+            "rule = \"posterior\"\nthreshold = 0.4",
+        ),
+        "key `decision.threshold`",
+    );
 }

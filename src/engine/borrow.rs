@@ -13,10 +13,11 @@
 //! makes is not the shift. So the pass for `k` solves for the shift whose
 //! mean true effect (the estimand's value, averaged over
 //! [`PILOT_REPLICATES`] pilot trials of the first sample size on their own
-//! seed) is `k` times the adult effect: bisection, the mean true effect
-//! being monotone in the shift. Posterior bias and credible coverage are
-//! then measured against that population effect (0 without effect; for the
-//! design pass, its pilot's mean true effect), not each trial's own.
+//! seed) is `k` times the adult effect (bracketed from the true effect
+//! without shift, then bisected; see [`shift_for`]). Posterior bias and
+//! credible coverage are then measured against that population effect (for the design and no-effect
+//! passes, a pilot's mean true effect at each sample size), not each
+//! trial's own; the pilots' own Monte Carlo error is not in the bias's SE.
 
 use serde::Serialize;
 
@@ -59,46 +60,68 @@ pub struct Row {
     /// The population effect on the analysis scale that posterior bias and
     /// coverage are measured against.
     pub population_effect: f64,
-    /// The mean true value of the estimand over this pass's trials.
+    /// The mean true value of the estimand over this pass's trials, and its
+    /// Monte Carlo SE.
     pub true_effect: f64,
+    pub true_effect_mc_se: f64,
     pub replicates: u64,
     #[serde(flatten)]
     pub figures: BorrowRow,
 }
 
-/// `scenario` with its effect shifted to `mean` (no effect prior) and
-/// posterior figures measured against `truth`.
-fn at_effect(scenario: &Scenario, mean: f64, truth: Option<f64>) -> Scenario {
+/// `scenario` with its effect shifted to `mean` (no effect prior).
+fn at_effect(scenario: &Scenario, mean: f64) -> Scenario {
     let mut s = scenario.clone();
     s.effect.mean = mean;
     s.effect.sd = 0.0;
-    s.decision.population_truth = truth;
     s
 }
 
-/// The mean true effect (analysis scale) of `scenario` shifted to `mean`,
-/// over pilot trials of its first sample size.
-fn pilot_truth(scenario: &Scenario, mean: f64) -> f64 {
-    let mut s = at_effect(scenario, mean, None);
+/// The mean true effect (analysis scale) of `scenario` at `n` per arm, over
+/// pilot trials of their own seed.
+fn pilot_truth(scenario: &Scenario, n: usize) -> f64 {
+    let mut s = scenario.clone();
     s.decision = DecisionSpec::frequentist();
     s.simulation.seed ^= PILOT_SALT;
-    let n = s.design.n_per_arm[0];
     let cell = Cell::new(&s, n);
     run_cell(&cell, s.simulation.seed, PILOT_REPLICATES, &|_| {})
         .estimand_truth
         .mean
 }
 
-/// The shift whose mean true effect is `target` (not 0).
+/// `scenario` judged against its own population effect at each sample
+/// size (a pilot per size: in a pooled trial strata round differently).
+fn judged_by_pilot(mut scenario: Scenario) -> Scenario {
+    scenario.decision.population_truth = scenario
+        .design
+        .n_per_arm
+        .iter()
+        .map(|&n| (n, pilot_truth(&scenario, n)))
+        .collect();
+    scenario
+}
+
+/// The shift whose mean true effect at the first sample size is `target`.
+/// The search starts from the true effect without shift (not 0 where MSC
+/// also acts through flares or therapies) and goes the way that closes the
+/// gap; bisection keeps a sign change, so where the true effect is not
+/// monotone in the shift (rescue triggered by non-response) it finds one of
+/// the shifts that give it.
 ///
 /// # Errors
-/// When no shift reaches it (a bounded scale's floor or ceiling).
+/// When no shift up to 2^40 times the starting step reaches it (a bounded
+/// scale's floor or ceiling).
 fn shift_for(scenario: &Scenario, target: f64, lower_is_benefit: bool) -> Result<f64> {
+    let n = scenario.design.n_per_arm[0];
+    let gap = |shift: f64| pilot_truth(&at_effect(scenario, shift), n) - target;
+    let at_zero = gap(0.0);
+    if at_zero == 0.0 {
+        return Ok(0.0);
+    }
     // The true effect moves with the shift on a change scale and against it
     // for responder proportions.
-    let direction = if lower_is_benefit { 1.0 } else { -1.0 } * target.signum();
-    let gap = |shift: f64| pilot_truth(scenario, shift) - target;
-    let sign = gap(0.0).signum();
+    let direction = -at_zero.signum() * if lower_is_benefit { 1.0 } else { -1.0 };
+    let sign = at_zero.signum();
     let mut step = scenario.effect.mean.abs().max(target.abs()).max(1e-3);
     let mut far = direction * step;
     let mut reached = false;
@@ -112,8 +135,9 @@ fn shift_for(scenario: &Scenario, target: f64, lower_is_benefit: bool) -> Result
     }
     if !reached {
         return Err(Error::input(format!(
-            "{}: key `effect.adult_ratio`: no MSC effect on this scale gives a true effect of {target} (the adult effect times the ratio); lower the ratio",
-            scenario.name
+            "{}: key `effect.adult_ratio`: no shift of the score gives a mean true effect of {target} (the adult effect times the ratio) on this scale; without a shift it is {}, and the scale's bounds stop it short: choose a ratio nearer that",
+            scenario.name,
+            at_zero + target
         )));
     }
     let (mut near, mut far) = (0.0, far);
@@ -149,19 +173,18 @@ pub fn passes(scenario: &Scenario) -> Result<Vec<Pass>> {
         );
         lower_is_benefit(&analyzer)
     };
-    let design_truth = pilot_truth(scenario, scenario.effect.mean);
-    let mut null = without_effect(scenario);
-    null.decision.population_truth = Some(0.0);
     let mut passes = vec![
         Pass {
             label: "design".into(),
             adult_ratio: None,
-            scenario: at_effect(scenario, scenario.effect.mean, Some(design_truth)),
+            scenario: judged_by_pilot(at_effect(scenario, scenario.effect.mean)),
         },
         Pass {
             label: "no_effect".into(),
             adult_ratio: Some(0.0),
-            scenario: null,
+            // Arm-specific therapies, withdrawal or dropout can leave an
+            // effect without MSC's: the pilot measures it (see `true_effect`).
+            scenario: judged_by_pilot(without_effect(scenario)),
         },
     ];
     let mut ratios: Vec<f64> = Vec::new();
@@ -173,10 +196,12 @@ pub fn passes(scenario: &Scenario) -> Result<Vec<Pass>> {
     for k in ratios {
         let target = k * b.informative_mean;
         let shift = shift_for(scenario, target, analyzer_lower)?;
+        let mut s = at_effect(scenario, shift);
+        s.decision.population_truth = s.design.n_per_arm.iter().map(|&n| (n, target)).collect();
         passes.push(Pass {
             label: format!("adult_ratio_{k}"),
             adult_ratio: Some(k),
-            scenario: at_effect(scenario, shift, Some(target)),
+            scenario: s,
         });
     }
     Ok(passes)
@@ -202,8 +227,15 @@ pub fn run(passes: &[Pass], progress: &(dyn Fn(u64) + Sync)) -> Vec<Row> {
                     pass: pass.label.clone(),
                     adult_ratio: pass.adult_ratio,
                     effect_mean: pass.scenario.effect.mean,
-                    population_effect: pass.scenario.decision.population_truth.unwrap_or(f64::NAN),
+                    population_effect: pass
+                        .scenario
+                        .decision
+                        .population_truth
+                        .iter()
+                        .find(|(n, _)| *n == cell.n_per_arm)
+                        .map_or(f64::NAN, |&(_, t)| t),
                     true_effect: s.estimand_truth.mean,
+                    true_effect_mc_se: s.estimand_truth.se(),
                     replicates: s.replicates,
                     figures: BorrowRow::new(*w, stats, s.replicates),
                 });

@@ -162,7 +162,12 @@ impl Cell {
             decision,
             rules,
             tail_histogram: scenario.decision.tail_histogram,
-            population_truth: scenario.decision.population_truth,
+            population_truth: scenario
+                .decision
+                .population_truth
+                .iter()
+                .find(|(size, _)| *size == n)
+                .map(|&(_, truth)| truth),
             n_per_arm: n,
             sizes,
             trial,

@@ -246,10 +246,11 @@ pub struct DecisionSpec {
     /// posterior probabilities.
     #[serde(skip)]
     pub tail_histogram: bool,
-    /// Internal (`trialsim borrow`): the population effect posterior bias
-    /// and coverage are measured against, instead of each trial's own.
+    /// Internal (`trialsim borrow`): per sample size, the population effect
+    /// posterior bias and coverage are measured against, instead of each
+    /// trial's own.
     #[serde(skip)]
-    pub population_truth: Option<f64>,
+    pub population_truth: Vec<(usize, f64)>,
 }
 
 /// A prior that borrows: its informative part, the weights to report
@@ -332,7 +333,7 @@ impl DecisionSpec {
             prior_source: String::new(),
             borrowing: None,
             tail_histogram: false,
-            population_truth: None,
+            population_truth: Vec::new(),
         }
     }
 

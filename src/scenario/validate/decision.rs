@@ -64,6 +64,15 @@ impl Context<'_> {
         }
     }
 
+    /// The unit-information SD of the effect: one child per arm (a response
+    /// probability of 1/2, the largest variance, for a risk difference).
+    fn unit_sd(&self) -> f64 {
+        match self.scale() {
+            PriorScale::RiskDifference => 0.5f64.sqrt(),
+            _ => self.change_sd * 2f64.sqrt(),
+        }
+    }
+
     /// What an evidence row's `effect_on` must say to be borrowed here.
     fn effect_on(&self) -> Option<String> {
         let kind = self.endpoint?;
@@ -155,15 +164,18 @@ pub fn validate(root: &Checker, c: Context) -> Result<DecisionSpec, ScenarioErro
             ),
         ));
     }
-    let vague_sd = p.non_negative(
-        "vague_sd",
-        raw.vague_sd.unwrap_or(DEFAULT_VAGUE_SD),
-        "an SD",
-    )?;
+    let kind = raw.kind.unwrap_or(PriorKind::Vague);
+    // A robust mixture's vague part defaults to one child's worth of
+    // information (RBesT's robustify): a flat one would win every conflict
+    // by so little likelihood that the weight stopped mattering.
+    let default_vague = match kind {
+        PriorKind::RobustMixture => c.unit_sd(),
+        _ => DEFAULT_VAGUE_SD,
+    };
+    let vague_sd = p.non_negative("vague_sd", raw.vague_sd.unwrap_or(default_vague), "an SD")?;
     if vague_sd < MIN_SD {
         return Err(p.bad("vague_sd", format!("must be at least {MIN_SD}")));
     }
-    let kind = raw.kind.unwrap_or(PriorKind::Vague);
     for (present, key, which) in [
         (raw.weight.is_some(), "weight", PriorKind::RobustMixture),
         (raw.a0.is_some(), "a0", PriorKind::PowerPrior),
@@ -225,13 +237,13 @@ pub fn validate(root: &Checker, c: Context) -> Result<DecisionSpec, ScenarioErro
         prior_source: source,
         borrowing,
         tail_histogram: false,
-        population_truth: None,
+        population_truth: Vec::new(),
     })
 }
 
 /// `decision.threshold`: a probability (default 0.975) or `"calibrate"`.
 fn threshold(d: &Checker, c: Context) -> Result<(Option<f64>, Option<f64>), ScenarioError> {
-    let allowed = "a probability of benefit above 0 and below 1, or \"calibrate\"";
+    let allowed = "a probability of benefit above 0.5 and below 1 (at 0.5 or less a trial would succeed with benefit no likelier than not), or \"calibrate\"";
     match c.decision.and_then(|d| d.threshold.as_ref()) {
         None => Ok((Some(0.975), None)),
         Some(toml::Value::String(s)) if s == "calibrate" => {
@@ -246,7 +258,7 @@ fn threshold(d: &Checker, c: Context) -> Result<(Option<f64>, Option<f64>), Scen
                 .as_float()
                 .or_else(|| v.as_integer().map(|i| i as f64))
                 .ok_or_else(|| d.bad("threshold", format!("{v} is not allowed: {allowed}")))?;
-            if t > 0.0 && t < 1.0 {
+            if t > 0.5 && t < 1.0 {
                 Ok((Some(t), None))
             } else {
                 Err(d.bad("threshold", format!("{t} is not allowed: {allowed}")))
@@ -319,12 +331,7 @@ fn borrowing(
         )?,
         _ => vec![1.0],
     };
-    let unit_sd = match c.scale() {
-        // One child per arm with a response probability of 1/2 (the largest
-        // variance): 1/4 + 1/4.
-        PriorScale::RiskDifference => 0.5f64.sqrt(),
-        _ => c.change_sd * 2f64.sqrt(),
-    };
+    let unit_sd = c.unit_sd();
     let ratio = c.adult_ratio.map(<[f64]>::to_vec).unwrap_or_default();
     let e = root.at("effect");
     if c.adult_ratio.is_some() && c.strata {
