@@ -2,7 +2,9 @@
 //! work to the cost of its random numbers? The reference workload
 //! (`scenarios/reference_sle_ancova_30.toml`, compiled in) at 1, 2, 4, ...
 //! threads, then every workload kind (core, textbook, bounded scales,
-//! JADAS-27 parts, flares, four estimands with imputation, pooled strata) at
+//! JADAS-27 parts, flares, four estimands with imputation, pooled strata,
+//! time to flare, interim looks in calendar time, the posterior rule at five
+//! prior weights) at
 //! one thread against its floor (the same streams drawing the same count of
 //! normals and words, nothing else) and at the most threads. The fastest of
 //! a few repetitions each.
@@ -10,7 +12,7 @@
 use std::time::Instant;
 
 use crate::cli::BenchArgs;
-use crate::design::stream::{EffectMode, replicate_stream};
+use crate::design::stream::{EffectMode, accrual_stream, replicate_stream};
 use crate::engine::{self, Cell};
 use crate::error::Result;
 use crate::export;
@@ -33,7 +35,7 @@ pub struct Workload {
 
 /// Every kind of work a scenario can ask for, each with one shipped scenario
 /// (also measured by `cargo bench --bench engine`).
-pub const WORKLOADS: [Workload; 8] = [
+pub const WORKLOADS: [Workload; 10] = [
     Workload {
         kind: "core",
         file: "reference_sle_ancova_30.toml",
@@ -82,6 +84,18 @@ pub const WORKLOADS: [Workload; 8] = [
         text: include_str!("../../scenarios/bench_simtrial_fixed.toml"),
         n: 250,
     },
+    Workload {
+        kind: "interim",
+        file: "sle_sledai_addon_interim.toml",
+        text: include_str!("../../scenarios/sle_sledai_addon_interim.toml"),
+        n: 80,
+    },
+    Workload {
+        kind: "posterior",
+        file: "sle_msc_borrow_adult.toml",
+        text: include_str!("../../scenarios/sle_msc_borrow_adult.toml"),
+        n: 40,
+    },
 ];
 
 /// Thread counts 1, 2, 4, ... below `max`, then `max`.
@@ -122,14 +136,24 @@ impl Workload {
     }
 }
 
-/// The normals and words each replicate of `cell` draws.
+/// The normals and words each replicate of `cell` draws: its own stream's,
+/// and with interim looks the accrual stream's (calendar entry and the
+/// allocation list; imputation at a look, which only intercurrent events
+/// need, is not counted).
 pub fn draws(cell: &Cell, seed: u64, replicates: u64) -> Vec<(u32, u32)> {
     let mut work = cell.workspace();
     (0..replicates)
         .map(|r| {
             let mut rng = replicate_stream(seed, cell.sizes, EffectMode::Fixed, r);
             std::hint::black_box(cell.analyse_stream(EffectMode::Fixed, &mut rng, &mut work));
-            (rng.normals_drawn() as u32, rng.words_drawn() as u32)
+            let (mut normals, mut words) = (rng.normals_drawn(), rng.words_drawn());
+            if let Some(looks) = &cell.looks {
+                let mut entry = accrual_stream(seed, cell.sizes, EffectMode::Fixed, r);
+                std::hint::black_box(looks.enter(cell.sizes, &mut entry, &mut work.looks));
+                normals += entry.normals_drawn();
+                words += entry.words_drawn();
+            }
+            (normals as u32, words as u32)
         })
         .collect()
 }
@@ -318,4 +342,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workload_runs_and_interim_looks_count_their_calendar_draws() {
+        for w in &WORKLOADS {
+            let s = w.scenario(4).unwrap();
+            let cell = Cell::new(&s, w.n);
+            let counts = draws(&cell, s.simulation.seed, 4);
+            assert_eq!(counts.len(), 4, "{}", w.kind);
+            if w.kind == "interim" {
+                // A score endpoint without flares draws no words of its own:
+                // these are the entry months and the allocation list.
+                assert!(counts.iter().all(|c| c.1 > 0), "{counts:?}");
+            }
+        }
+    }
 }

@@ -77,7 +77,7 @@ impl PosteriorThreshold {
 
     /// P(benefit | estimate `y` with standard error `se`).
     pub fn prob_benefit(&self, y: f64, se: f64) -> f64 {
-        self.posterior(y, se, 0.0).benefit
+        self.summarise(y, se, None, false).benefit
     }
 
     /// The posterior given estimate `y` with standard error `se`, and its
@@ -85,37 +85,58 @@ impl PosteriorThreshold {
     /// weight becomes `w_k N(y; m_k, sqrt(s_k^2 + se^2))`, normalised, and
     /// its posterior is normal with precision `1/s_k^2 + 1/se^2`.
     pub fn posterior(&self, y: f64, se: f64, at: f64) -> Posterior {
+        self.summarise(y, se, Some(at), true)
+    }
+
+    /// As [`PosteriorThreshold::posterior`], computing P(below `at`) only
+    /// when `at` is given and P(no benefit) only when `harm` (each a normal
+    /// CDF per component; the others are NaN): what a trial's decision and
+    /// its figures need, and no more.
+    #[inline]
+    pub fn summarise(&self, y: f64, se: f64, at: Option<f64>, harm: bool) -> Posterior {
         let y = self.orientation * y;
-        let at = self.orientation * at;
         let v_data = se * se;
         // Log weights, shifted by their maximum before exponentiating.
-        let log_weight = |&(w, m, s): &(f64, f64, f64)| {
+        let mut logs = [0.0f64; MAX_COMPONENTS];
+        let log_weight = |(w, m, s): (f64, f64, f64)| {
             let v = s * s + v_data;
             w.ln() - 0.5 * v.ln() - (y - m) * (y - m) / (2.0 * v)
         };
-        let top = self
-            .prior
-            .iter()
-            .map(log_weight)
-            .fold(f64::NEG_INFINITY, f64::max);
+        let mut top = f64::NEG_INFINITY;
+        for (k, &c) in self.prior.iter().enumerate() {
+            let log = log_weight(c);
+            if let Some(slot) = logs.get_mut(k) {
+                *slot = log;
+            }
+            top = top.max(log);
+        }
         let phi = Normal::standard();
-        let (mut total, mut benefit, mut harm, mut mean, mut below) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for c in &self.prior {
-            let (_, m, s) = *c;
-            let weight = (log_weight(c) - top).exp();
+        let (mut total, mut benefit, mut no_benefit, mut mean, mut below) =
+            (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (k, &c) in self.prior.iter().enumerate() {
+            let (_, m, s) = c;
+            let log = logs.get(k).copied().unwrap_or_else(|| log_weight(c));
+            let weight = (log - top).exp();
             let precision = 1.0 / (s * s) + 1.0 / v_data;
             let sd = precision.sqrt().recip();
             let centre = (m / (s * s) + y / v_data) / precision;
             total += weight;
             benefit += weight * phi.cdf(-centre / sd);
-            harm += weight * phi.cdf(centre / sd);
+            if harm {
+                no_benefit += weight * phi.cdf(centre / sd);
+            }
             mean += weight * centre;
-            below += weight * phi.cdf((at - centre) / sd);
+            if let Some(at) = at {
+                below += weight * phi.cdf((self.orientation * at - centre) / sd);
+            }
         }
-        let below = below / total;
+        let below = match at {
+            Some(_) => below / total,
+            None => f64::NAN,
+        };
         Posterior {
             benefit: benefit / total,
-            harm: harm / total,
+            harm: if harm { no_benefit / total } else { f64::NAN },
             mean: self.orientation * mean / total,
             // Oriented back: below `at` on the analysis scale.
             below: if self.orientation > 0.0 {
@@ -126,6 +147,10 @@ impl PosteriorThreshold {
         }
     }
 }
+
+/// Components whose log weights a posterior keeps on the stack (a robust
+/// mixture of a 3-normal MAP prior has 4); more are recomputed.
+const MAX_COMPONENTS: usize = 8;
 
 /// Weights scanned for the tipping point before bisection: 0, 0.001, ..., 1.
 const TIPPING_STEPS: usize = 1000;

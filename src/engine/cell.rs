@@ -318,14 +318,20 @@ impl Cell {
                 self.record(m.result, m.rejected, a.truth, a.estimand_truth, summary);
             }
             None => {
-                let rejected = a.chosen.as_ref().is_ok_and(|r| self.decision.rejects(r));
+                // The posterior rule's figures at every weight; the first
+                // weight's success is the trial's decision (the same rule,
+                // so the same bits as asking it again).
+                let first = summary.borrowing.as_mut().map(|stats| {
+                    let result = a.chosen.as_ref().ok().and_then(normal_approximation);
+                    let truth = self.population_truth.unwrap_or(a.estimand_truth);
+                    stats.record(&self.rules, result, truth)
+                });
+                let rejected = match first {
+                    Some(success) => success,
+                    None => a.chosen.as_ref().is_ok_and(|r| self.decision.rejects(r)),
+                };
                 self.record(a.chosen, rejected, a.truth, a.estimand_truth, summary);
             }
-        }
-        if let Some(stats) = summary.borrowing.as_mut() {
-            let result = a.chosen.as_ref().ok().and_then(normal_approximation);
-            let truth = self.population_truth.unwrap_or(a.estimand_truth);
-            stats.record(&self.rules, result, truth);
         }
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);

@@ -122,15 +122,25 @@ impl BorrowStats {
 
     /// Folds one trial: its estimate and SE (`None` when the analysis gave
     /// none) judged under each weight's rule, against the estimand's `truth`.
+    /// Returns whether the first weight's rule succeeded.
     #[inline]
-    pub fn record(&mut self, rules: &[PosteriorThreshold], result: Option<(f64, f64)>, truth: f64) {
+    pub fn record(
+        &mut self,
+        rules: &[PosteriorThreshold],
+        result: Option<(f64, f64)>,
+        truth: f64,
+    ) -> bool {
         let Some((y, se)) = result else {
-            return;
+            return false;
         };
+        let mut first = None;
         for (stats, rule) in self.weights.iter_mut().zip(rules) {
-            let post = rule.posterior(y, se, truth);
+            // P(no benefit) only for a calibration's histogram.
+            let post = rule.summarise(y, se, Some(truth), !stats.tail.is_empty());
             stats.analysed += 1;
-            if post.benefit > rule.threshold() {
+            let success = post.benefit > rule.threshold();
+            first.get_or_insert(success);
+            if success {
                 stats.successes += 1;
             }
             if (0.025..=0.975).contains(&post.below) {
@@ -141,6 +151,7 @@ impl BorrowStats {
                 *slot += 1;
             }
         }
+        first.unwrap_or(false)
     }
 }
 
