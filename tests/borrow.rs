@@ -572,3 +572,37 @@ fn a_robust_mixtures_vague_part_defaults_to_one_child_of_information() {
         "key `decision.threshold`",
     );
 }
+
+#[test]
+fn the_posterior_rule_with_calendar_time_records_every_weight() {
+    // [accrual] without [interim] analyses once, at the end, in calendar
+    // time: the figures at every weight come from that analysis, and a
+    // calibration sees its trials.
+    let text = std::fs::read_to_string("scenarios/sle_msc_borrow_adult_calibrated.toml").unwrap()
+        + "\n[accrual]\npatients_per_month = 2.0\nsource = \"test\"\n";
+    let text = text.replace("replicates = 20000", "replicates = 2000");
+    let text = text.replacen(
+        "threshold = \"calibrate\"",
+        "threshold = \"calibrate\"\ncalibration_replicates = 4000",
+        1,
+    );
+    let s = scenario::parse(Path::new("b.toml"), &text).unwrap();
+    for run in trialsim::engine::run_scenario(&s, &|_| {}) {
+        let summary = &run.summary;
+        let b = summary.borrowing.as_ref().unwrap();
+        assert_eq!(b.weights[0].successes, summary.rejections);
+        for w in &b.weights {
+            assert_eq!(w.analysed, summary.replicates - summary.failures);
+            assert!(w.threshold > 0.9 && w.threshold < 1.0, "{}", w.threshold);
+        }
+    }
+    refused(
+        &responder_text(
+            20,
+            0.0,
+            100,
+            "[decision]\nrule = \"posterior\"\n[prior]\nkind = \"power_prior\"\nmean = 0.1\nsd = 0.05\na0 = [1e-310, 0.5]\nsource = \"t\"\n",
+        ),
+        "key `prior.a0`",
+    );
+}

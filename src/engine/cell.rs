@@ -315,6 +315,14 @@ impl Cell {
                 if let Some(stats) = summary.looks.as_mut() {
                     stats.record(m, a.estimand_truth);
                 }
+                // The posterior rule with `[accrual]` (one look, at the end:
+                // validation refuses it with interim looks) is judged on the
+                // children that look analysed.
+                if let Some(stats) = summary.borrowing.as_mut() {
+                    let result = m.result.as_ref().ok().and_then(normal_approximation);
+                    let truth = self.population_truth.unwrap_or(a.estimand_truth);
+                    stats.record(&self.rules, result, truth);
+                }
                 self.record(m.result, m.rejected, a.truth, a.estimand_truth, summary);
             }
             None => {

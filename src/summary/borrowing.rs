@@ -19,6 +19,9 @@ pub const BINS_PER_DECADE: usize = 100;
 pub const DECADES: usize = 12;
 /// Bins in all; the last holds every probability of no benefit at most 1e-12.
 pub const BINS: usize = BINS_PER_DECADE * DECADES + 1;
+/// The lowest edge a calibration may choose: `edge(31)` = 0.510, the first
+/// above 0.5.
+pub const LOWEST_EDGE: usize = 31;
 
 /// One weight's accumulator.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -73,12 +76,17 @@ pub fn edge(j: usize) -> f64 {
 /// more, no threshold below 1 holds the level: the answer is 1, which no
 /// trial exceeds.
 pub fn calibrated(tail: &[u64], replicates: u64, level: f64) -> (f64, u64) {
+    // No trial analysed: nothing to calibrate on, so nothing succeeds.
+    if tail.iter().all(|&c| c == 0) {
+        return (1.0, 0);
+    }
     let allowed = level * replicates as f64;
     let mut above = 0u64;
     // Walk down from the top bin: `above` counts bins j.. ; the answer is
-    // the lowest j whose count still fits.
+    // the lowest j whose count still fits, never an edge at or below 0.5
+    // (a trial would succeed with benefit no likelier than not).
     let mut best = (tail.len(), 0u64);
-    for j in (0..tail.len()).rev() {
+    for j in (LOWEST_EDGE..tail.len()).rev() {
         above += tail[j];
         if above as f64 > allowed {
             break;
@@ -267,7 +275,11 @@ mod tests {
         tail[0] = 970;
         // Level 0.025 allows 25: bins 201..=300 hold 10, bin 200 adds 20.
         assert_eq!(calibrated(&tail, 1000, 0.025), (edge(201), 10));
-        assert_eq!(calibrated(&tail, 1000, 0.03), (edge(1), 30));
+        // Level 0.03 would allow bin 1 on, but no edge at or below 0.5.
+        assert_eq!(calibrated(&tail, 1000, 0.03), (edge(LOWEST_EDGE), 30));
+        assert!(edge(LOWEST_EDGE) > 0.5 && edge(LOWEST_EDGE - 1) <= 0.5);
+        // An empty histogram (no trial analysed) calibrates nothing.
+        assert_eq!(calibrated(&vec![0; BINS], 1000, 0.05), (1.0, 0));
         // Nothing fits under level 0 above bin 300: its edge, none counted.
         assert_eq!(calibrated(&tail, 1000, 0.0), (edge(301), 0));
         // Posterior probabilities saturated at 1: no threshold below 1 holds.

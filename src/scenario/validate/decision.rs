@@ -18,6 +18,8 @@ pub const DEFAULT_VAGUE_SD: f64 = 1e4;
 /// The smallest SD or SE a prior or an observed result may have (smaller
 /// ones would underflow the posterior's precision).
 pub const MIN_SD: f64 = 1e-6;
+/// The smallest power prior `a0` above 0.
+pub const MIN_A0: f64 = 1e-6;
 /// Most weights (or `a0`s) a prior may list.
 pub const MAX_WEIGHTS: usize = 11;
 /// Most values `effect.adult_ratio` may list.
@@ -291,6 +293,11 @@ fn weights(p: &Checker, key: &str, value: &toml::Value) -> Result<Vec<f64>, Scen
     }
     for &w in &values {
         p.within(key, w, (0.0, 1.0), "a weight")?;
+        // A power below 1e-6 would divide the adult variance past what a
+        // double holds; 0 borrows nothing.
+        if key == "a0" && w > 0.0 && w < MIN_A0 {
+            return Err(p.bad(key, format!("{w} is not allowed: 0, or from {MIN_A0} to 1")));
+        }
     }
     Ok(values)
 }
