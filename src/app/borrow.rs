@@ -10,11 +10,9 @@ use serde::Serialize;
 
 use super::progress::Progress;
 use super::run::thread_pool_of;
-use crate::analysis::Analyzer;
 use crate::cli::BorrowArgs;
 use crate::decision::lower_is_benefit;
 use crate::decision::posterior::{PosteriorThreshold, tipping_point};
-use crate::design;
 use crate::engine::borrow::{self, Row};
 use crate::error::{Error, Result};
 use crate::export;
@@ -59,14 +57,6 @@ struct Output<'a> {
     observed: Option<&'a Observed>,
 }
 
-/// The one-sided level of `s`: `design.alpha`, halved when two-sided.
-fn one_sided(s: &Scenario) -> f64 {
-    match s.design.sided {
-        scenario::Sided::One => s.design.alpha,
-        scenario::Sided::Two => s.design.alpha / 2.0,
-    }
-}
-
 /// The `[observed]` result's posterior at each weight and its tipping point.
 pub fn observed(s: &Scenario, b: &Borrowing) -> Option<Observed> {
     posterior_at_weights(s, b, b.observed?, &b.observed_source)
@@ -81,14 +71,7 @@ pub fn posterior_at_weights(
     source: &str,
 ) -> Option<Observed> {
     let threshold = s.decision.threshold?;
-    let sizes = design::arm_sizes(&s.design, s.design.n_per_arm[0]);
-    let analyzer = Analyzer::new(
-        s.design.analysis,
-        s.design.sided,
-        sizes,
-        s.endpoint.responder_threshold,
-    );
-    let lower = lower_is_benefit(&analyzer);
+    let lower = lower_is_benefit(s.design.analysis);
     let level = 2.0 * threshold - 1.0;
     let at = b
         .weights
@@ -145,7 +128,7 @@ pub fn run(args: &BorrowArgs) -> Result<()> {
     let rows = pool.install(|| borrow::run(&passes, &|d| bar.tick_by(d, started)));
     bar.finish();
     let observed = observed(&s, &b);
-    let alpha = one_sided(&s);
+    let alpha = s.design.sided.one_sided(s.design.alpha);
     let output = Output {
         scenario: &s.name,
         prior: &b,
@@ -218,7 +201,7 @@ fn tables(s: &Scenario, b: &Borrowing, rows: &[Row], observed: Option<&Observed>
     let _ = writeln!(
         t,
         "Success: {rule}. One-sided alpha for comparison: {}.\n",
-        one_sided(s)
+        s.design.sided.one_sided(s.design.alpha)
     );
     let sizes = s.design.n_per_arm.clone();
     let mut weights = b.weights.clone();

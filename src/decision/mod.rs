@@ -10,7 +10,7 @@ pub mod posterior;
 pub mod sequential;
 
 use crate::analysis::{Alternative, Analyzer, Significance, TestResult};
-use crate::scenario::{DecisionRule, Scenario, Sided};
+use crate::scenario::{AnalysisKind, DecisionRule, Scenario, Sided};
 use crate::stats::t_critical::{Critical, Tail};
 
 /// A rule deciding whether one trial's result is a success.
@@ -33,10 +33,7 @@ pub struct SignificanceLevel {
 impl SignificanceLevel {
     /// The rule for `analyzer` at level `alpha`, `sided` as the design says.
     pub fn new(analyzer: &Analyzer, sided: Sided, alpha: f64) -> SignificanceLevel {
-        let level = match sided {
-            Sided::Two => alpha / 2.0,
-            Sided::One => alpha,
-        };
+        let level = sided.one_sided(alpha);
         let alternative = analyzer.alternative();
         let tail = match alternative {
             Alternative::Less => Tail::Lower,
@@ -87,7 +84,7 @@ pub fn prepare(
         Some(t) => vec![t; priors.len()],
         None => calibrated(),
     };
-    let lower = lower_is_benefit(analyzer);
+    let lower = lower_is_benefit(scenario.design.analysis);
     let rules: Vec<_> = priors
         .into_iter()
         .zip(thresholds)
@@ -101,9 +98,10 @@ pub fn prepare(
 }
 
 /// Whether MSC's benefit is an estimate below 0 (every scale but a
-/// difference in responder proportions).
-pub fn lower_is_benefit(analyzer: &Analyzer) -> bool {
-    analyzer.effect_scale().favours_msc(-1.0)
+/// difference in responder proportions), as the analysis's
+/// [`EffectScale::favours_msc`](crate::analysis::EffectScale::favours_msc) says.
+pub fn lower_is_benefit(analysis: AnalysisKind) -> bool {
+    !crate::analysis::registry::properties(analysis).responder
 }
 
 #[cfg(test)]
@@ -152,6 +150,29 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The benefit direction read off the registry is the analysis's own:
+    /// what its effect scale calls favouring MSC.
+    #[test]
+    fn the_benefit_direction_is_the_effect_scales() {
+        for kind in [
+            AnalysisKind::WelchT,
+            AnalysisKind::Ancova,
+            AnalysisKind::Wilcoxon,
+            AnalysisKind::FisherResponder,
+            AnalysisKind::PairedT,
+            AnalysisKind::StratifiedAncova,
+            AnalysisKind::Logrank,
+            AnalysisKind::Cox,
+        ] {
+            let analyzer = Analyzer::new(kind, Sided::Two, Arms::both(10), Some(4.0));
+            assert_eq!(
+                lower_is_benefit(kind),
+                analyzer.effect_scale().favours_msc(-1.0),
+                "{kind:?}"
+            );
         }
     }
 

@@ -111,10 +111,14 @@ fn judged_by_pilot(mut scenario: Scenario) -> Scenario {
 /// # Errors
 /// When no shift up to 2^40 times the starting step reaches it (a bounded
 /// scale's floor or ceiling).
-fn shift_for(scenario: &Scenario, target: f64, lower_is_benefit: bool) -> Result<f64> {
+fn shift_for(
+    scenario: &Scenario,
+    target: f64,
+    (lower_is_benefit, unshifted): (bool, f64),
+) -> Result<f64> {
     let n = scenario.design.n_per_arm[0];
     let gap = |shift: f64| pilot_truth(&at_effect(scenario, shift), n) - target;
-    let at_zero = gap(0.0);
+    let at_zero = unshifted - target;
     if at_zero == 0.0 {
         return Ok(0.0);
     }
@@ -163,16 +167,7 @@ pub fn passes(scenario: &Scenario) -> Result<Vec<Pass>> {
         .borrowing
         .as_ref()
         .expect("borrow passes need a prior that borrows");
-    let analyzer_lower = {
-        let sizes = crate::design::arm_sizes(&scenario.design, scenario.design.n_per_arm[0]);
-        let analyzer = crate::analysis::Analyzer::new(
-            scenario.design.analysis,
-            scenario.design.sided,
-            sizes,
-            scenario.endpoint.responder_threshold,
-        );
-        lower_is_benefit(&analyzer)
-    };
+    let lower = lower_is_benefit(scenario.design.analysis);
     let mut passes = vec![
         Pass {
             label: "design".into(),
@@ -193,9 +188,15 @@ pub fn passes(scenario: &Scenario) -> Result<Vec<Pass>> {
             ratios.push(k);
         }
     }
+    // The true effect without a shift, where every multiple's search starts.
+    let unshifted = if ratios.is_empty() {
+        0.0
+    } else {
+        pilot_truth(&at_effect(scenario, 0.0), scenario.design.n_per_arm[0])
+    };
     for k in ratios {
         let target = k * b.informative_mean;
-        let shift = shift_for(scenario, target, analyzer_lower)?;
+        let shift = shift_for(scenario, target, (lower, unshifted))?;
         let mut s = at_effect(scenario, shift);
         s.decision.population_truth = s.design.n_per_arm.iter().map(|&n| (n, target)).collect();
         passes.push(Pass {

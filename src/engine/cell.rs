@@ -310,37 +310,28 @@ impl Cell {
                 }
             }
         }
-        match &monitored {
-            Some(m) => {
-                if let Some(stats) = summary.looks.as_mut() {
-                    stats.record(m, a.estimand_truth);
-                }
-                // The posterior rule with `[accrual]` (one look, at the end:
-                // validation refuses it with interim looks) is judged on the
-                // children that look analysed.
-                if let Some(stats) = summary.borrowing.as_mut() {
-                    let result = m.result.as_ref().ok().and_then(normal_approximation);
-                    let truth = self.population_truth.unwrap_or(a.estimand_truth);
-                    stats.record(&self.rules, result, truth);
-                }
-                self.record(m.result, m.rejected, a.truth, a.estimand_truth, summary);
-            }
-            None => {
-                // The posterior rule's figures at every weight; the first
-                // weight's success is the trial's decision (the same rule,
-                // so the same bits as asking it again).
-                let first = summary.borrowing.as_mut().map(|stats| {
-                    let result = a.chosen.as_ref().ok().and_then(normal_approximation);
-                    let truth = self.population_truth.unwrap_or(a.estimand_truth);
-                    stats.record(&self.rules, result, truth)
-                });
-                let rejected = match first {
-                    Some(success) => success,
-                    None => a.chosen.as_ref().is_ok_and(|r| self.decision.rejects(r)),
-                };
-                self.record(a.chosen, rejected, a.truth, a.estimand_truth, summary);
-            }
+        // The analysis the trial ends on: the stopping look's with
+        // `[accrual]` (which decided it), else the whole trial's.
+        let (result, looked) = match &monitored {
+            Some(m) => (m.result, Some(m.rejected)),
+            None => (a.chosen, None),
+        };
+        if let (Some(m), Some(stats)) = (&monitored, summary.looks.as_mut()) {
+            stats.record(m, a.estimand_truth);
         }
+        // The posterior rule's figures at every weight, on that analysis
+        // (with `[accrual]` one look at the end: validation refuses interim
+        // looks). Without looks the first weight's success is the trial's
+        // decision: the same rule, so the same bits as asking it again.
+        let first = summary.borrowing.as_mut().map(|stats| {
+            let estimate = result.as_ref().ok().and_then(normal_approximation);
+            let truth = self.population_truth.unwrap_or(a.estimand_truth);
+            stats.record(&self.rules, estimate, truth)
+        });
+        let rejected = looked
+            .or(first)
+            .unwrap_or_else(|| result.as_ref().is_ok_and(|r| self.decision.rejects(r)));
+        self.record(result, rejected, a.truth, a.estimand_truth, summary);
         if let (Some(flares), Some(ic)) = (summary.flares.as_mut(), &self.trial.intercurrent) {
             summary::flares::record(flares, ic, &work.cohort);
         }

@@ -503,10 +503,10 @@ fn describe_decision(scenario: &Scenario) -> String {
                 .iter()
                 .map(|(w, m, s)| format!("{w:.4} x Normal({m:.4}, {s:.4})"))
                 .collect();
-            let benefit = if registry::properties(scenario.design.analysis).responder {
-                "effect > 0"
-            } else {
+            let benefit = if crate::decision::lower_is_benefit(scenario.design.analysis) {
                 "effect < 0"
+            } else {
+                "effect > 0"
             };
             let threshold = match (d.threshold, d.calibrate_to) {
                 (Some(t), _) => t.to_string(),

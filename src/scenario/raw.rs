@@ -366,6 +366,16 @@ pub enum Sided {
     One,
 }
 
+impl Sided {
+    /// The level each tail is tested at: `alpha`, halved when two-sided.
+    pub fn one_sided(self, alpha: f64) -> f64 {
+        match self {
+            Sided::Two => alpha / 2.0,
+            Sided::One => alpha,
+        }
+    }
+}
+
 /// `design.analysis`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -249,11 +249,7 @@ fn threshold(d: &Checker, c: Context) -> Result<(Option<f64>, Option<f64>), Scen
     match c.decision.and_then(|d| d.threshold.as_ref()) {
         None => Ok((Some(0.975), None)),
         Some(toml::Value::String(s)) if s == "calibrate" => {
-            let level = match c.sided {
-                Sided::One => c.alpha,
-                Sided::Two => c.alpha / 2.0,
-            };
-            Ok((None, Some(level)))
+            Ok((None, Some(c.sided.one_sided(c.alpha))))
         }
         Some(v) => {
             let t = v
