@@ -265,8 +265,14 @@ fn threshold(d: &Checker, c: Context) -> Result<(Option<f64>, Option<f64>), Scen
     }
 }
 
-/// A number or a non-empty list of numbers in [0, 1] (`prior.weight`, `prior.a0`).
-fn weights(p: &Checker, key: &str, value: &toml::Value) -> Result<Vec<f64>, ScenarioError> {
+/// A number or a non-empty list of numbers in [0, 1] (`prior.weight`,
+/// `prior.a0`), each 0 or at least `smallest`.
+fn weights(
+    p: &Checker,
+    key: &str,
+    value: &toml::Value,
+    smallest: f64,
+) -> Result<Vec<f64>, ScenarioError> {
     let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
     let values: Vec<f64> = match value {
         toml::Value::Array(a) => a.iter().map(number).collect::<Option<_>>(),
@@ -289,10 +295,11 @@ fn weights(p: &Checker, key: &str, value: &toml::Value) -> Result<Vec<f64>, Scen
     }
     for &w in &values {
         p.within(key, w, (0.0, 1.0), "a weight")?;
-        // A power below 1e-6 would divide the adult variance past what a
-        // double holds; 0 borrows nothing.
-        if key == "a0" && w > 0.0 && w < MIN_A0 {
-            return Err(p.bad(key, format!("{w} is not allowed: 0, or from {MIN_A0} to 1")));
+        if w > 0.0 && w < smallest {
+            return Err(p.bad(
+                key,
+                format!("{w} is not allowed: 0, or from {smallest} to 1"),
+            ));
         }
     }
     Ok(values)
@@ -321,6 +328,7 @@ fn borrowing(
                     "missing: the weight on the informative part, from 0 to 1 (or a list)",
                 )
             })?,
+            0.0,
         )?,
         PriorKind::PowerPrior => weights(
             p,
@@ -331,6 +339,9 @@ fn borrowing(
                     "missing: the power on the adult likelihood, from 0 to 1 (or a list)",
                 )
             })?,
+            // A power below 1e-6 would divide the adult variance past what a
+            // double holds; 0 borrows nothing.
+            MIN_A0,
         )?,
         _ => vec![1.0],
     };
