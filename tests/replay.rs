@@ -117,6 +117,30 @@ fn replay_csv_holds_what_the_analysis_read() {
     );
 }
 
+/// Runs skip recording the intermediate visits of children without
+/// intercurrent events (nothing in a run reads them); replay still shows
+/// every visit, each on the scale's resolution.
+#[test]
+fn replay_shows_intermediate_visits_that_runs_skip() {
+    let out = tempfile::tempdir().unwrap();
+    replay("scenarios/jia_jadas27.toml", 20, 3, out.path());
+    let csv = fs::read_to_string(out.path().join("jia_jadas27/replay-n20-r3.csv")).unwrap();
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let week_4 = header.iter().position(|h| *h == "week_4").unwrap();
+    let week_12 = header.iter().position(|h| *h == "week_12").unwrap();
+    let mut seen = 0;
+    for line in rows {
+        let f: Vec<&str> = line.split(',').collect();
+        for k in [week_4, week_12] {
+            let v: f64 = f[k].parse().unwrap();
+            assert!((0.0..=57.0).contains(&v) && (v * 10.0 - (v * 10.0).round()).abs() < 1e-6);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 80);
+}
+
 #[test]
 fn replay_refuses_a_sample_size_or_replicate_the_run_did_not_have() {
     let out = tempfile::tempdir().unwrap();

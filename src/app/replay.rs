@@ -50,7 +50,8 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
             s.simulation.replicates - 1
         )));
     }
-    let cell = Cell::new(&s, n);
+    let mut cell = Cell::new(&s, n);
+    cell.trial.record_every_visit();
     let mut work = cell.workspace();
     let analysed = cell.analyse_replicate(
         EffectMode::Fixed,

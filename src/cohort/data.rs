@@ -11,7 +11,9 @@ pub struct ArmData {
     pub baseline: Vec<f64>,
     pub primary: Vec<f64>,
     pub change: Vec<f64>,
-    /// Intermediate visit values, patient-major: `interim[i * k + v]`.
+    /// Intermediate visit values, patient-major: `interim[i * k + v]` (empty
+    /// for patients without intercurrent events, unless replayed: see
+    /// `CohortModel::recording_visits`).
     pub interim: Vec<f64>,
     pub stratum: Vec<u8>,
     /// With intercurrent events: week of the first concomitant therapy
@@ -141,9 +143,9 @@ impl ArmData {
         copy(&mut self.baseline, &src.baseline, i);
         copy(&mut self.primary, &src.primary, i);
         copy(&mut self.change, &src.change, i);
-        if visits > 0 {
-            self.interim
-                .extend_from_slice(&src.interim[i * visits..(i + 1) * visits]);
+        // A run without intercurrent events records no intermediate visit.
+        if let Some(values) = src.interim.get(i * visits..(i + 1) * visits) {
+            self.interim.extend_from_slice(values);
         }
         copy(&mut self.stratum, &src.stratum, i);
         copy(&mut self.event, &src.event, i);

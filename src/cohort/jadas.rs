@@ -87,7 +87,39 @@ pub fn parts(latent: f64, z: &[f64; 4]) -> [f64; 4] {
 /// The recorded JADAS-27: the sum of the recorded parts, to 0.1.
 #[inline(always)]
 pub fn total(latent: f64, z: &[f64; 4]) -> f64 {
-    tenths(latent, *z).1 * 0.1
+    match unbounded_total(latent, z) {
+        Some(tenths) => tenths * 0.1,
+        None => tenths(latent, *z).1 * 0.1,
+    }
+}
+
+/// Where the normalised ESR part keeps this far from its bounds (scale
+/// units) and no part is clamped, the ESR part's rounding (the others'
+/// roundings move it by at most 0.65) cannot reach a bound.
+const ESR_MARGIN: f64 = 0.7;
+
+/// The recorded total in tenths without recording the parts, where no part
+/// is clamped and the ESR part, which absorbs the others' rounding, stays
+/// inside its range: then the recorded parts add up, exactly (integers held
+/// in f64), to the latent total rounded to tenths. `None` otherwise.
+#[inline(always)]
+fn unbounded_total(latent: f64, z: &[f64; 4]) -> Option<f64> {
+    let total = latent.clamp(0.0, TOTAL_MAX);
+    // The first two steps of `unrounded`, in the same order (same bits).
+    let mut p = [0.0; 4];
+    let mut scatter = 0.0;
+    for i in 0..4 {
+        let noise = PART_NOISE_SD[i] * z[i];
+        p[i] = PART_MAX[i] / TOTAL_MAX * total + noise;
+        scatter += noise;
+    }
+    let mut inside = true;
+    for i in 0..4 {
+        p[i] -= PART_MAX[i] / TOTAL_MAX * scatter;
+        inside &= p[i] >= 0.0 && p[i] <= PART_MAX[i];
+    }
+    inside &= p[3] >= ESR_MARGIN && p[3] <= PART_MAX[3] - ESR_MARGIN;
+    inside.then(|| round_half_away(total / 0.1))
 }
 
 #[cfg(test)]
@@ -108,6 +140,36 @@ mod tests {
         p[2] = p[2].round();
         p[3] = round_to(round_to(total, 0.1) - p[0] - p[1] - p[2], 0.1).clamp(0.0, PART_MAX[3]);
         (p, round_to(p.iter().sum(), 0.1))
+    }
+
+    /// A grid over the range, ties of the total in tenths included: the
+    /// shortcut applies at most points and agrees with the reference at all.
+    #[test]
+    fn the_shortcut_agrees_with_the_reference_on_a_grid() {
+        let mut shortcut = 0;
+        let zs = [-3.0, -1.7, -0.45, 0.0, 0.3, 1.05, 2.2];
+        for step in -20..=600 {
+            for latent in [
+                step as f64 * 0.1,
+                step as f64 * 0.1 + 0.05,
+                step as f64 * 0.1 + 0.049_999,
+            ] {
+                for &a in &zs {
+                    for &b in &zs {
+                        for &c in &zs {
+                            let z = [a, b, c, -a * 0.5 + 0.1];
+                            shortcut += usize::from(unbounded_total(latent, &z).is_some());
+                            assert_eq!(
+                                total(latent, &z).to_bits(),
+                                reference(latent, &z).1.to_bits(),
+                                "{latent} {z:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(shortcut > 200_000, "the shortcut applied {shortcut} times");
     }
 
     proptest! {
@@ -136,6 +198,19 @@ mod tests {
             let t = total(latent, &z);
             prop_assert!((0.0..=TOTAL_MAX).contains(&t));
             prop_assert!((t - p.iter().sum::<f64>()).abs() < 1e-9);
+        }
+
+        /// The shortcut that skips recording the parts gives the same bits
+        /// as recording them, wherever it applies.
+        #[test]
+        fn the_unbounded_shortcut_gives_the_recorded_bits(
+            latent in -30.0f64..90.0,
+            z in proptest::array::uniform4(-6.0f64..6.0),
+        ) {
+            if let Some(t) = unbounded_total(latent, &z) {
+                prop_assert_eq!((t * 0.1).to_bits(), (tenths(latent, z).1 * 0.1).to_bits());
+                prop_assert_eq!(t.to_bits(), tenths(latent, z).1.to_bits());
+            }
         }
 
         /// Where no part reaches a bound (mid-range totals, scatter within one

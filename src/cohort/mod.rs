@@ -72,6 +72,11 @@ pub struct CohortModel {
     /// With `[manufacturing]`: whose product fails, and the delay.
     product: Option<ProductModel>,
     sizes: Arms<usize>,
+    /// Whether a patient without intercurrent events has every intermediate
+    /// visit recorded (`trialsim replay` shows them); runs read only the
+    /// baseline and the primary visit, so they skip recording the others
+    /// (the draws are the same either way).
+    record_visits: bool,
 }
 
 /// `[manufacturing]`, prepared: a child's product fails with probability
@@ -304,7 +309,15 @@ impl CohortModel {
             ),
             fractions: visits_weeks.iter().map(|w| w / primary).collect(),
             sizes,
+            record_visits: false,
         }
+    }
+
+    /// The same model recording every intermediate visit of a patient
+    /// without intercurrent events (for `trialsim replay`).
+    pub fn recording_visits(mut self) -> CohortModel {
+        self.record_visits = true;
+        self
     }
 
     /// Buffers sized for this model.
@@ -488,8 +501,11 @@ impl CohortModel {
     fn patient(&self, effect: f64, arm: Arm, rng: &mut Stream, data: &mut ArmData) -> Outcomes {
         let (unit, interim) = (self.unit, &mut data.interim);
         let recorder = &self.recorder;
+        let keep = self.record_visits;
         let d = self.draw(effect, arm, rng, |_, baseline, c, noise| {
-            interim.push(recorder.record(baseline + c, &noise) * unit);
+            if keep {
+                interim.push(recorder.record(baseline + c, &noise) * unit);
+            }
         });
         let own_latent = d.baseline + d.change;
         let primary = recorder.record(own_latent, &d.primary_noise);

@@ -67,6 +67,15 @@ impl Trial {
         }
     }
 
+    /// Records every intermediate visit of patients without intercurrent
+    /// events, which runs skip (`trialsim replay` shows them).
+    pub fn record_every_visit(&mut self) {
+        self.cohort = self.cohort.clone().recording_visits();
+        for (model, _) in &mut self.strata {
+            *model = model.clone().recording_visits();
+        }
+    }
+
     /// Simulates one trial with MSC effect `effect` into `cohort` (emptied
     /// first), the flare hazard ratio drawn from its prior when `draw_hr` and returns the sample-average true effect of MSC on the
     /// analysis scale; with intercurrent events, `truths` receives the sums
