@@ -35,7 +35,7 @@ pub struct Workload {
 
 /// Every kind of work a scenario can ask for, each with one shipped scenario
 /// (also measured by `cargo bench --bench engine`).
-pub const WORKLOADS: [Workload; 10] = [
+pub const WORKLOADS: [Workload; 11] = [
     Workload {
         kind: "core",
         file: "reference_sle_ancova_30.toml",
@@ -94,6 +94,12 @@ pub const WORKLOADS: [Workload; 10] = [
         kind: "posterior",
         file: "sle_msc_borrow_adult.toml",
         text: include_str!("../../scenarios/sle_msc_borrow_adult.toml"),
+        n: 40,
+    },
+    Workload {
+        kind: "withdrawal",
+        file: "jia_randomized_withdrawal.toml",
+        text: include_str!("../../scenarios/jia_randomized_withdrawal.toml"),
         n: 40,
     },
 ];
@@ -359,6 +365,11 @@ mod tests {
                 // A score endpoint without flares draws no words of its own:
                 // these are the entry months and the allocation list.
                 assert!(counts.iter().all(|c| c.1 > 0), "{counts:?}");
+            }
+            if w.kind == "withdrawal" {
+                // The run-in's latent courses (normals) and the randomised
+                // phase's flare exponentials (words) are both counted.
+                assert!(counts.iter().all(|c| c.0 > 0 && c.1 > 0), "{counts:?}");
             }
         }
     }
