@@ -19,7 +19,7 @@ pub const TOTAL_MAX: f64 = 57.0;
 /// evidence row `jia.jadas27.part_noise`).
 pub const PART_NOISE_SD: [f64; 4] = [1.5, 1.5, 3.0, 1.5];
 
-use super::scale::round_half_away;
+use crate::stats::rounding::round_half_away;
 
 /// The four parts before recording: shared out, scattered, kept in range.
 #[inline(always)]

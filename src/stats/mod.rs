@@ -1,6 +1,8 @@
 //! Small statistical building blocks shared by the analyses, the estimands
-//! and the summaries: running moments and the Wilson interval.
+//! and the summaries: running moments, the Wilson interval, t critical
+//! values and rounding without libm calls.
 
+pub mod rounding;
 pub mod t_critical;
 pub mod welford;
 pub mod wilson;

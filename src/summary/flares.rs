@@ -13,6 +13,7 @@ use crate::cohort::{ArmData, Cohort};
 use crate::design::Arms;
 use crate::intercurrent::IntercurrentModel;
 use crate::stats::Welford;
+use crate::stats::rounding::ceil_index;
 
 /// One arm's intercurrent-event figures over replicates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -96,7 +97,7 @@ impl ArmStats {
         let mut by_week = [0u64; MAX_CURVE_WEEKS + 2];
         for &t in &arm.first_flare {
             if t.is_finite() {
-                by_week[(t.ceil() as usize).min(weeks)] += 1;
+                by_week[ceil_index(t).min(weeks)] += 1;
             }
         }
         let mut cumulative = 0u64;

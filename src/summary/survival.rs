@@ -23,6 +23,7 @@ use crate::cohort::Cohort;
 use crate::design::{Arm, Arms};
 use crate::intercurrent::IntercurrentModel;
 use crate::stats::Welford;
+use crate::stats::rounding::round_half_away;
 
 /// Times the band is kept at: 0, F/24, ..., F for follow-up F.
 pub const BAND_POINTS: usize = 25;
@@ -156,7 +157,7 @@ impl SurvivalStats {
             s.rmst.push(r);
             rmst[arm] = r;
             for (i, &t) in self.grid.iter().enumerate() {
-                let bin = (held(&km, t).0 * (BAND_BINS - 1) as f64).round() as usize;
+                let bin = round_half_away(held(&km, t).0 * (BAND_BINS - 1) as f64) as usize;
                 s.band[i * BAND_BINS + bin.min(BAND_BINS - 1)] += 1;
             }
         }
