@@ -36,7 +36,7 @@ pub mod hazard;
 pub mod safety;
 pub mod world;
 
-pub use world::{PatientScratch, SharedDraws, World, Worlds};
+pub use world::{Factors, PatientScratch, SharedDraws, World, Worlds};
 
 use crate::cohort::Latent;
 use crate::design::{Arm, Arms};
@@ -160,6 +160,21 @@ impl IntercurrentModel {
         } else {
             hr.powf(e)
         }
+    }
+
+    /// Each arm's [`IntercurrentModel::factor`]s at hazard ratio `hr`, kept
+    /// in `cache` until the hazard ratio changes.
+    fn factors<'a>(&self, hr: f64, cache: &'a mut Factors) -> &'a Arms<Vec<f64>> {
+        if cache.hr != Some(hr.to_bits()) {
+            for arm in [Arm::Msc, Arm::Control] {
+                let pieces = self.schedules[arm].rates.len();
+                let f = &mut cache.by_arm[arm];
+                f.clear();
+                f.extend((0..pieces).map(|seg| self.factor(arm, seg, hr)));
+            }
+            cache.hr = Some(hr.to_bits());
+        }
+        &cache.by_arm
     }
 
     /// `arm`'s cumulative flare hazard from week 0 to `t`, at MSC hazard ratio `hr`.
@@ -296,9 +311,10 @@ impl IntercurrentModel {
         scratch: &mut PatientScratch,
     ) -> (f64, usize) {
         scratch.draws.drawn = 0;
+        let factors = &self.factors(hr, &mut scratch.factors)[arm];
         let n = self.flares(
             arm,
-            (hr, 0.0),
+            (factors, 0.0),
             &mut scratch.draws,
             rng,
             &mut scratch.times[0],
@@ -349,7 +365,11 @@ impl IntercurrentModel {
         scratch: &mut PatientScratch,
         out: &mut Worlds,
     ) {
-        let PatientScratch { draws, times } = scratch;
+        let PatientScratch {
+            draws,
+            times,
+            factors,
+        } = scratch;
         self.shared_draws(rng, draws);
         let own = latent.arm;
         let other = own.other();
@@ -359,9 +379,10 @@ impl IntercurrentModel {
         let [own_times, other_times] = times;
         // MSC's hazard ratio from the infusion (`[manufacturing]`), in
         // whichever arm's world the child gets MSC.
-        let hr = (hr, latent.msc_from);
-        let own_flares = self.flares(own, hr, draws, rng, own_times);
-        let other_flares = self.flares(other, hr, draws, rng, other_times);
+        let factors = self.factors(hr, factors);
+        let msc_from = latent.msc_from;
+        let own_flares = self.flares(own, (&factors[own], msc_from), draws, rng, own_times);
+        let other_flares = self.flares(other, (&factors[other], msc_from), draws, rng, other_times);
         let (own_times, other_times) = (&own_times[..own_flares], &other_times[..other_flares]);
         let draws = &*draws;
         let world = |arm, with, needs, times: &[f64], out: &mut World| {
@@ -396,12 +417,13 @@ impl IntercurrentModel {
         out
     }
 
-    /// Flare times up to the end of follow-up in `arm` (hazard ratio `hr`
-    /// applies to MSC), into `times`; returns how many.
+    /// Flare times up to the end of follow-up in `arm` (`factors`: MSC's
+    /// hazard ratio's factor on each piece of the arm's schedule, from week
+    /// `msc_from` on), into `times`; returns how many.
     fn flares(
         &self,
         arm: Arm,
-        (hr, msc_from): (f64, f64),
+        (factors, msc_from): (&[f64], f64),
         draws: &mut SharedDraws,
         rng: &mut Stream,
         times: &mut [f64; MAX_FLARES],
@@ -432,11 +454,7 @@ impl IntercurrentModel {
                 // `[manufacturing]`) the MSC arm has no hazard ratio.
                 let before = arm.gets_msc() && t < msc_from;
                 let seg_end = if before { next.min(msc_from) } else { next };
-                let factor = if before {
-                    1.0
-                } else {
-                    self.factor(arm, seg, hr)
-                };
+                let factor = if before { 1.0 } else { factors[seg] };
                 let rate = s.rates[seg] * factor;
                 if rate > 0.0 {
                     let hit = t + (target - acc) / rate;

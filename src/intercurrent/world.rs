@@ -3,7 +3,7 @@
 
 use super::{MAX_CONCOMITANT, MAX_FLARES, MAX_VISITS};
 use crate::cohort::ArmData;
-use crate::design::Arm;
+use crate::design::{Arm, Arms};
 
 /// Random numbers a patient's worlds share.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +22,7 @@ pub struct SharedDraws {
 pub struct PatientScratch {
     pub(super) draws: SharedDraws,
     pub(super) times: [[f64; MAX_FLARES]; 2],
+    pub(super) factors: Factors,
 }
 
 impl Default for PatientScratch {
@@ -29,8 +30,20 @@ impl Default for PatientScratch {
         PatientScratch {
             draws: SharedDraws::default(),
             times: [[0.0; MAX_FLARES]; 2],
+            factors: Factors::default(),
         }
     }
+}
+
+/// The factor a trial's MSC hazard ratio puts on each piece of each arm's
+/// schedule (a power of it where the effect wanes), computed once per
+/// hazard ratio rather than once per patient and piece. A scratch serves
+/// one model (each cell's workspace has its own).
+#[derive(Debug, Clone, Default)]
+pub struct Factors {
+    /// The hazard ratio the factors are for (`None`: not computed yet).
+    pub(super) hr: Option<u64>,
+    pub(super) by_arm: Arms<Vec<f64>>,
 }
 
 impl Default for World {

@@ -40,7 +40,11 @@ pub fn round_half_away(x: f64) -> f64 {
 #[inline(always)]
 pub fn ceil_index(x: f64) -> usize {
     let i = x as usize;
-    if (i as f64) < x { i.saturating_add(1) } else { i }
+    if (i as f64) < x {
+        i.saturating_add(1)
+    } else {
+        i
+    }
 }
 
 #[cfg(test)]
