@@ -643,7 +643,9 @@ mod tests {
         let mut draws = SharedDraws::default();
         m.shared_draws(&mut rng, &mut draws);
         let mut times = [0.0; MAX_FLARES];
-        let flares = m.flares(Arm::Msc, (1.0, 0.0), &mut draws, &mut rng, &mut times);
+        let mut cache = Factors::default();
+        let factors = &m.factors(1.0, &mut cache)[Arm::Msc];
+        let flares = m.flares(Arm::Msc, (factors, 0.0), &mut draws, &mut rng, &mut times);
         let mut w = World::default();
         m.world(
             &latent,
