@@ -80,12 +80,15 @@ fn recorded_values_stay_on_their_scales() {
         let s = parse(&format!(
             "name = \"t\"\n[design]\nn_per_arm = 50\nanalysis = \"ancova\"\nvisits_weeks = [4, 12, 24]\n[population]\ndisease = \"{disease}\"\ncontrol_change_mean = -15\n[simulation]\nreplicates = 50\n"
         ));
-        let cell = engine::Cell::new(&s, 50);
+        let mut cell = engine::Cell::new(&s, 50);
+        // Runs skip the intermediate visits; ask for them, as replay does.
+        cell.trial.record_every_visit();
         let mut work = cell.workspace();
         let mut summary = Default::default();
         for r in 0..50 {
             cell.replicate(1, r, &mut work, &mut summary);
             for arm in [&work.cohort.msc, &work.cohort.control] {
+                assert_eq!(arm.interim.len(), 2 * arm.len(), "{disease}");
                 for v in arm.baseline.iter().chain(&arm.primary).chain(&arm.interim) {
                     assert!((lo..=hi).contains(v), "{disease}: {v}");
                     assert!(

@@ -330,7 +330,9 @@ fn a_late_product_has_no_effect_before_its_infusion() {
     use trialsim::design::stream::EffectMode;
     let mut s = scenario(0.05, 0.0, 12.0, 0.0, 1);
     s.design.visits_weeks = vec![4.0, 12.0, 24.0];
-    let cell = trialsim::engine::Cell::new(&s, 3_000);
+    let mut cell = trialsim::engine::Cell::new(&s, 3_000);
+    // Runs skip the intermediate visits; replay (and this test) ask for them.
+    cell.trial.record_every_visit();
     let mut work = cell.workspace();
     cell.analyse_replicate(EffectMode::Fixed, 3, 0, &mut work);
     let (msc, control) = (&work.cohort.msc, &work.cohort.control);

@@ -80,6 +80,15 @@ pub struct IntercurrentModel {
     /// Concomitant therapies in the order their start is decided: baseline
     /// and flare triggers first, then non-response by assessment week.
     order: Vec<usize>,
+    /// Unique to the schedules and exponents (a clone shares them), so a
+    /// worker's cached [`Factors`] are never read for another model.
+    id: u64,
+}
+
+/// The next [`IntercurrentModel`] id.
+fn next_model_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl IntercurrentModel {
@@ -111,6 +120,7 @@ impl IntercurrentModel {
             visits: visits.to_vec(),
             fractions: visits.iter().map(|w| w / primary).collect(),
             order,
+            id: next_model_id(),
         }
     }
 
@@ -142,6 +152,7 @@ impl IntercurrentModel {
             (-(from + to) / 2.0 / h).exp2()
         };
         self.exponents.control = (0..cuts.len()).map(exponent).collect();
+        self.id = next_model_id();
         self.schedules.control = Piecewise {
             rates: cuts.iter().map(|&w| base.at(w)).collect(),
             starts: cuts,
@@ -165,14 +176,15 @@ impl IntercurrentModel {
     /// Each arm's [`IntercurrentModel::factor`]s at hazard ratio `hr`, kept
     /// in `cache` until the hazard ratio changes.
     fn factors<'a>(&self, hr: f64, cache: &'a mut Factors) -> &'a Arms<Vec<f64>> {
-        if cache.hr != Some(hr.to_bits()) {
+        let key = (self.id, hr.to_bits());
+        if cache.key != Some(key) {
             for arm in [Arm::Msc, Arm::Control] {
                 let pieces = self.schedules[arm].rates.len();
                 let f = &mut cache.by_arm[arm];
                 f.clear();
                 f.extend((0..pieces).map(|seg| self.factor(arm, seg, hr)));
             }
-            cache.hr = Some(hr.to_bits());
+            cache.key = Some(key);
         }
         &cache.by_arm
     }
@@ -618,6 +630,30 @@ mod tests {
         assert!((m.schedules.msc.rates[0] - 0.03).abs() < 1e-15);
         assert_eq!(m.schedules.msc.rates[1], 0.05);
         assert_eq!(m.schedules.control.rates, vec![0.01, 0.01]);
+    }
+
+    /// Regression (found in review): one worker's scratch meeting two
+    /// models at the same hazard ratio (a waning effect and none) gives
+    /// each the flares a fresh scratch gives, and never indexes past the
+    /// shorter schedule.
+    #[test]
+    fn cached_factors_follow_the_model_not_just_the_hazard_ratio() {
+        let mut t = StandardTherapy::none();
+        t.hazard_on = Piecewise::constant(0.08);
+        let plain = model(t.clone());
+        let waning = model(t).with_waning(Some(6.0));
+        let hr = 0.5;
+        let mut shared = PatientScratch::default();
+        for r in 0..200 {
+            for m in [&waning, &plain, &waning] {
+                let mut a = Stream::new(7, [1, 1], 0, r);
+                let mut b = Stream::new(7, [1, 1], 0, r);
+                let reused = m.flare_times(Arm::Control, hr, &mut a, &mut shared);
+                let fresh = m.flare_times(Arm::Control, hr, &mut b, &mut PatientScratch::default());
+                assert_eq!(reused.0.to_bits(), fresh.0.to_bits());
+                assert_eq!(reused.1, fresh.1);
+            }
+        }
     }
 
     #[test]

@@ -37,12 +37,13 @@ impl Default for PatientScratch {
 
 /// The factor a trial's MSC hazard ratio puts on each piece of each arm's
 /// schedule (a power of it where the effect wanes), computed once per
-/// hazard ratio rather than once per patient and piece. A scratch serves
-/// one model (each cell's workspace has its own).
+/// hazard ratio rather than once per patient and piece, and recomputed when
+/// a scratch meets another model or hazard ratio.
 #[derive(Debug, Clone, Default)]
 pub struct Factors {
-    /// The hazard ratio the factors are for (`None`: not computed yet).
-    pub(super) hr: Option<u64>,
+    /// The model (its [`super::IntercurrentModel`] id) and hazard ratio
+    /// (its bits) the factors are for (`None`: not computed yet).
+    pub(super) key: Option<(u64, u64)>,
     pub(super) by_arm: Arms<Vec<f64>>,
 }
 
