@@ -244,6 +244,10 @@ pub fn measure(max_threads: usize, replicates: u64, repeats: u64) -> Result<Benc
     let cell = Cell::new(&s, reference.n);
     let seed = s.simulation.seed;
     let counts = draws(&cell, seed, replicates);
+    // One untimed run first: the first timed one otherwise pays for the
+    // machine warming up (it made 2 threads look 1.2-1.5 times faster per
+    // thread than 1 on the development machine).
+    run_seconds(&cell, seed, replicates, 1, 1)?;
     let rng_seconds = floor_seconds(&cell, seed, &counts, repeats);
     let mut rows: Vec<BenchRow> = Vec::new();
     for threads in thread_counts(max_threads) {
