@@ -559,7 +559,13 @@ impl IntercurrentModel {
                 };
             }
         }
-        let event = conc_start.iter().copied().fold(f64::INFINITY, f64::min);
+        // Only the scenario's therapies can have started (the rest of the
+        // array stays infinite); a fold over all eight was a chain of eight
+        // dependent NaN-aware minimums per world.
+        let event = conc_start[..self.spec.concomitants.len()]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
         let primary = self.visits.len() - 1;
         let event_visit = match needs {
             // The truths read the primary visit, and the last visit before
