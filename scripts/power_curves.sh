@@ -3,16 +3,31 @@
 # power curve (10 sample sizes evenly spaced over the scenario's own n_per_arm
 # range; a single n becomes n/2 .. 2n) at 10,000 replicates per point, timed
 # as a whole process on THREADS threads (default 2). Prints a Markdown table.
-#   scripts/power_curves.sh [BINARY] [THREADS]
+# With a second binary (BEFORE), each scenario runs under BEFORE and then
+# BINARY, back to back, and the table gains both times and the speed-up.
+#   scripts/power_curves.sh [BINARY] [THREADS] [BEFORE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/release/trialsim}
 threads=${2:-2}
+before=${3:-}
 [ -x "$bin" ] || cargo build --release --quiet
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "| scenario | n per arm (10 points) | trials | seconds ($threads threads) |"
-echo "|---|---|---|---|"
+seconds() { # wall seconds of one 10-point curve of $2 under binary $1
+  local start end
+  start=$(date +%s.%N)
+  "$1" run --quiet --threads "$threads" --replicates 10000 --out "$tmp/out" "$2"
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc
+}
+if [ -n "$before" ]; then
+  echo "| scenario | n per arm (10 points) | before (s) | now (s) | speed-up |"
+  echo "|---|---|---|---|---|"
+else
+  echo "| scenario | n per arm (10 points) | trials | seconds ($threads threads) |"
+  echo "|---|---|---|---|"
+fi
 for f in scenarios/*.toml; do
   name=$(basename "$f" .toml)
   sizes=$(python3 - "$f" <<'PY'
@@ -32,8 +47,11 @@ PY
   # The [sensitivity] table (read only by `trialsim sensitivity`) is left
   # out, so a binary from before it existed can run the same file.
   sed -E "s/^n_per_arm *=.*/n_per_arm = $sizes/" "$f" | sed '/^\[sensitivity\]/,$d' > "$tmp/$name.toml"
-  start=$(date +%s.%N)
-  "$bin" run --quiet --threads "$threads" --replicates 10000 --out "$tmp/out" "$tmp/$name.toml"
-  end=$(date +%s.%N)
-  printf '| %s | %s | %d | %.2f |\n' "$name" "$sizes" 100000 "$(echo "$end - $start" | bc)"
+  if [ -n "$before" ]; then
+    old=$(seconds "$before" "$tmp/$name.toml")
+    new=$(seconds "$bin" "$tmp/$name.toml")
+    printf '| `%s` | %s | %.2f | %.2f | %.2f |\n' "$name" "$sizes" "$old" "$new" "$(echo "$old / $new" | bc -l)"
+  else
+    printf '| %s | %s | %d | %.2f |\n' "$name" "$sizes" 100000 "$(seconds "$bin" "$tmp/$name.toml")"
+  fi
 done
