@@ -21,9 +21,10 @@ pub const PART_NOISE_SD: [f64; 4] = [1.5, 1.5, 3.0, 1.5];
 
 use crate::stats::rounding::round_half_away;
 
-/// The four parts before recording: shared out, scattered, kept in range.
+/// The four parts shared out and scattered, before any is kept in range,
+/// and the total scatter.
 #[inline(always)]
-fn unrounded(total: f64, z: [f64; 4]) -> [f64; 4] {
+fn scattered(total: f64, z: [f64; 4]) -> ([f64; 4], f64) {
     let mut p = [0.0; 4];
     let mut scatter = 0.0;
     for i in 0..4 {
@@ -35,6 +36,13 @@ fn unrounded(total: f64, z: [f64; 4]) -> [f64; 4] {
     for i in 0..4 {
         p[i] -= PART_MAX[i] / TOTAL_MAX * scatter;
     }
+    (p, scatter)
+}
+
+/// The four parts before recording: shared out, scattered, kept in range.
+#[inline(always)]
+fn unrounded(total: f64, z: [f64; 4]) -> [f64; 4] {
+    let (mut p, _) = scattered(total, z);
     let mut excess = 0.0;
     for i in 0..4 {
         let kept = p[i].clamp(0.0, PART_MAX[i]);
@@ -109,17 +117,9 @@ const MAX_SCATTER: f64 = 1e6;
 #[inline(always)]
 fn unbounded_total(latent: f64, z: &[f64; 4]) -> Option<f64> {
     let total = latent.clamp(0.0, TOTAL_MAX);
-    // The first two steps of `unrounded`, in the same order (same bits).
-    let mut p = [0.0; 4];
-    let mut scatter = 0.0;
-    for i in 0..4 {
-        let noise = PART_NOISE_SD[i] * z[i];
-        p[i] = PART_MAX[i] / TOTAL_MAX * total + noise;
-        scatter += noise;
-    }
+    let (p, scatter) = scattered(total, *z);
     let mut inside = true;
     for i in 0..4 {
-        p[i] -= PART_MAX[i] / TOTAL_MAX * scatter;
         inside &= p[i] >= 0.0 && p[i] <= PART_MAX[i];
     }
     inside &= p[3] >= ESR_MARGIN && p[3] <= PART_MAX[3] - ESR_MARGIN;
