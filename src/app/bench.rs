@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use crate::cli::BenchArgs;
-use crate::design::stream::{EffectMode, accrual_stream, replicate_stream};
+use crate::design::stream::{EffectMode, accrual_stream, replicate_stream, safety_stream};
 use crate::engine::{self, Cell};
 use crate::error::Result;
 use crate::export;
@@ -35,7 +35,7 @@ pub struct Workload {
 
 /// Every kind of work a scenario can ask for, each with one shipped scenario
 /// (also measured by `cargo bench --bench engine`).
-pub const WORKLOADS: [Workload; 11] = [
+pub const WORKLOADS: [Workload; 13] = [
     Workload {
         kind: "core",
         file: "reference_sle_ancova_30.toml",
@@ -102,6 +102,18 @@ pub const WORKLOADS: [Workload; 11] = [
         text: include_str!("../../scenarios/jia_randomized_withdrawal.toml"),
         n: 40,
     },
+    Workload {
+        kind: "manufacturing",
+        file: "jia_autologous_msc_itt.toml",
+        text: include_str!("../../scenarios/jia_autologous_msc_itt.toml"),
+        n: 40,
+    },
+    Workload {
+        kind: "safety",
+        file: "sle_msc_safety_monitor.toml",
+        text: include_str!("../../scenarios/sle_msc_safety_monitor.toml"),
+        n: 40,
+    },
 ];
 
 /// Thread counts 1, 2, 4, ... below `max`, then `max`.
@@ -143,9 +155,9 @@ impl Workload {
 }
 
 /// The normals and words each replicate of `cell` draws: its own stream's,
-/// and with interim looks the accrual stream's (calendar entry and the
+/// with interim looks the accrual stream's (calendar entry and the
 /// allocation list; imputation at a look, which only intercurrent events
-/// need, is not counted).
+/// need, is not counted), and with adverse events the safety stream's.
 pub fn draws(cell: &Cell, seed: u64, replicates: u64) -> Vec<(u32, u32)> {
     let mut work = cell.workspace();
     (0..replicates)
@@ -158,6 +170,12 @@ pub fn draws(cell: &Cell, seed: u64, replicates: u64) -> Vec<(u32, u32)> {
                 std::hint::black_box(looks.enter(cell.sizes, &mut entry, &mut work.looks));
                 normals += entry.normals_drawn();
                 words += entry.words_drawn();
+            }
+            if let Some(safety) = &cell.trial.safety {
+                let mut events = safety_stream(seed, cell.sizes, EffectMode::Fixed, r);
+                safety.draw(&mut work.cohort, &mut events);
+                normals += events.normals_drawn();
+                words += events.words_drawn();
             }
             (normals as u32, words as u32)
         })
@@ -368,6 +386,11 @@ mod tests {
             if w.kind == "interim" {
                 // A score endpoint without flares draws no words of its own:
                 // these are the entry months and the allocation list.
+                assert!(counts.iter().all(|c| c.1 > 0), "{counts:?}");
+            }
+            if w.kind == "safety" {
+                // A score endpoint without flares draws no words of its
+                // own: these are the adverse events.
                 assert!(counts.iter().all(|c| c.1 > 0), "{counts:?}");
             }
             if w.kind == "withdrawal" {

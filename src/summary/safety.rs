@@ -18,7 +18,7 @@ use super::flares::PerArm;
 use crate::cohort::Cohort;
 use crate::design::{Arm, Arms};
 use crate::intercurrent::safety::SafetyModel;
-use crate::scenario::safety::Stopping;
+use crate::scenario::safety::{MAX_EVENTS, Stopping};
 use crate::stats::Welford;
 
 /// The stopping rule for `n` MSC children: `boundary[i]` is the number of
@@ -141,16 +141,22 @@ impl SafetyStats {
                 continue;
             }
             let s = &mut self.arms[arm];
-            let child = |i: usize| &data.safety_events[i * kinds..(i + 1) * kinds];
-            for k in 0..kinds {
-                let with = (0..n).filter(|&i| child(i)[k] > 0).count();
-                let events: u64 = (0..n).map(|i| u64::from(child(i)[k])).sum();
-                s.any[k].push(with as f64 / n as f64);
-                s.per_patient[k].push(events as f64 / n as f64);
+            // One pass over the children, counting every kind at once.
+            let (mut with, mut events) = ([0u64; MAX_EVENTS], [0u64; MAX_EVENTS]);
+            let mut serious = 0u64;
+            for child in data.safety_events[..n * kinds].chunks_exact(kinds) {
+                let mut any_serious = false;
+                for (k, &count) in child.iter().enumerate() {
+                    with[k] += u64::from(count > 0);
+                    events[k] += u64::from(count);
+                    any_serious |= count > 0 && model.is_serious(k);
+                }
+                serious += u64::from(any_serious);
             }
-            let serious = (0..n)
-                .filter(|&i| (0..kinds).any(|k| model.is_serious(k) && child(i)[k] > 0))
-                .count();
+            for k in 0..kinds {
+                s.any[k].push(with[k] as f64 / n as f64);
+                s.per_patient[k].push(events[k] as f64 / n as f64);
+            }
             s.any_serious.push(serious as f64 / n as f64);
         }
         self.trials += 1;
