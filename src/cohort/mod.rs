@@ -439,7 +439,8 @@ impl CohortModel {
             None => (effect, true, 0.0, 1.0),
             Some(p) => {
                 let u = rng.open01();
-                if u < Normal::standard().cdf(p.intercept + p.slope * z_baseline) {
+                if crate::stats::normal_cdf::below_normal_cdf(u, p.intercept + p.slope * z_baseline)
+                {
                     (0.0, false, f64::INFINITY, 1.0)
                 } else {
                     match &p.spread {
