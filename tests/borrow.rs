@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{refused, se, trialsim};
+use common::{refused, se, succeeds, trialsim};
 use statrs::distribution::{Binomial, Continuous, ContinuousCDF, Discrete, Normal};
 use trialsim::analysis::Interval;
 use trialsim::analysis::fisher::newcombe;
@@ -197,16 +197,11 @@ fn the_tipping_point_matches_its_closed_form() {
 fn borrow_runs_the_shipped_scenarios_and_reports_the_tipping_point() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["sle_belimumab_extrapolation", "sle_msc_borrow_adult"] {
-        let out = trialsim()
-            .args(["borrow", "--replicates", "300", "--quiet", "--out"])
-            .arg(dir.path())
-            .arg(format!("scenarios/{name}.toml"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeeds(
+            trialsim()
+                .args(["borrow", "--replicates", "300", "--quiet", "--out"])
+                .arg(dir.path())
+                .arg(format!("scenarios/{name}.toml")),
         );
         for file in [
             "borrowing.csv",
@@ -375,16 +370,11 @@ fn bad_borrowing_keys_are_refused_naming_the_key() {
 #[test]
 fn replay_gives_a_simulated_trials_tipping_point() {
     let dir = tempfile::tempdir().unwrap();
-    let out = trialsim()
-        .args(["replay", "--n", "40", "--replicate", "3", "--json", "--out"])
-        .arg(dir.path())
-        .arg("scenarios/sle_belimumab_extrapolation.toml")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        trialsim()
+            .args(["replay", "--n", "40", "--replicate", "3", "--json", "--out"])
+            .arg(dir.path())
+            .arg("scenarios/sle_belimumab_extrapolation.toml"),
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let b = &json["borrowing"];
@@ -471,17 +461,12 @@ fn a_calibrated_run_topped_up_equals_one_longer_run() {
     let dir = tempfile::tempdir().unwrap();
     let file = "scenarios/sle_msc_borrow_adult_calibrated.toml";
     let run = |out: &str, args: &[&str]| {
-        let status = trialsim()
-            .args(["run", "--quiet", "--out"])
-            .arg(dir.path().join(out))
-            .args(args)
-            .arg(file)
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "{}",
-            String::from_utf8_lossy(&status.stderr)
+        succeeds(
+            trialsim()
+                .args(["run", "--quiet", "--out"])
+                .arg(dir.path().join(out))
+                .args(args)
+                .arg(file),
         );
         let json: serde_json::Value = serde_json::from_slice(
             &std::fs::read(

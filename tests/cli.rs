@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::trialsim;
+use common::{succeeds, trialsim};
 
 use std::fs;
 use std::path::Path;
@@ -44,17 +44,7 @@ fn json_run(file: &Path, threads: &str) -> Value {
 
 /// Runs `trialsim ARGS --out OUT`, expects success, parses stdout as JSON.
 fn stdout_json(args: &[&str], out: &Path) -> Value {
-    let output = trialsim()
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeeds(trialsim().args(args).arg("--out").arg(out));
     serde_json::from_slice(&output.stdout).unwrap()
 }
 

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::trialsim;
+use common::{succeeds, trialsim};
 use trialsim::design::stream::EffectMode;
 use trialsim::engine::search::{Target, Verdict, search};
 use trialsim::engine::{self, NEVER_STOP, fold_cell};
@@ -246,24 +246,19 @@ fn target_success_searches_the_posterior_rules_probability_of_success() {
         format!("{text}\n[decision]\nrule = \"posterior\"\nthreshold = 0.975\n"),
     )
     .unwrap();
-    let output = trialsim()
-        .arg("design")
-        .arg(&file)
-        .args([
-            "--target-success",
-            "0.8",
-            "--n-range",
-            "40..90",
-            "--json",
-            "--out",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeds(
+        trialsim()
+            .arg("design")
+            .arg(&file)
+            .args([
+                "--target-success",
+                "0.8",
+                "--n-range",
+                "40..90",
+                "--json",
+                "--out",
+            ])
+            .arg(dir.path()),
     );
     let r: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let n = r["smallest"].as_u64().unwrap();

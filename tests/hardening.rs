@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{run, se, trialsim};
+use common::{run, se, succeeds, trialsim};
 use serde_json::Value;
 use trialsim::analysis::{AnalysisFailure, Analyzer, ArmView, Scratch};
 use trialsim::design::Arms;
@@ -282,18 +282,13 @@ fn run_json(text: &str, extra: &[&str]) -> (Value, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.toml");
     fs::write(&file, text).unwrap();
-    let output = trialsim()
-        .arg("run")
-        .args(extra)
-        .arg(&file)
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeds(
+        trialsim()
+            .arg("run")
+            .args(extra)
+            .arg(&file)
+            .arg("--out")
+            .arg(dir.path()),
     );
     let csv = fs::read_to_string(dir.path().join("hard").join("summary.csv")).unwrap();
     let json = serde_json::from_str(

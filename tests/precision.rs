@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::trialsim;
+use common::{succeeds, trialsim};
 use serde_json::Value;
 use trialsim::engine::precision::{Precision, run_to_precision, stopping_se};
 use trialsim::engine::{self, BATCH, CellRun, NEVER_STOP};
@@ -93,19 +93,14 @@ fn the_stopping_se_is_never_below_the_reported_one_and_never_zero() {
 fn json_of(dir: &Path, args: &[&str]) -> Value {
     let file = dir.join("p.toml");
     fs::write(&file, TEXT).unwrap();
-    let output = trialsim()
-        .arg("run")
-        .args(args)
-        .args(["--json", "--quiet"])
-        .arg(&file)
-        .arg("--out")
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeds(
+        trialsim()
+            .arg("run")
+            .args(args)
+            .args(["--json", "--quiet"])
+            .arg(&file)
+            .arg("--out")
+            .arg(dir),
     );
     let mut json: Value = serde_json::from_slice(&output.stdout).unwrap();
     for key in ["elapsed_s", "threads"] {

@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::trialsim;
+use common::{succeeds, trialsim};
 use serde_json::Value;
 use trialsim::analysis::Alternative;
 use trialsim::analysis::ancova::ancova;
@@ -16,24 +16,19 @@ use trialsim::scenario;
 
 /// Replays `file` at `n`, replicate `r`, into `out`; returns the JSON printed.
 fn replay(file: &str, n: usize, r: u64, out: &Path) -> Value {
-    let output = trialsim()
-        .args([
-            "replay",
-            file,
-            "--json",
-            "--n",
-            &n.to_string(),
-            "--replicate",
-            &r.to_string(),
-        ])
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeds(
+        trialsim()
+            .args([
+                "replay",
+                file,
+                "--json",
+                "--n",
+                &n.to_string(),
+                "--replicate",
+                &r.to_string(),
+            ])
+            .arg("--out")
+            .arg(out),
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::trialsim;
+use common::{succeeds, trialsim};
 
 /// Open minus close tags per element name (void elements skipped).
 fn unbalanced(html: &str) -> HashMap<String, i64> {
@@ -158,16 +158,11 @@ fn design_and_sensitivity_reports_are_well_formed_and_complete() {
             2,
         ),
     ] {
-        let output = trialsim()
-            .args(&args)
-            .args(["--quiet", "--report", "--out"])
-            .arg(out.path())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        succeeds(
+            trialsim()
+                .args(&args)
+                .args(["--quiet", "--report", "--out"])
+                .arg(out.path()),
         );
         let html = std::fs::read_to_string(out.path().join(name).join("report.html")).unwrap();
         assert_eq!(unbalanced(&html), HashMap::new(), "{args:?}");

@@ -57,6 +57,18 @@ pub fn trialsim() -> Command {
     Command::cargo_bin("trialsim").unwrap()
 }
 
+/// Runs `command`, asserting that it succeeded (showing its stderr if not),
+/// and returns its output.
+pub fn succeeds(command: &mut Command) -> std::process::Output {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// Asserts that `trialsim check` refuses scenario `text` (written to a
 /// temporary file) with exit code 2 and a message containing `needle` (the
 /// key it names).
