@@ -13,7 +13,7 @@ pub struct ArmData {
     pub change: Vec<f64>,
     /// Intermediate visit values, patient-major: `interim[i * k + v]` (empty
     /// for patients without intercurrent events, unless replayed: see
-    /// `CohortModel::recording_visits`).
+    /// `CohortModel::record_every_visit`).
     pub interim: Vec<f64>,
     pub stratum: Vec<u8>,
     /// With intercurrent events: week of the first concomitant therapy

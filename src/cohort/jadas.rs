@@ -42,7 +42,13 @@ fn scattered(total: f64, z: [f64; 4]) -> ([f64; 4], f64) {
 /// The four parts before recording: shared out, scattered, kept in range.
 #[inline(always)]
 fn unrounded(total: f64, z: [f64; 4]) -> [f64; 4] {
-    let (mut p, _) = scattered(total, z);
+    kept_in_range(scattered(total, z).0)
+}
+
+/// Scattered parts kept in range: a part pushed past a bound is clamped and
+/// the excess handed to the parts with room.
+#[inline(always)]
+fn kept_in_range(mut p: [f64; 4]) -> [f64; 4] {
     let mut excess = 0.0;
     for i in 0..4 {
         let kept = p[i].clamp(0.0, PART_MAX[i]);
@@ -76,7 +82,12 @@ fn unrounded(total: f64, z: [f64; 4]) -> [f64; 4] {
 #[inline(always)]
 fn tenths(latent: f64, z: [f64; 4]) -> ([f64; 4], f64) {
     let total = latent.clamp(0.0, TOTAL_MAX);
-    let p = unrounded(total, z);
+    recorded(total, unrounded(total, z))
+}
+
+/// [`tenths`] from the bounded total and its parts kept in range.
+#[inline(always)]
+fn recorded(total: f64, p: [f64; 4]) -> ([f64; 4], f64) {
     let t0 = round_half_away(p[0] / 0.1);
     let t1 = round_half_away(p[1] / 0.1);
     let joints = round_half_away(p[2]);
@@ -92,13 +103,20 @@ pub fn parts(latent: f64, z: &[f64; 4]) -> [f64; 4] {
     [t[0] * 0.1, t[1] * 0.1, t[2] / 10.0, t[3] * 0.1]
 }
 
-/// The recorded JADAS-27: the sum of the recorded parts, to 0.1.
+/// The recorded JADAS-27: the sum of the recorded parts, to 0.1. Where the
+/// parts need no recording to know their sum ([`sum_is_the_total`]), the
+/// latent total rounded to tenths; otherwise the parts are kept in range
+/// and recorded.
 #[inline(always)]
 pub fn total(latent: f64, z: &[f64; 4]) -> f64 {
-    match unbounded_total(latent, z) {
-        Some(tenths) => tenths * 0.1,
-        None => tenths(latent, *z).1 * 0.1,
-    }
+    let total = latent.clamp(0.0, TOTAL_MAX);
+    let (p, scatter) = scattered(total, *z);
+    let tenths = if sum_is_the_total(&p, scatter) {
+        round_half_away(total / 0.1)
+    } else {
+        recorded(total, kept_in_range(p)).1
+    };
+    tenths * 0.1
 }
 
 /// Where the normalised ESR part keeps this far from its bounds (scale
@@ -110,14 +128,11 @@ const ESR_MARGIN: f64 = 0.7;
 /// rounding error is then below 1e-8, against a margin of 0.05.
 const MAX_SCATTER: f64 = 1e6;
 
-/// The recorded total in tenths without recording the parts, where no part
-/// is clamped and the ESR part, which absorbs the others' rounding, stays
-/// inside its range: then the recorded parts add up, exactly (integers held
-/// in f64), to the latent total rounded to tenths. `None` otherwise.
+/// Whether the recorded parts add up, exactly (integers held in f64), to the
+/// latent total rounded to tenths: no scattered part `p` is clamped and the
+/// ESR part, which absorbs the others' rounding, stays inside its range.
 #[inline(always)]
-fn unbounded_total(latent: f64, z: &[f64; 4]) -> Option<f64> {
-    let total = latent.clamp(0.0, TOTAL_MAX);
-    let (p, scatter) = scattered(total, *z);
+fn sum_is_the_total(p: &[f64; 4], scatter: f64) -> bool {
     let mut inside = true;
     for i in 0..4 {
         inside &= p[i] >= 0.0 && p[i] <= PART_MAX[i];
@@ -126,14 +141,20 @@ fn unbounded_total(latent: f64, z: &[f64; 4]) -> Option<f64> {
     // The parts sum to the total only up to rounding error, which stays far
     // below the margin unless the scatter is astronomically large (normals
     // drawn here never exceed about 14; `total` is public).
-    inside &= scatter.abs() <= MAX_SCATTER;
-    inside.then(|| round_half_away(total / 0.1))
+    inside && scatter.abs() <= MAX_SCATTER
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The total in tenths by the shortcut, where it applies.
+    fn unbounded_total(latent: f64, z: &[f64; 4]) -> Option<f64> {
+        let total = latent.clamp(0.0, TOTAL_MAX);
+        let (p, scatter) = scattered(total, *z);
+        sum_is_the_total(&p, scatter).then(|| round_half_away(total / 0.1))
+    }
 
     fn round_to(x: f64, step: f64) -> f64 {
         (x / step).round() * step

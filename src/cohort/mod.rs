@@ -313,11 +313,10 @@ impl CohortModel {
         }
     }
 
-    /// The same model recording every intermediate visit of a patient
-    /// without intercurrent events (for `trialsim replay`).
-    pub fn recording_visits(mut self) -> CohortModel {
+    /// Records every intermediate visit of a patient without intercurrent
+    /// events (for `trialsim replay`).
+    pub fn record_every_visit(&mut self) {
         self.record_visits = true;
-        self
     }
 
     /// Buffers sized for this model.

@@ -70,9 +70,9 @@ impl Trial {
     /// Records every intermediate visit of patients without intercurrent
     /// events, which runs skip (`trialsim replay` shows them).
     pub fn record_every_visit(&mut self) {
-        self.cohort = self.cohort.clone().recording_visits();
+        self.cohort.record_every_visit();
         for (model, _) in &mut self.strata {
-            *model = model.clone().recording_visits();
+            model.record_every_visit();
         }
     }
 
