@@ -91,21 +91,11 @@ pub fn kaplan_meier<'a>(
     if arm.is_empty() {
         return Err(AnalysisFailure::TooFewPatients);
     }
-    let sorted = &mut scratch.pooled;
-    sorted.clear();
-    for f in arm {
-        if !f.time.is_finite() {
-            return Err(AnalysisFailure::NotFinite);
-        }
-        sorted.push(super::Pooled {
-            time: f.time,
-            flare: f.flare,
-            msc: false,
-        });
-    }
-    sorted.sort_unstable_by(|a, b| a.time.total_cmp(&b.time));
-
-    let steps = &mut scratch.km_steps;
+    let SurvivalScratch {
+        sorted, km_steps, ..
+    } = scratch;
+    let sorted = sorted.sorted(arm)?;
+    let steps = km_steps;
     steps.clear();
     let mut at_risk = arm.len() as f64;
     let (mut survival, mut greenwood) = (1.0, 0.0);

@@ -55,19 +55,81 @@ impl FollowUp {
 /// Reusable buffers for the survival analyses, one per worker.
 #[derive(Debug, Default, Clone)]
 pub struct SurvivalScratch {
-    /// Both arms' follow-ups, sorted by time.
-    pooled: Vec<Pooled>,
+    /// The last two arms sorted by time.
+    sorted: SortedArms,
     /// The risk sets at each distinct flare time.
     risk_sets: Vec<RiskSet>,
     /// The steps of a Kaplan-Meier curve.
     km_steps: Vec<km::Step>,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Pooled {
-    time: f64,
-    flare: bool,
-    msc: bool,
+/// Sorted copies of the last two arms asked for, each kept beside a copy of
+/// the arm as given. A trial's log-rank test sorts each arm and its
+/// Kaplan-Meier summaries then find them here, instead of sorting both arms
+/// pooled and then each arm again. An arm is found only if every time (to the
+/// bit) and every flare flag equal the copy's, so a reused buffer holding
+/// another trial's patients is sorted afresh.
+#[derive(Debug, Default, Clone)]
+struct SortedArms {
+    /// (the arm as given, the arm sorted by time)
+    slots: [(Vec<FollowUp>, Vec<FollowUp>); 2],
+    /// The slot used least recently: the next to be replaced.
+    next: usize,
+}
+
+impl SortedArms {
+    /// The slot holding `arm` sorted by time, sorting it into the least
+    /// recently used slot if neither holds it.
+    ///
+    /// # Errors
+    /// [`AnalysisFailure::NotFinite`] for a time that is not a finite number.
+    fn slot(&mut self, arm: &[FollowUp]) -> Result<usize, AnalysisFailure> {
+        let same = |kept: &[FollowUp]| {
+            kept.len() == arm.len()
+                && kept
+                    .iter()
+                    .zip(arm)
+                    .all(|(a, b)| a.time.to_bits() == b.time.to_bits() && a.flare == b.flare)
+        };
+        let found = (0..2).find(|&i| same(&self.slots[i].0));
+        let i = match found {
+            Some(i) => i,
+            None => {
+                if arm.iter().any(|f| !f.time.is_finite()) {
+                    return Err(AnalysisFailure::NotFinite);
+                }
+                let i = self.next;
+                let (given, sorted) = &mut self.slots[i];
+                given.clear();
+                given.extend_from_slice(arm);
+                sorted.clear();
+                sorted.extend_from_slice(arm);
+                sorted.sort_unstable_by(|a, b| a.time.total_cmp(&b.time));
+                i
+            }
+        };
+        self.next = 1 - i;
+        Ok(i)
+    }
+
+    /// `arm` sorted by time (equal times in an unspecified order).
+    fn sorted(&mut self, arm: &[FollowUp]) -> Result<&[FollowUp], AnalysisFailure> {
+        let i = self.slot(arm)?;
+        Ok(&self.slots[i].1)
+    }
+
+    /// Both arms sorted by time.
+    fn pair(
+        &mut self,
+        msc: &[FollowUp],
+        control: &[FollowUp],
+    ) -> Result<(&[FollowUp], &[FollowUp]), AnalysisFailure> {
+        // The second lookup never replaces the first's slot: it is the most
+        // recently used.
+        let i = self.slot(msc)?;
+        let j = self.slot(control)?;
+        Ok((&self.slots[i].1, &self.slots[j].1))
+    }
 }
 
 /// Who was at risk just before a distinct flare time, and who flared then.
@@ -103,22 +165,7 @@ fn risk_sets(
     if msc.is_empty() || control.is_empty() {
         return Err(AnalysisFailure::TooFewPatients);
     }
-    let pooled = &mut scratch.pooled;
-    pooled.clear();
-    for (arm, is_msc) in [(msc, true), (control, false)] {
-        for f in arm {
-            if !f.time.is_finite() {
-                return Err(AnalysisFailure::NotFinite);
-            }
-            pooled.push(Pooled {
-                time: f.time,
-                flare: f.flare,
-                msc: is_msc,
-            });
-        }
-    }
-    pooled.sort_unstable_by(|a, b| a.time.total_cmp(&b.time));
-
+    let (msc_sorted, control_sorted) = scratch.sorted.pair(msc, control)?;
     let sets = &mut scratch.risk_sets;
     sets.clear();
     let mut at_risk = RiskSet {
@@ -127,25 +174,23 @@ fn risk_sets(
         msc_flares: 0.0,
         control_flares: 0.0,
     };
-    let mut start = 0;
-    while start < pooled.len() {
-        let time = pooled[start].time;
-        let mut end = start;
+    // The two sorted arms merged, one distinct time at a time.
+    let (mut i, mut j) = (0, 0);
+    while i < msc_sorted.len() || j < control_sorted.len() {
+        // Every time is finite, so the earlier of the two arms' next.
+        let next = |arm: &[FollowUp], k: usize| arm.get(k).map_or(f64::INFINITY, |p| p.time);
+        let time = next(msc_sorted, i).min(next(control_sorted, j));
         let (mut msc_flares, mut control_flares) = (0.0, 0.0);
         let (mut msc_leaving, mut control_leaving) = (0.0, 0.0);
-        while end < pooled.len() && pooled[end].time == time {
-            let p = pooled[end];
-            match (p.msc, p.flare) {
-                (true, true) => msc_flares += 1.0,
-                (false, true) => control_flares += 1.0,
-                _ => {}
-            }
-            if p.msc {
-                msc_leaving += 1.0;
-            } else {
-                control_leaving += 1.0;
-            }
-            end += 1;
+        while let Some(p) = msc_sorted.get(i).filter(|p| p.time == time) {
+            msc_flares += f64::from(u8::from(p.flare));
+            msc_leaving += 1.0;
+            i += 1;
+        }
+        while let Some(p) = control_sorted.get(j).filter(|p| p.time == time) {
+            control_flares += f64::from(u8::from(p.flare));
+            control_leaving += 1.0;
+            j += 1;
         }
         if msc_flares + control_flares > 0.0 {
             sets.push(RiskSet {
@@ -156,7 +201,6 @@ fn risk_sets(
         }
         at_risk.msc_at_risk -= msc_leaving;
         at_risk.control_at_risk -= control_leaving;
-        start = end;
     }
     Ok(())
 }
@@ -260,6 +304,48 @@ mod tests {
                     control_flares: 0.0
                 },
             ]
+        );
+    }
+
+    /// The sorted-arm cache gives every request what a fresh sort gives,
+    /// however arms of the same length and different contents (a worker's
+    /// buffers reused for the next trial) follow one another; and a pair
+    /// never evicts its own first arm.
+    #[test]
+    fn sorted_arms_are_found_only_when_equal_to_the_bit() {
+        let fresh = |arm: &[FollowUp]| {
+            let mut v = arm.to_vec();
+            v.sort_unstable_by(|a, b| a.time.total_cmp(&b.time));
+            v
+        };
+        let a = [
+            FollowUp::flare(3.0),
+            FollowUp::censored(1.0),
+            FollowUp::flare(2.0),
+        ];
+        // Same times as `a`, one flag flipped; and one time a bit away.
+        let b = [
+            FollowUp::flare(3.0),
+            FollowUp::flare(1.0),
+            FollowUp::flare(2.0),
+        ];
+        let c = [
+            FollowUp::flare(3.0),
+            FollowUp::censored(f64::from_bits(1.0f64.to_bits() + 1)),
+            FollowUp::flare(2.0),
+        ];
+        let mut cache = SortedArms::default();
+        for arm in [&a, &b, &a, &c, &c, &b, &a] {
+            assert_eq!(cache.sorted(arm).unwrap(), fresh(arm).as_slice());
+        }
+        for (x, y) in [(&a, &b), (&b, &a), (&c, &c), (&a, &c), (&b, &c)] {
+            let (sx, sy) = cache.pair(x, y).unwrap();
+            assert_eq!(sx, fresh(x).as_slice());
+            assert_eq!(sy, fresh(y).as_slice());
+        }
+        assert_eq!(
+            cache.sorted(&[FollowUp::flare(f64::INFINITY)]),
+            Err(AnalysisFailure::NotFinite)
         );
     }
 
