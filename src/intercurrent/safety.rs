@@ -9,6 +9,7 @@
 //! each MSC child also gets a serious-event indicator drawn at the control
 //! arm's rates: the monitor is run on both.
 
+use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 
 use crate::cohort::Cohort;
@@ -19,13 +20,61 @@ use crate::scenario::safety::{Per, Safety};
 /// Weeks in a year (365.25 days).
 pub const WEEKS_PER_YEAR: f64 = 365.25 / 7.0;
 
+/// One event kind's count distribution in one arm.
+#[derive(Debug, Clone, Copy)]
+enum Count {
+    /// Rate 0: no events, and no draw.
+    None,
+    /// Poisson with mean below 12, by Knuth's multiplication method as
+    /// `rand_distr::Poisson` samples it (the same uniforms, the same
+    /// products, so the same counts), without its dispatch per child.
+    Small { exp_minus_mean: f64 },
+    /// Poisson with mean 12 or more: `rand_distr`'s rejection method.
+    Large(Poisson<f64>),
+}
+
+impl Count {
+    /// Whether `rand_distr::Poisson` uses Knuth's method at this mean
+    /// (`Poisson::new` in rand_distr 0.6).
+    const KNUTH_BELOW: f64 = 12.0;
+
+    fn new(mean: f64) -> Count {
+        match Poisson::new(mean) {
+            Err(_) => Count::None,
+            Ok(_) if mean < Count::KNUTH_BELOW => Count::Small {
+                exp_minus_mean: (-mean).exp(),
+            },
+            Ok(p) => Count::Large(p),
+        }
+    }
+
+    #[inline(always)]
+    fn sample(&self, rng: &mut Stream) -> f64 {
+        match *self {
+            Count::None => 0.0,
+            Count::Small { exp_minus_mean } => {
+                let mut count = 1.0;
+                let mut p: f64 = rng.random();
+                while p > exp_minus_mean {
+                    p *= rng.random::<f64>();
+                    count += 1.0;
+                }
+                count - 1.0
+            }
+            Count::Large(p) => p.sample(rng),
+        }
+    }
+}
+
 /// `[safety]`, prepared for one cell.
 #[derive(Debug, Clone)]
 pub struct SafetyModel {
-    /// Each arm's count distribution per event kind (`None`: rate 0).
-    counts: Arms<Vec<Option<Poisson<f64>>>>,
+    /// Each arm's count distribution per event kind.
+    counts: Arms<Vec<Count>>,
     /// Which event kinds are serious.
     serious: Vec<bool>,
+    /// The same, bit `k` for kind `k`.
+    serious_mask: u32,
     /// Which are counted per infusion (none for a child never infused).
     per_infusion: Vec<bool>,
     /// P(an MSC child has a serious event) at the control arm's rates.
@@ -42,7 +91,7 @@ impl SafetyModel {
         let counts = Arms::from_fn(|arm| {
             s.events
                 .iter()
-                .map(|e| Poisson::new(e.rate[arm] * exposure(e.per)).ok())
+                .map(|e| Count::new(e.rate[arm] * exposure(e.per)))
                 .collect()
         });
         let control_serious: f64 = s
@@ -54,6 +103,12 @@ impl SafetyModel {
         SafetyModel {
             counts,
             serious: s.events.iter().map(|e| e.serious).collect(),
+            serious_mask: s
+                .events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.serious)
+                .fold(0, |mask, (k, _)| mask | 1 << k),
             per_infusion: s.events.iter().map(|e| e.per == Per::Infusion).collect(),
             serious_if_safe: 1.0 - (-control_serious).exp(),
         }
@@ -69,24 +124,35 @@ impl SafetyModel {
         self.serious[k]
     }
 
+    /// Bit `k` set for each serious event kind `k` (kinds are at most
+    /// [`crate::scenario::safety::MAX_EVENTS`]).
+    pub fn serious_mask(&self) -> u32 {
+        self.serious_mask
+    }
+
     /// Draws every child's events into `cohort` (`safety_events`,
     /// patient-major, and the MSC arm's `serious_if_safe`).
     pub fn draw(&self, cohort: &mut Cohort, rng: &mut Stream) {
         for arm in Arm::ALL {
             let data = &mut cohort[arm];
-            for i in 0..data.len() {
+            // Sized once, then filled child by child: no push per event kind.
+            let (children, kinds) = (data.len(), self.kinds());
+            let start = data.safety_events.len();
+            data.safety_events.resize(start + children * kinds, 0);
+            let (own, control) = (&self.counts[arm], &self.counts.control);
+            let events = &mut data.safety_events[start..];
+            for (i, child) in events.chunks_exact_mut(kinds.max(1)).enumerate() {
                 // An MSC child whose product failed (`[manufacturing]`) had
                 // no infusion: no per-infusion events, and the control arm's
                 // rates for the rest.
                 let uninfused = data.infused.get(i) == Some(&false);
-                for (k, c) in self.counts[arm].iter().enumerate() {
+                for (k, slot) in child.iter_mut().enumerate() {
                     let c = match (uninfused, self.per_infusion[k]) {
-                        (false, _) => c.as_ref(),
-                        (true, true) => None,
-                        (true, false) => self.counts.control[k].as_ref(),
+                        (false, _) => &own[k],
+                        (true, true) => &Count::None,
+                        (true, false) => &control[k],
                     };
-                    let n = c.map_or(0.0, |p| p.sample(rng));
-                    data.safety_events.push(n.min(f64::from(u16::MAX)) as u16);
+                    *slot = c.sample(rng).min(f64::from(u16::MAX)) as u16;
                 }
             }
         }
@@ -95,5 +161,35 @@ impl SafetyModel {
             let u = rng.open01();
             msc.serious_if_safe.push(u < self.serious_if_safe);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each count is `rand_distr::Poisson`'s, drawn from the same words, on
+    /// either side of its switch from Knuth's method at mean 12; a rate of
+    /// 0 draws nothing.
+    #[test]
+    fn counts_are_rand_distr_poisson_draw_for_draw() {
+        for mean in [1e-6, 0.04, 0.5, 3.0, 11.999, 12.0, 40.0] {
+            let ours = Count::new(mean);
+            let theirs = Poisson::new(mean).unwrap();
+            for r in 0..2000 {
+                let mut a = Stream::new(11, [3, 3], 0, r);
+                let mut b = Stream::new(11, [3, 3], 0, r);
+                for _ in 0..5 {
+                    let x = ours.sample(&mut a);
+                    let y: f64 = theirs.sample(&mut b);
+                    assert_eq!(x.to_bits(), y.to_bits(), "mean {mean}, replicate {r}");
+                }
+                assert_eq!(a.words_drawn(), b.words_drawn());
+                assert_eq!(a.normals_drawn(), b.normals_drawn());
+            }
+        }
+        let mut rng = Stream::new(11, [3, 3], 0, 0);
+        assert_eq!(Count::new(0.0).sample(&mut rng), 0.0);
+        assert_eq!(rng.words_drawn(), 0);
     }
 }

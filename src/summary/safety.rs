@@ -144,14 +144,16 @@ impl SafetyStats {
             // One pass over the children, counting every kind at once.
             let (mut with, mut events) = ([0u64; MAX_EVENTS], [0u64; MAX_EVENTS]);
             let mut serious = 0u64;
+            let mask = model.serious_mask();
             for child in data.safety_events[..n * kinds].chunks_exact(kinds) {
-                let mut any_serious = false;
+                let mut seen = 0u32;
                 for (k, &count) in child.iter().enumerate() {
-                    with[k] += u64::from(count > 0);
+                    let any = count > 0;
+                    with[k] += u64::from(any);
                     events[k] += u64::from(count);
-                    any_serious |= count > 0 && model.is_serious(k);
+                    seen |= u32::from(any) << k;
                 }
-                serious += u64::from(any_serious);
+                serious += u64::from(seen & mask != 0);
             }
             for k in 0..kinds {
                 s.any[k].push(with[k] as f64 / n as f64);
