@@ -94,40 +94,54 @@ impl PosteriorThreshold {
     /// its figures need, and no more.
     #[inline]
     pub fn summarise(&self, y: f64, se: f64, at: Option<f64>, harm: bool) -> Posterior {
+        self.summarise_with(y, se, at, harm, &mut Components::default())
+    }
+
+    /// [`PosteriorThreshold::summarise`], finding each component's posterior
+    /// in `seen` when a rule asked before it about the same estimate (the
+    /// same component, the same `y`, `se` and `at`), as the rules of one
+    /// trial at several borrowing weights do: their components differ only
+    /// in weight. What is found was computed by the same expressions, so the
+    /// result has the same bits as without `seen`.
+    #[inline]
+    pub fn summarise_with(
+        &self,
+        y: f64,
+        se: f64,
+        at: Option<f64>,
+        harm: bool,
+        seen: &mut Components,
+    ) -> Posterior {
         let y = self.orientation * y;
         let v_data = se * se;
+        let at = at.map(|a| self.orientation * a);
+        let asked = (y, v_data, at, harm);
+        seen.ask(asked);
+        let component = |(_, m, s): (f64, f64, f64), seen: &mut Components| seen.get(asked, (m, s));
         // Log weights, shifted by their maximum before exponentiating.
         let mut logs = [0.0f64; MAX_COMPONENTS];
-        let log_weight = |(w, m, s): (f64, f64, f64)| {
-            let v = s * s + v_data;
-            w.ln() - 0.5 * v.ln() - (y - m) * (y - m) / (2.0 * v)
-        };
         let mut top = f64::NEG_INFINITY;
         for (k, &c) in self.prior.iter().enumerate() {
-            let log = log_weight(c);
+            let log = component(c, seen).log_weight(c.0);
             if let Some(slot) = logs.get_mut(k) {
                 *slot = log;
             }
             top = top.max(log);
         }
-        let phi = Normal::standard();
         let (mut total, mut benefit, mut no_benefit, mut mean, mut below) =
             (0.0, 0.0, 0.0, 0.0, 0.0);
         for (k, &c) in self.prior.iter().enumerate() {
-            let (_, m, s) = c;
-            let log = logs.get(k).copied().unwrap_or_else(|| log_weight(c));
+            let post = component(c, seen);
+            let log = logs.get(k).copied().unwrap_or_else(|| post.log_weight(c.0));
             let weight = (log - top).exp();
-            let precision = 1.0 / (s * s) + 1.0 / v_data;
-            let sd = precision.sqrt().recip();
-            let centre = (m / (s * s) + y / v_data) / precision;
             total += weight;
-            benefit += weight * phi.cdf(-centre / sd);
+            benefit += weight * post.benefit;
             if harm {
-                no_benefit += weight * phi.cdf(centre / sd);
+                no_benefit += weight * post.harm;
             }
-            mean += weight * centre;
-            if let Some(at) = at {
-                below += weight * phi.cdf((self.orientation * at - centre) / sd);
+            mean += weight * post.centre;
+            if at.is_some() {
+                below += weight * post.below;
             }
         }
         let below = match at {
@@ -144,6 +158,115 @@ impl PosteriorThreshold {
             } else {
                 1.0 - below
             },
+        }
+    }
+}
+
+/// One prior component `(m, s)`'s part in a posterior given an oriented
+/// estimate `y` with variance `v_data`: all but its weight.
+#[derive(Debug, Clone, Copy)]
+struct ComponentPosterior {
+    /// `0.5 ln v` and `(y - m)^2 / (2 v)`, `v = s^2 + v_data`: the log
+    /// weight is `ln w - spread - distance`.
+    spread: f64,
+    distance: f64,
+    /// The component's posterior mean and three normal CDFs of it: below
+    /// 0 (benefit), above 0 (harm, NaN unless asked) and below `at` (NaN
+    /// unless given).
+    centre: f64,
+    benefit: f64,
+    harm: f64,
+    below: f64,
+}
+
+impl ComponentPosterior {
+    fn new((y, v_data, at, harm): Asked, (m, s): (f64, f64)) -> ComponentPosterior {
+        let phi = Normal::standard();
+        let v = s * s + v_data;
+        let precision = 1.0 / (s * s) + 1.0 / v_data;
+        let sd = precision.sqrt().recip();
+        let centre = (m / (s * s) + y / v_data) / precision;
+        ComponentPosterior {
+            spread: 0.5 * v.ln(),
+            distance: (y - m) * (y - m) / (2.0 * v),
+            centre,
+            benefit: phi.cdf(-centre / sd),
+            harm: if harm { phi.cdf(centre / sd) } else { f64::NAN },
+            below: at.map_or(f64::NAN, |at| phi.cdf((at - centre) / sd)),
+        }
+    }
+
+    /// The component's log weight in the posterior, for prior weight `w`.
+    fn log_weight(&self, w: f64) -> f64 {
+        w.ln() - self.spread - self.distance
+    }
+}
+
+/// What a posterior is asked about: the oriented estimate, its variance,
+/// the oriented `at`, and whether P(no benefit) is wanted.
+type Asked = (f64, f64, Option<f64>, bool);
+
+/// Components' posteriors already computed for one question, kept on the
+/// stack (a trial's rules share a handful of components; past
+/// [`SEEN_COMPONENTS`] they are computed afresh). A different question
+/// forgets them.
+#[derive(Debug, Default)]
+pub struct Components {
+    /// The bits of the question they answer: `y`, `v_data`, `at` (all ones
+    /// for none) and whether P(no benefit) is wanted.
+    asked: [u64; 4],
+    /// Each component's `(m, s)` bits and posterior.
+    seen: [([u64; 2], ComponentPosterior); SEEN_COMPONENTS],
+    len: usize,
+}
+
+/// Components' posteriors [`Components`] keeps.
+const SEEN_COMPONENTS: usize = 8;
+
+impl Components {
+    /// Readies the memo for `asked`, forgetting what answered another question.
+    #[inline]
+    fn ask(&mut self, (y, v_data, at, harm): Asked) {
+        let asked = [
+            y.to_bits(),
+            v_data.to_bits(),
+            at.map_or(u64::MAX, f64::to_bits),
+            u64::from(harm),
+        ];
+        if asked != self.asked {
+            self.asked = asked;
+            self.len = 0;
+        }
+    }
+
+    /// Component `(m, s)`'s posterior for the question last asked.
+    #[inline]
+    fn get(&mut self, asked: Asked, (m, s): (f64, f64)) -> ComponentPosterior {
+        let key = [m.to_bits(), s.to_bits()];
+        if let Some((_, post)) = self.seen[..self.len]
+            .iter()
+            .find(|(k, _)| k[0] == key[0] && k[1] == key[1])
+        {
+            return *post;
+        }
+        let post = ComponentPosterior::new(asked, (m, s));
+        if let Some(slot) = self.seen.get_mut(self.len) {
+            *slot = (key, post);
+            self.len += 1;
+        }
+        post
+    }
+}
+
+impl Default for ComponentPosterior {
+    fn default() -> ComponentPosterior {
+        ComponentPosterior {
+            spread: f64::NAN,
+            distance: f64::NAN,
+            centre: f64::NAN,
+            benefit: f64::NAN,
+            harm: f64::NAN,
+            below: f64::NAN,
         }
     }
 }
@@ -234,6 +357,47 @@ mod tests {
     use super::*;
     use crate::decision::bayes::mixture::Mixture;
     use crate::decision::bayes::normal::TrialEstimate;
+
+    /// Rules at several weights of one robust mixture (and one with more
+    /// components than the memo keeps), asked in turn with one memo as a
+    /// trial's figures ask them, give the bits each gives alone; a memo
+    /// carried into the next question (another estimate, `at` or `harm`)
+    /// gives that question's bits too.
+    #[test]
+    fn shared_component_posteriors_change_no_bit() {
+        let map = [(0.5, -4.05, 1.68), (0.5, -3.84, 4.49)];
+        let mut rules: Vec<PosteriorThreshold> = [0.0, 0.25, 0.5, 1.0]
+            .iter()
+            .map(|&w| {
+                let mut prior: Vec<_> = map.iter().map(|&(p, m, s)| (w * p, m, s)).collect();
+                prior.push((1.0 - w, 0.0, 20.0));
+                PosteriorThreshold::new(prior, 0.975, true)
+            })
+            .collect();
+        let many = (0..12)
+            .map(|k| (1.0, -f64::from(k), 1.0 + f64::from(k)))
+            .collect();
+        rules.push(PosteriorThreshold::new(many, 0.9, false));
+        let mut memo = Components::default();
+        let mut rng = crate::rng::Stream::new(5, [1, 1], 0, 0);
+        for trial in 0..500 {
+            let (y, se) = (3.0 * rng.normal(), 0.2 + rng.open01());
+            let at = (trial % 3 != 0).then(|| rng.normal());
+            let harm = trial % 2 == 0;
+            for rule in &rules {
+                let alone = rule.summarise(y, se, at, harm);
+                let shared = rule.summarise_with(y, se, at, harm, &mut memo);
+                for (a, b) in [
+                    (alone.benefit, shared.benefit),
+                    (alone.harm, shared.harm),
+                    (alone.mean, shared.mean),
+                    (alone.below, shared.below),
+                ] {
+                    assert_eq!(a.to_bits(), b.to_bits(), "trial {trial}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn equals_the_posterior_mixture_built_in_full() {

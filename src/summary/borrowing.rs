@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Figure, Welford};
-use crate::decision::posterior::PosteriorThreshold;
+use crate::decision::posterior::{Components, PosteriorThreshold};
 
 /// Histogram bins per decade of the probability of no benefit.
 pub const BINS_PER_DECADE: usize = 100;
@@ -142,9 +142,13 @@ impl BorrowStats {
             return false;
         };
         let mut first = None;
+        // The weights' rules share their components: each component's
+        // posterior is computed once per trial.
+        let mut seen = Components::default();
         for (stats, rule) in self.weights.iter_mut().zip(rules) {
             // P(no benefit) only for a calibration's histogram.
-            let post = rule.summarise(y, se, Some(truth), !stats.tail.is_empty());
+            let harm = !stats.tail.is_empty();
+            let post = rule.summarise_with(y, se, Some(truth), harm, &mut seen);
             stats.analysed += 1;
             let success = post.benefit > rule.threshold();
             first.get_or_insert(success);
