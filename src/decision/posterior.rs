@@ -358,11 +358,75 @@ mod tests {
     use crate::decision::bayes::mixture::Mixture;
     use crate::decision::bayes::normal::TrialEstimate;
 
+    /// [`PosteriorThreshold::summarise`] as it was written before the
+    /// component memo (commit a4be9b7), kept as the reference the memo's
+    /// results must equal to the bit.
+    fn summarise_before_memo(
+        rule: &PosteriorThreshold,
+        y: f64,
+        se: f64,
+        at: Option<f64>,
+        harm: bool,
+    ) -> Posterior {
+        let y = rule.orientation * y;
+        let v_data = se * se;
+        let mut logs = [0.0f64; MAX_COMPONENTS];
+        let log_weight = |(w, m, s): (f64, f64, f64)| {
+            let v = s * s + v_data;
+            w.ln() - 0.5 * v.ln() - (y - m) * (y - m) / (2.0 * v)
+        };
+        let mut top = f64::NEG_INFINITY;
+        for (k, &c) in rule.prior.iter().enumerate() {
+            let log = log_weight(c);
+            if let Some(slot) = logs.get_mut(k) {
+                *slot = log;
+            }
+            top = top.max(log);
+        }
+        let phi = Normal::standard();
+        let (mut total, mut benefit, mut no_benefit, mut mean, mut below) =
+            (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (k, &c) in rule.prior.iter().enumerate() {
+            let (_, m, s) = c;
+            let log = logs.get(k).copied().unwrap_or_else(|| log_weight(c));
+            let weight = (log - top).exp();
+            let precision = 1.0 / (s * s) + 1.0 / v_data;
+            let sd = precision.sqrt().recip();
+            let centre = (m / (s * s) + y / v_data) / precision;
+            total += weight;
+            benefit += weight * phi.cdf(-centre / sd);
+            if harm {
+                no_benefit += weight * phi.cdf(centre / sd);
+            }
+            mean += weight * centre;
+            if let Some(at) = at {
+                below += weight * phi.cdf((rule.orientation * at - centre) / sd);
+            }
+        }
+        let below = match at {
+            Some(_) => below / total,
+            None => f64::NAN,
+        };
+        Posterior {
+            benefit: benefit / total,
+            harm: if harm { no_benefit / total } else { f64::NAN },
+            mean: rule.orientation * mean / total,
+            below: if rule.orientation > 0.0 {
+                below
+            } else {
+                1.0 - below
+            },
+        }
+    }
+
     /// Rules at several weights of one robust mixture (and one with more
     /// components than the memo keeps), asked in turn with one memo as a
-    /// trial's figures ask them, give the bits each gives alone; a memo
-    /// carried into the next question (another estimate, `at` or `harm`)
-    /// gives that question's bits too.
+    /// trial's figures ask them, give the bits the code before the memo
+    /// gave, with and without the memo. The same estimate is asked again
+    /// with only `at` or only `harm` changed, so a memo that kept answers
+    /// across those would fail. (Review: the first version of this test
+    /// changed the estimate on every question, and compared the memo only
+    /// with itself.)
     #[test]
     fn shared_component_posteriors_change_no_bit() {
         let map = [(0.5, -4.05, 1.68), (0.5, -3.84, 4.49)];
@@ -380,20 +444,41 @@ mod tests {
         rules.push(PosteriorThreshold::new(many, 0.9, false));
         let mut memo = Components::default();
         let mut rng = crate::rng::Stream::new(5, [1, 1], 0, 0);
-        for trial in 0..500 {
+        for trial in 0..300 {
             let (y, se) = (3.0 * rng.normal(), 0.2 + rng.open01());
-            let at = (trial % 3 != 0).then(|| rng.normal());
-            let harm = trial % 2 == 0;
-            for rule in &rules {
+            let other = rng.normal();
+            let questions = [
+                (Some(other), false),
+                (Some(other), true),
+                (Some(other + 1.0), true),
+                (None, true),
+                (None, false),
+                (Some(other), false),
+            ];
+            let mut check = |rule: &PosteriorThreshold, (at, harm): (Option<f64>, bool)| {
+                let before = summarise_before_memo(rule, y, se, at, harm);
                 let alone = rule.summarise(y, se, at, harm);
                 let shared = rule.summarise_with(y, se, at, harm, &mut memo);
-                for (a, b) in [
-                    (alone.benefit, shared.benefit),
-                    (alone.harm, shared.harm),
-                    (alone.mean, shared.mean),
-                    (alone.below, shared.below),
+                for (a, b, c) in [
+                    (before.benefit, alone.benefit, shared.benefit),
+                    (before.harm, alone.harm, shared.harm),
+                    (before.mean, alone.mean, shared.mean),
+                    (before.below, alone.below, shared.below),
                 ] {
                     assert_eq!(a.to_bits(), b.to_bits(), "trial {trial}");
+                    assert_eq!(a.to_bits(), c.to_bits(), "trial {trial}");
+                }
+            };
+            // As a trial's figures ask: every rule in turn, one question;
+            // then one rule, question after question.
+            for &question in &questions {
+                for rule in &rules {
+                    check(rule, question);
+                }
+            }
+            for rule in &rules {
+                for &question in &questions {
+                    check(rule, question);
                 }
             }
         }

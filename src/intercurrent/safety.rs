@@ -23,7 +23,8 @@ pub const WEEKS_PER_YEAR: f64 = 365.25 / 7.0;
 /// One event kind's count distribution in one arm.
 #[derive(Debug, Clone, Copy)]
 enum Count {
-    /// Rate 0: no events, and no draw.
+    /// No events and no draw: a rate of 0 (or any mean `Poisson::new`
+    /// refuses, which validation keeps out).
     None,
     /// Poisson with mean below 12, by Knuth's multiplication method as
     /// `rand_distr::Poisson` samples it (the same uniforms, the same
@@ -66,6 +67,9 @@ impl Count {
     }
 }
 
+// The serious-event mask has a bit per event kind.
+const _: () = assert!(crate::scenario::safety::MAX_EVENTS <= 32);
+
 /// `[safety]`, prepared for one cell.
 #[derive(Debug, Clone)]
 pub struct SafetyModel {
@@ -83,7 +87,15 @@ pub struct SafetyModel {
 
 impl SafetyModel {
     /// Prepares `s` for `follow_up_weeks` of follow-up.
+    ///
+    /// # Panics
+    /// With more than [`crate::scenario::safety::MAX_EVENTS`] event kinds,
+    /// which validation refuses.
     pub fn new(s: &Safety, follow_up_weeks: f64) -> SafetyModel {
+        assert!(
+            s.events.len() <= crate::scenario::safety::MAX_EVENTS,
+            "validated: at most MAX_EVENTS adverse-event kinds"
+        );
         let exposure = |per: Per| match per {
             Per::Infusion => f64::from(s.infusions),
             Per::PatientYear => follow_up_weeks / WEEKS_PER_YEAR,

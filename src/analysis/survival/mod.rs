@@ -307,16 +307,20 @@ mod tests {
         );
     }
 
-    /// The sorted-arm cache gives every request what a fresh sort gives,
-    /// however arms of the same length and different contents (a worker's
-    /// buffers reused for the next trial) follow one another; and a pair
-    /// never evicts its own first arm.
+    /// The sorted-arm cache gives every request what a fresh sort gives, to
+    /// the bit, however arms of the same length and different contents (a
+    /// worker's buffers reused for the next trial) follow one another; and
+    /// a pair never evicts its own first arm. (Review: the first version of
+    /// this test passed with the eviction bug and with `==` for `to_bits`.)
     #[test]
     fn sorted_arms_are_found_only_when_equal_to_the_bit() {
+        let bits = |arm: &[FollowUp]| -> Vec<(u64, bool)> {
+            arm.iter().map(|f| (f.time.to_bits(), f.flare)).collect()
+        };
         let fresh = |arm: &[FollowUp]| {
             let mut v = arm.to_vec();
             v.sort_unstable_by(|a, b| a.time.total_cmp(&b.time));
-            v
+            bits(&v)
         };
         let a = [
             FollowUp::flare(3.0),
@@ -334,15 +338,30 @@ mod tests {
             FollowUp::censored(f64::from_bits(1.0f64.to_bits() + 1)),
             FollowUp::flare(2.0),
         ];
+        // Equal under `==`, not to the bit.
+        let plus = [FollowUp::censored(0.0), FollowUp::flare(1.0)];
+        let minus = [FollowUp::censored(-0.0), FollowUp::flare(1.0)];
         let mut cache = SortedArms::default();
         for arm in [&a, &b, &a, &c, &c, &b, &a] {
-            assert_eq!(cache.sorted(arm).unwrap(), fresh(arm).as_slice());
+            assert_eq!(bits(cache.sorted(arm).unwrap()), fresh(arm));
+        }
+        for arm in [&plus, &minus, &plus, &minus] {
+            assert_eq!(bits(cache.sorted(arm).unwrap()), fresh(arm));
         }
         for (x, y) in [(&a, &b), (&b, &a), (&c, &c), (&a, &c), (&b, &c)] {
             let (sx, sy) = cache.pair(x, y).unwrap();
-            assert_eq!(sx, fresh(x).as_slice());
-            assert_eq!(sy, fresh(y).as_slice());
+            assert_eq!(bits(sx), fresh(x));
+            assert_eq!(bits(sy), fresh(y));
         }
+        // A hit on the first arm must make the other slot the one replaced:
+        // slots [a, b], then a found in slot 0 and c sorted into slot 1.
+        let mut cache = SortedArms::default();
+        cache.sorted(&a).unwrap();
+        cache.sorted(&b).unwrap();
+        cache.sorted(&a).unwrap();
+        let (sa, sc) = cache.pair(&a, &c).unwrap();
+        assert_eq!(bits(sa), fresh(&a));
+        assert_eq!(bits(sc), fresh(&c));
         assert_eq!(
             cache.sorted(&[FollowUp::flare(f64::INFINITY)]),
             Err(AnalysisFailure::NotFinite)
