@@ -473,6 +473,14 @@ impl Cell {
         rng: &mut Stream,
     ) -> Result<TestResult, AnalysisFailure> {
         if strategy != Strategy::Hypothetical {
+            // A time-to-flare analysis reads only each child's follow-up,
+            // which these strategies leave as it is (and draw nothing for):
+            // the cohort itself, without copying out its values at visits.
+            if self.analyzer.is_time_to_event() {
+                return self
+                    .analyzer
+                    .analyse(cohort.msc.view(), cohort.control.view(), scratch);
+            }
             let (msc, control) =
                 estimand::views(strategy, 0, cohort, ic.visits(), estimand_scratch, rng)?;
             return self.analyzer.analyse(msc, control, scratch);

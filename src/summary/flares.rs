@@ -76,8 +76,11 @@ impl ArmStats {
         self.flare_in_follow_up.push(share(
             arm.first_flare.iter().filter(|t| t.is_finite()).count(),
         ));
-        self.flares_per_patient
-            .push(arm.flares.iter().map(|&f| f as f64).sum::<f64>() / n as f64);
+        // Summed as integers: the same value as adding them as doubles one
+        // by one (every partial sum is an integer far below 2^53), without
+        // a chain of dependent floating-point adds.
+        let flares: u64 = arm.flares.iter().map(|&f| u64::from(f)).sum();
+        self.flares_per_patient.push(flares as f64 / n as f64);
         self.rescue.push(share(
             arm.concomitants
                 .iter()
