@@ -419,7 +419,7 @@ impl CohortModel {
         effect: f64,
         arm: Arm,
         rng: &mut Stream,
-        mut visit: impl FnMut(usize, f64, f64, [f64; 4]),
+        (path, mut visit): (bool, impl FnMut(usize, f64, f64, [f64; 4])),
     ) -> Draws {
         let z_baseline = self.baseline_deviate(rng);
         let z_change = rng.normal();
@@ -470,7 +470,15 @@ impl CohortModel {
         let delayed = self.product.is_some() && delay_factor < 1.0 && arm.gets_msc();
         let end = if delayed { change_control } else { change };
         let mut c = 0.0;
-        for (k, step) in self.bridge.iter().enumerate() {
+        if !path {
+            // Nobody reads the intermediate visits: their draws are made
+            // (and dropped) so every later draw stays where it was.
+            for _ in &self.bridge {
+                rng.normal();
+                self.recorder.part_noise(rng);
+            }
+        }
+        for (k, step) in self.bridge.iter().enumerate().filter(|_| path) {
             let z = rng.normal();
             c += step.weight * (end - c) + step.sd * z;
             let shown = if delayed && delay_factor > 0.0 {
@@ -502,11 +510,10 @@ impl CohortModel {
         let (unit, interim) = (self.unit, &mut data.interim);
         let recorder = &self.recorder;
         let keep = self.record_visits;
-        let d = self.draw(effect, arm, rng, |_, baseline, c, noise| {
-            if keep {
-                interim.push(recorder.record(baseline + c, &noise) * unit);
-            }
-        });
+        let visit = |_, baseline, c, noise| {
+            interim.push(recorder.record(baseline + c, &noise) * unit);
+        };
+        let d = self.draw(effect, arm, rng, (keep, visit));
         let own_latent = d.baseline + d.change;
         let primary = recorder.record(own_latent, &d.primary_noise);
         data.push_scaled(d.observed_baseline, primary, unit, self.stratum);
@@ -560,10 +567,11 @@ impl CohortModel {
     #[inline]
     pub fn latent_into(&self, effect: f64, arm: Arm, rng: &mut Stream, out: &mut Latent) {
         let (own_path, noise) = (&mut out.own_path, &mut out.noise);
-        let d = self.draw(effect, arm, rng, |k, _, c, scatter| {
+        let visit = |k, _, c, scatter| {
             own_path[k] = c;
             noise[k] = scatter;
-        });
+        };
+        let d = self.draw(effect, arm, rng, (true, visit));
         let primary = self.bridge.len();
         out.noise[primary] = d.primary_noise;
         out.arm = arm;
