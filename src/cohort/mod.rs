@@ -504,6 +504,48 @@ impl CohortModel {
         }
     }
 
+    /// Whether a patient draws only a baseline, a change and the dropped
+    /// intermediate visits: no enrolment selection, responder share,
+    /// product, JADAS-27 parts or recorded visits.
+    #[inline(always)]
+    fn plain(&self) -> bool {
+        self.enrolment_share.is_none()
+            && self.responder_share.is_none()
+            && self.product.is_none()
+            && !self.recorder.parts
+            && !self.record_visits
+    }
+
+    /// [`CohortModel::draw`] for a [`CohortModel::plain`] model: the same
+    /// draws in the same order and the same expressions, without the
+    /// branches the plain model never takes.
+    #[inline(always)]
+    fn plain_draw(&self, effect: f64, arm: Arm, rng: &mut Stream) -> Draws {
+        let z_baseline = rng.normal();
+        let z_change = rng.normal();
+        for _ in &self.bridge {
+            rng.normal();
+        }
+        let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
+        let change_control =
+            self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;
+        let change = if arm.gets_msc() {
+            change_control + effect
+        } else {
+            change_control
+        };
+        Draws {
+            baseline,
+            observed_baseline: self.recorder.scale.observe(baseline),
+            change_control,
+            effect,
+            change,
+            primary_noise: [0.0; 4],
+            infused: true,
+            msc_from: 0.0,
+        }
+    }
+
     /// One patient with nothing happening between visits, recorded in `data`.
     #[inline(always)]
     fn patient(&self, effect: f64, arm: Arm, rng: &mut Stream, data: &mut ArmData) -> Outcomes {
@@ -513,7 +555,11 @@ impl CohortModel {
         let visit = |_, baseline, c, noise| {
             interim.push(recorder.record(baseline + c, &noise) * unit);
         };
-        let d = self.draw(effect, arm, rng, (keep, visit));
+        let d = if self.plain() {
+            self.plain_draw(effect, arm, rng)
+        } else {
+            self.draw(effect, arm, rng, (keep, visit))
+        };
         let own_latent = d.baseline + d.change;
         let primary = recorder.record(own_latent, &d.primary_noise);
         data.push_scaled(d.observed_baseline, primary, unit, self.stratum);
