@@ -639,3 +639,78 @@ impl CohortModel {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{EndpointKind, Population};
+
+    /// `plain_draw` is `draw` for the models it serves: the same values to
+    /// the bit and the same normals and words drawn, with or without the
+    /// intermediate visits' path, on a bounded and an unbounded scale and
+    /// with no, one or three intermediate visits; and `plain()` refuses the
+    /// models that need the general draw.
+    #[test]
+    fn the_plain_draw_is_the_general_draw_bit_for_bit() {
+        let population = Population {
+            baseline_mean: 11.0,
+            baseline_sd: 4.0,
+            control_change_mean: -5.0,
+            change_sd: 6.0,
+            baseline_change_correlation: -0.3,
+        };
+        let bits = |d: &Draws| {
+            [
+                d.baseline,
+                d.observed_baseline,
+                d.change_control,
+                d.effect,
+                d.change,
+                d.msc_from,
+            ]
+            .map(f64::to_bits)
+        };
+        for kind in [EndpointKind::Continuous, EndpointKind::Sledai2k] {
+            for visits in [&[24.0][..], &[12.0, 24.0], &[4.0, 8.0, 12.0, 24.0]] {
+                let m = CohortModel::new(&population, Scale::of(kind), visits, None, Arms::both(3));
+                assert!(m.plain());
+                for r in 0..300 {
+                    for arm in Arm::ALL {
+                        let mut a = Stream::new(9, [3, 3], 0, r);
+                        let mut b = Stream::new(9, [3, 3], 0, r);
+                        let mut c = Stream::new(9, [3, 3], 0, r);
+                        let plain = m.plain_draw(-2.5, arm, &mut a);
+                        let skipped = m.draw(-2.5, arm, &mut b, (false, |_, _, _, _| {}));
+                        let walked = m.draw(-2.5, arm, &mut c, (true, |_, _, _, _| {}));
+                        assert_eq!(bits(&plain), bits(&skipped));
+                        assert_eq!(bits(&plain), bits(&walked));
+                        assert_eq!(plain.infused, walked.infused);
+                        for s in [&b, &c] {
+                            assert_eq!(a.normals_drawn(), s.normals_drawn());
+                            assert_eq!(a.words_drawn(), s.words_drawn());
+                        }
+                    }
+                }
+                let mut replayed = m.clone();
+                replayed.record_every_visit();
+                assert!(!replayed.plain());
+            }
+        }
+        let jadas = CohortModel::new(
+            &population,
+            Scale::of(EndpointKind::Jadas27),
+            &[24.0],
+            None,
+            Arms::both(3),
+        );
+        assert!(!jadas.plain());
+        let selected = CohortModel::new(
+            &population,
+            Scale::of(EndpointKind::Continuous),
+            &[24.0],
+            Some(10.0),
+            Arms::both(3),
+        );
+        assert!(!selected.plain());
+    }
+}
