@@ -47,6 +47,10 @@ fn replay_prints_what_the_run_counted_for_that_replicate() {
         "scenarios/sle_time_to_flare.toml",
         "scenarios/jia_randomized_withdrawal.toml",
         "scenarios/jia_withdrawal_dropout.toml",
+        // Replay walks the intermediate visits' path, a run skips it (and
+        // JADAS-27 parts and pooled strata draw along the way).
+        "scenarios/jia_jadas27.toml",
+        "scenarios/pooled_three_diseases.toml",
     ] {
         let s = scenario::load(Path::new(file)).unwrap();
         let n = s.design.n_per_arm[0];

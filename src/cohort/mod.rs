@@ -645,6 +645,77 @@ mod tests {
     use super::*;
     use crate::scenario::{EndpointKind, Population};
 
+    /// Skipping the intermediate visits' path changes no draw: for models
+    /// that are not plain (JADAS-27 parts, enrolment selection, a responder
+    /// share, a product that fails and comes late with a spread), `draw`
+    /// without the path gives the bits and the draw counts `draw` with it
+    /// gives. (Review: without this test, dropping the skipped visits' part
+    /// scatter passed the whole suite.)
+    #[test]
+    fn skipping_the_visits_path_changes_no_draw() {
+        let population = Population {
+            baseline_mean: 20.0,
+            baseline_sd: 6.0,
+            control_change_mean: -5.0,
+            change_sd: 6.0,
+            baseline_change_correlation: -0.3,
+        };
+        let visits = [4.0, 12.0, 24.0];
+        let manufacturing = crate::scenario::Manufacturing {
+            product: crate::scenario::raw::Product::Autologous,
+            failure_probability: 0.1,
+            failure_by_baseline: 0.5,
+            vein_to_vein_weeks: 6.0,
+            vein_to_vein_sd: 4.0,
+            source: String::new(),
+        };
+        let model =
+            |kind| CohortModel::new(&population, Scale::of(kind), &visits, None, Arms::both(3));
+        let models = [
+            model(EndpointKind::Jadas27),
+            CohortModel::new(
+                &population,
+                Scale::of(EndpointKind::Continuous),
+                &visits,
+                Some(22.0),
+                Arms::both(3),
+            ),
+            model(EndpointKind::Sledai2k).with_responder_share(0.4),
+            model(EndpointKind::Jadas27)
+                .with_product(Some(ProductModel::new(&manufacturing, 24.0)))
+                .with_responder_share(0.6),
+        ];
+        let bits = |d: &Draws| {
+            let mut v = vec![
+                d.baseline,
+                d.observed_baseline,
+                d.change_control,
+                d.effect,
+                d.change,
+                d.msc_from,
+            ];
+            v.extend(d.primary_noise);
+            (
+                v.into_iter().map(f64::to_bits).collect::<Vec<_>>(),
+                d.infused,
+            )
+        };
+        for m in &models {
+            assert!(!m.plain());
+            for r in 0..300 {
+                for arm in Arm::ALL {
+                    let mut b = Stream::new(9, [3, 3], 0, r);
+                    let mut c = Stream::new(9, [3, 3], 0, r);
+                    let skipped = m.draw(-2.5, arm, &mut b, (false, |_, _, _, _| {}));
+                    let walked = m.draw(-2.5, arm, &mut c, (true, |_, _, _, _| {}));
+                    assert_eq!(bits(&skipped), bits(&walked), "replicate {r}");
+                    assert_eq!(b.normals_drawn(), c.normals_drawn());
+                    assert_eq!(b.words_drawn(), c.words_drawn());
+                }
+            }
+        }
+    }
+
     /// `plain_draw` is `draw` for the models it serves: the same values to
     /// the bit and the same normals and words drawn, with or without the
     /// intermediate visits' path, on a bounded and an unbounded scale and
