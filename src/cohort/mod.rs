@@ -455,14 +455,8 @@ impl CohortModel {
                 }
             }
         };
-        let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
-        let change_control =
-            self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;
-        let change = if arm.gets_msc() {
-            change_control + effect
-        } else {
-            change_control
-        };
+        let (baseline, change_control, change) =
+            self.latent_values((z_baseline, z_change), effect, arm);
         // Brownian bridge from (0, 0) to (1, change), visit by visit. A
         // delayed product (`[manufacturing]`) has no effect before its
         // infusion: the bridge runs to the control change and MSC's effect
@@ -504,6 +498,27 @@ impl CohortModel {
         }
     }
 
+    /// A patient's latent baseline, change without MSC and change in `arm`
+    /// from their baseline and change deviates: the model's formulas, shared
+    /// by [`CohortModel::draw`] and [`CohortModel::plain_draw`].
+    #[inline(always)]
+    fn latent_values(
+        &self,
+        (z_baseline, z_change): (f64, f64),
+        effect: f64,
+        arm: Arm,
+    ) -> (f64, f64, f64) {
+        let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
+        let change_control =
+            self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;
+        let change = if arm.gets_msc() {
+            change_control + effect
+        } else {
+            change_control
+        };
+        (baseline, change_control, change)
+    }
+
     /// Whether a patient draws only a baseline, a change and the dropped
     /// intermediate visits: no enrolment selection, responder share,
     /// product, JADAS-27 parts or recorded visits.
@@ -526,14 +541,8 @@ impl CohortModel {
         for _ in &self.bridge {
             rng.normal();
         }
-        let baseline = self.baseline_mean + self.baseline_sd * z_baseline;
-        let change_control =
-            self.change_mean + self.change_on_baseline * z_baseline + self.change_own * z_change;
-        let change = if arm.gets_msc() {
-            change_control + effect
-        } else {
-            change_control
-        };
+        let (baseline, change_control, change) =
+            self.latent_values((z_baseline, z_change), effect, arm);
         Draws {
             baseline,
             observed_baseline: self.recorder.scale.observe(baseline),
