@@ -75,9 +75,7 @@ const _: () = assert!(crate::scenario::safety::MAX_EVENTS <= 32);
 pub struct SafetyModel {
     /// Each arm's count distribution per event kind.
     counts: Arms<Vec<Count>>,
-    /// Which event kinds are serious.
-    serious: Vec<bool>,
-    /// The same, bit `k` for kind `k`.
+    /// Which event kinds are serious: bit `k` for kind `k`.
     serious_mask: u32,
     /// Which are counted per infusion (none for a child never infused).
     per_infusion: Vec<bool>,
@@ -114,7 +112,6 @@ impl SafetyModel {
             .sum();
         SafetyModel {
             counts,
-            serious: s.events.iter().map(|e| e.serious).collect(),
             serious_mask: s
                 .events
                 .iter()
@@ -128,12 +125,12 @@ impl SafetyModel {
 
     /// Event kinds.
     pub fn kinds(&self) -> usize {
-        self.serious.len()
+        self.per_infusion.len()
     }
 
     /// Whether event kind `k` is serious.
     pub fn is_serious(&self, k: usize) -> bool {
-        self.serious[k]
+        k < self.kinds() && self.serious_mask >> k & 1 == 1
     }
 
     /// Bit `k` set for each serious event kind `k` (kinds are at most
