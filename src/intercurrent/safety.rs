@@ -53,18 +53,25 @@ impl Count {
     fn sample(&self, rng: &mut Stream) -> f64 {
         match *self {
             Count::None => 0.0,
-            Count::Small { exp_minus_mean } => {
-                let mut count = 1.0;
-                let mut p: f64 = rng.random();
-                while p > exp_minus_mean {
-                    p *= rng.random::<f64>();
-                    count += 1.0;
-                }
-                count - 1.0
-            }
+            Count::Small { exp_minus_mean } => f64::from(knuth(exp_minus_mean, rng)),
             Count::Large(p) => p.sample(rng),
         }
     }
+}
+
+/// A Poisson count by Knuth's method, as `rand_distr::Poisson` samples it
+/// below mean 12: uniforms multiplied until the product is at most
+/// `exp_minus_mean`, less one (the same uniforms and products, so the same
+/// count).
+#[inline(always)]
+fn knuth(exp_minus_mean: f64, rng: &mut Stream) -> u32 {
+    let mut count = 0u32;
+    let mut p: f64 = rng.random();
+    while p > exp_minus_mean {
+        p *= rng.random::<f64>();
+        count += 1;
+    }
+    count
 }
 
 // The serious-event mask has a bit per event kind.
@@ -75,6 +82,9 @@ const _: () = assert!(crate::scenario::safety::MAX_EVENTS <= 32);
 pub struct SafetyModel {
     /// Each arm's count distribution per event kind.
     counts: Arms<Vec<Count>>,
+    /// Per arm, where every kind's count is [`Count::Small`]: each kind's
+    /// `exp_minus_mean`, so an infused child's counts need no dispatch.
+    knuth: Arms<Option<Vec<f64>>>,
     /// Which event kinds are serious: bit `k` for kind `k`.
     serious_mask: u32,
     /// Which are counted per infusion (none for a child never infused).
@@ -98,7 +108,7 @@ impl SafetyModel {
             Per::Infusion => f64::from(s.infusions),
             Per::PatientYear => follow_up_weeks / WEEKS_PER_YEAR,
         };
-        let counts = Arms::from_fn(|arm| {
+        let counts: Arms<Vec<Count>> = Arms::from_fn(|arm| {
             s.events
                 .iter()
                 .map(|e| Count::new(e.rate[arm] * exposure(e.per)))
@@ -110,8 +120,18 @@ impl SafetyModel {
             .filter(|e| e.serious)
             .map(|e| e.rate.control * exposure(e.per))
             .sum();
+        let knuth = Arms::from_fn(|arm| {
+            counts[arm]
+                .iter()
+                .map(|c| match *c {
+                    Count::Small { exp_minus_mean } => Some(exp_minus_mean),
+                    Count::None | Count::Large(_) => None,
+                })
+                .collect()
+        });
         SafetyModel {
             counts,
+            knuth,
             serious_mask: s
                 .events
                 .iter()
@@ -155,6 +175,12 @@ impl SafetyModel {
                 // no infusion: no per-infusion events, and the control arm's
                 // rates for the rest.
                 let uninfused = data.infused.get(i) == Some(&false);
+                if let (false, Some(limits)) = (uninfused, &self.knuth[arm]) {
+                    for (slot, &limit) in child.iter_mut().zip(limits) {
+                        *slot = knuth(limit, rng).min(u32::from(u16::MAX)) as u16;
+                    }
+                    continue;
+                }
                 for (k, slot) in child.iter_mut().enumerate() {
                     let c = match (uninfused, self.per_infusion[k]) {
                         (false, _) => &own[k],
@@ -176,6 +202,94 @@ impl SafetyModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::safety::Event;
+
+    /// `draw` child by child and kind by kind through [`Count::sample`]
+    /// (the path before the per-arm Knuth limits), as the reference.
+    fn draw_kind_by_kind(model: &SafetyModel, cohort: &mut Cohort, rng: &mut Stream) {
+        for arm in Arm::ALL {
+            let data = &mut cohort[arm];
+            for i in 0..data.len() {
+                let uninfused = data.infused.get(i) == Some(&false);
+                for k in 0..model.kinds() {
+                    let c = match (uninfused, model.per_infusion[k]) {
+                        (false, _) => &model.counts[arm][k],
+                        (true, true) => &Count::None,
+                        (true, false) => &model.counts.control[k],
+                    };
+                    let n = c.sample(rng).min(f64::from(u16::MAX)) as u16;
+                    data.safety_events.push(n);
+                }
+            }
+        }
+        for _ in 0..cohort.msc.len() {
+            let u = rng.open01();
+            cohort.msc.serious_if_safe.push(u < model.serious_if_safe);
+        }
+    }
+
+    /// The per-arm Knuth limits give every child the counts, and leave the
+    /// stream where, the kind-by-kind path does: with every kind small in
+    /// both arms, with a rate of 0 or a mean of 12 or more in one arm only
+    /// (which takes that arm off the shortcut), and with failed products.
+    #[test]
+    fn knuth_limits_draw_what_the_kinds_draw() {
+        let event = |per, msc: f64, control: f64| Event {
+            name: String::new(),
+            per,
+            rate: Arms { msc, control },
+            serious: false,
+            source: String::new(),
+        };
+        let sets = [
+            vec![
+                event(Per::Infusion, 0.2, 0.05),
+                event(Per::PatientYear, 0.1, 0.1),
+                event(Per::Infusion, 1.5, 0.4),
+            ],
+            vec![
+                event(Per::Infusion, 0.3, 0.0),
+                event(Per::PatientYear, 0.2, 0.1),
+            ],
+            vec![
+                event(Per::Infusion, 0.3, 7.0),
+                event(Per::PatientYear, 0.2, 0.1),
+            ],
+        ];
+        for events in sets {
+            let safety = Safety {
+                infusions: 2,
+                events,
+                stopping: None,
+            };
+            let model = SafetyModel::new(&safety, 52.0);
+            for failed in [false, true] {
+                for r in 0..300 {
+                    let mut cohorts: [Cohort; 2] = Default::default();
+                    for cohort in &mut cohorts {
+                        for arm in Arm::ALL {
+                            for i in 0..7 {
+                                cohort[arm].push_scaled(0.0, 0.0, 1.0, 0);
+                                cohort[arm]
+                                    .infused
+                                    .push(!(failed && arm == Arm::Msc && i % 3 == 1));
+                            }
+                        }
+                    }
+                    let mut a = Stream::new(5, [7, 7], 0, r);
+                    let mut b = Stream::new(5, [7, 7], 0, r);
+                    let [fast, reference] = &mut cohorts;
+                    model.draw(fast, &mut a);
+                    draw_kind_by_kind(&model, reference, &mut b);
+                    for arm in Arm::ALL {
+                        assert_eq!(fast[arm].safety_events, reference[arm].safety_events);
+                    }
+                    assert_eq!(fast.msc.serious_if_safe, reference.msc.serious_if_safe);
+                    assert_eq!(a.words_drawn(), b.words_drawn());
+                }
+            }
+        }
+    }
 
     /// Each count is `rand_distr::Poisson`'s, drawn from the same words, on
     /// either side of its switch from Knuth's method at mean 12; a rate of
