@@ -322,20 +322,24 @@ impl IntercurrentModel {
         rng: &mut Stream,
         scratch: &mut PatientScratch,
     ) -> (f64, usize) {
-        scratch.draws.drawn = 0;
         let factors = &self.factors(hr, &mut scratch.factors)[arm];
-        let n = self.flares(
-            arm,
-            (factors, 0.0),
-            &mut scratch.draws,
-            rng,
-            &mut scratch.times[0],
-        );
-        let first = if n > 0 {
-            scratch.times[0][0]
-        } else {
-            f64::INFINITY
+        let th = &self.spec.therapy;
+        // Each flare's exponential, and its worsening's normal where the
+        // worsening scatters (drawn so the stream moves as in the worlds;
+        // nothing here reads the worsening).
+        let exp = |_| {
+            let e = Exp1.sample(rng);
+            if th.flare_effect_sd > 0.0 {
+                rng.normal();
+            }
+            e
         };
+        let mut first = f64::INFINITY;
+        let n = self.lay_flares(arm, (factors, 0.0), exp, |n, t| {
+            if n == 0 {
+                first = t;
+            }
+        });
         (first, n)
     }
 
@@ -440,17 +444,10 @@ impl IntercurrentModel {
         rng: &mut Stream,
         times: &mut [f64; MAX_FLARES],
     ) -> usize {
-        if !self.has_flares {
-            return 0;
-        }
-        let s = &self.schedules[arm];
-        let end = self.spec.follow_up_weeks;
-        let (mut t, mut seg, mut target, mut acc) = (0.0f64, 0usize, 0.0f64, 0.0f64);
-        let mut n = 0;
-        while n < MAX_FLARES {
+        let th = &self.spec.therapy;
+        let exp = |n: usize| {
             if n == draws.drawn {
                 draws.exp[n] = Exp1.sample(rng);
-                let th = &self.spec.therapy;
                 let z: f64 = if th.flare_effect_sd > 0.0 {
                     rng.normal()
                 } else {
@@ -459,7 +456,32 @@ impl IntercurrentModel {
                 draws.worsening[n] = (th.flare_effect + th.flare_effect_sd * z).max(0.0);
                 draws.drawn += 1;
             }
-            target += draws.exp[n];
+            draws.exp[n]
+        };
+        self.lay_flares(arm, (factors, msc_from), exp, |n, t| times[n] = t)
+    }
+
+    /// The walk of [`IntercurrentModel::flares`] along the arm's hazard
+    /// pieces: `exp(n)` gives flare `n`'s unit exponential (drawing it or
+    /// reading it back), `flare(n, t)` receives its week; returns how many
+    /// flares fall in follow-up.
+    #[inline(always)]
+    fn lay_flares(
+        &self,
+        arm: Arm,
+        (factors, msc_from): (&[f64], f64),
+        mut exp: impl FnMut(usize) -> f64,
+        mut flare: impl FnMut(usize, f64),
+    ) -> usize {
+        if !self.has_flares {
+            return 0;
+        }
+        let s = &self.schedules[arm];
+        let end = self.spec.follow_up_weeks;
+        let (mut t, mut seg, mut target, mut acc) = (0.0f64, 0usize, 0.0f64, 0.0f64);
+        let mut n = 0;
+        while n < MAX_FLARES {
+            target += exp(n);
             loop {
                 let next = s.starts.get(seg + 1).copied().unwrap_or(f64::INFINITY);
                 // Before `msc_from` (a product not yet infused, or never:
@@ -488,7 +510,7 @@ impl IntercurrentModel {
             if t > end {
                 return n;
             }
-            times[n] = t;
+            flare(n, t);
             n += 1;
         }
         n
@@ -636,6 +658,48 @@ mod tests {
         assert!((m.schedules.msc.rates[0] - 0.03).abs() < 1e-15);
         assert_eq!(m.schedules.msc.rates[1], 0.05);
         assert_eq!(m.schedules.control.rates, vec![0.01, 0.01]);
+    }
+
+    /// A randomised child's flares (`flare_times`: fresh exponentials, the
+    /// first week and the count only) are the worlds' (`flares`, drawing
+    /// into the shared draws), and both leave the stream at the same words
+    /// and normals: piecewise hazards with a withdrawal, scattered and fixed
+    /// worsening, both arms, several hazard ratios.
+    #[test]
+    fn flare_times_are_the_worlds_flares() {
+        for scatter in [0.0, 2.0] {
+            let mut t = StandardTherapy::none();
+            t.policy = Policy::Withdraw;
+            t.withdraws = Arms::both(true);
+            t.taper_weeks = 4.0;
+            t.hazard_on = Piecewise {
+                starts: vec![0.0, 6.0],
+                rates: vec![0.09, 0.03],
+            };
+            t.hazard_off = Piecewise::constant(0.15);
+            t.flare_effect = 3.0;
+            t.flare_effect_sd = scatter;
+            let m = model(t);
+            for hr in [0.4, 1.0, 2.5] {
+                for arm in Arm::ALL {
+                    for r in 0..400 {
+                        let mut a = Stream::new(3, [2, 2], 0, r);
+                        let mut b = Stream::new(3, [2, 2], 0, r);
+                        let (first, n) =
+                            m.flare_times(arm, hr, &mut a, &mut PatientScratch::default());
+                        let mut cache = Factors::default();
+                        let factors = &m.factors(hr, &mut cache)[arm];
+                        let (mut draws, mut times) = (SharedDraws::default(), [0.0; MAX_FLARES]);
+                        let k = m.flares(arm, (factors, 0.0), &mut draws, &mut b, &mut times);
+                        assert_eq!(n, k);
+                        let want = if k > 0 { times[0] } else { f64::INFINITY };
+                        assert_eq!(first.to_bits(), want.to_bits());
+                        assert_eq!(a.words_drawn(), b.words_drawn());
+                        assert_eq!(a.normals_drawn(), b.normals_drawn());
+                    }
+                }
+            }
+        }
     }
 
     /// Regression (found in review): one worker's scratch meeting two
