@@ -702,6 +702,53 @@ mod tests {
         }
     }
 
+    /// The worlds' two arms read the same flare exponentials (common random
+    /// numbers): the other arm's flares, laid after the own arm's on the same
+    /// shared draws, are those it gets laid alone on a fresh stream, and the
+    /// two together draw only as many exponentials (and worsening normals)
+    /// as the arm with more flares needs.
+    #[test]
+    fn both_arms_read_the_same_flare_exponentials() {
+        let mut t = StandardTherapy::none();
+        t.hazard_on = Piecewise {
+            starts: vec![0.0, 6.0],
+            rates: vec![0.12, 0.05],
+        };
+        t.flare_effect = 3.0;
+        t.flare_effect_sd = 2.0;
+        let m = model(t);
+        let mut cache = Factors::default();
+        let factors = m.factors(0.3, &mut cache).clone();
+        let lay = |arm: Arm, draws: &mut SharedDraws, rng: &mut Stream| {
+            let mut times = [0.0; MAX_FLARES];
+            let n = m.flares(arm, (&factors[arm], 0.0), draws, rng, &mut times);
+            times[..n].to_vec()
+        };
+        for r in 0..400 {
+            for (first, second) in [(Arm::Msc, Arm::Control), (Arm::Control, Arm::Msc)] {
+                let mut shared = Stream::new(9, [4, 4], 0, r);
+                let mut draws = SharedDraws::default();
+                let a = lay(first, &mut draws, &mut shared);
+                let b = lay(second, &mut draws, &mut shared);
+                let mut alone = Stream::new(9, [4, 4], 0, r);
+                let b_alone = lay(second, &mut SharedDraws::default(), &mut alone);
+                assert_eq!(b.len(), b_alone.len());
+                assert!(
+                    b.iter()
+                        .zip(&b_alone)
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                );
+                let mut count = Stream::new(9, [4, 4], 0, r);
+                for _ in 0..=a.len().max(b.len()) {
+                    let _: f64 = Exp1.sample(&mut count);
+                    count.normal();
+                }
+                assert_eq!(shared.words_drawn(), count.words_drawn());
+                assert_eq!(shared.normals_drawn(), count.normals_drawn());
+            }
+        }
+    }
+
     /// Regression (found in review): one worker's scratch meeting two
     /// models at the same hazard ratio (a waning effect and none) gives
     /// each the flares a fresh scratch gives, and never indexes past the
