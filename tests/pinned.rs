@@ -5,6 +5,12 @@
 //! of results on purpose (a new generator, a fixed bug, a new summary field)
 //! updates them here in the same commit as `docs/results.md`, and says why.
 //!
+//! The hashes do not depend on the CPU's vector units (the AVX-512 and
+//! portable generator paths give the same bits) and were checked unchanged
+//! with glibc's non-FMA `exp` and `log` (`GLIBC_TUNABLES=glibc.cpu.hwcaps=
+//! -FMA,-AVX2,-AVX512F,-AVX`); a libm that rounds differently in the last
+//! bit could still move them (see `rng`).
+//!
 //! To print the current hashes: `PINNED_PRINT=1 cargo test --release --test
 //! pinned -- --nocapture`.
 
