@@ -407,15 +407,13 @@ impl IntercurrentModel {
         world(own, true, Needs::All, own_times, &mut out.own_with);
         world(other, true, Needs::Truths, other_times, &mut out.other_with);
         // Where no therapy started, the world without therapies is the same
-        // world: computed once.
-        if out.own_with.event.is_infinite() {
-            out.own_plain = out.own_with;
-        } else {
+        // world: computed once, and read there rather than copied.
+        out.own_plain_is_with = out.own_with.event.is_infinite();
+        out.other_plain_is_with = out.other_with.event.is_infinite();
+        if !out.own_plain_is_with {
             world(own, false, Needs::Primary, own_times, &mut out.own_plain);
         }
-        if out.other_with.event.is_infinite() {
-            out.other_plain = out.other_with;
-        } else {
+        if !out.other_plain_is_with {
             world(
                 other,
                 false,

@@ -106,6 +106,10 @@ pub struct Worlds {
     pub(super) other_with: World,
     pub(super) own_plain: World,
     pub(super) other_plain: World,
+    /// Whether no therapy started in the arm's world with therapies, so its
+    /// world without them is that same world (read there, not copied).
+    pub(super) own_plain_is_with: bool,
+    pub(super) other_plain_is_with: bool,
 }
 
 impl Default for Worlds {
@@ -116,6 +120,8 @@ impl Default for Worlds {
             other_with: World::default(),
             own_plain: World::default(),
             other_plain: World::default(),
+            own_plain_is_with: false,
+            other_plain_is_with: false,
         }
     }
 }
@@ -130,7 +136,9 @@ impl Worlds {
         match (arm == self.own, with_concomitants) {
             (true, true) => &self.own_with,
             (false, true) => &self.other_with,
+            (true, false) if self.own_plain_is_with => &self.own_with,
             (true, false) => &self.own_plain,
+            (false, false) if self.other_plain_is_with => &self.other_with,
             (false, false) => &self.other_plain,
         }
     }
