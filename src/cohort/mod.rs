@@ -654,6 +654,21 @@ mod tests {
     use super::*;
     use crate::scenario::{EndpointKind, Population};
 
+    /// Every value of a patient's draws, floats as bits, for comparing two
+    /// ways of drawing them.
+    fn bits(d: &Draws) -> (Vec<u64>, bool) {
+        let mut v = vec![
+            d.baseline,
+            d.observed_baseline,
+            d.change_control,
+            d.effect,
+            d.change,
+            d.msc_from,
+        ];
+        v.extend(d.primary_noise);
+        (v.into_iter().map(f64::to_bits).collect(), d.infused)
+    }
+
     /// Skipping the intermediate visits' path changes no draw: for models
     /// that are not plain (JADAS-27 parts, enrolment selection, a responder
     /// share, a product that fails and comes late with a spread), `draw`
@@ -694,21 +709,6 @@ mod tests {
                 .with_product(Some(ProductModel::new(&manufacturing, 24.0)))
                 .with_responder_share(0.6),
         ];
-        let bits = |d: &Draws| {
-            let mut v = vec![
-                d.baseline,
-                d.observed_baseline,
-                d.change_control,
-                d.effect,
-                d.change,
-                d.msc_from,
-            ];
-            v.extend(d.primary_noise);
-            (
-                v.into_iter().map(f64::to_bits).collect::<Vec<_>>(),
-                d.infused,
-            )
-        };
         for m in &models {
             assert!(!m.plain());
             for r in 0..300 {
@@ -738,17 +738,6 @@ mod tests {
             control_change_mean: -5.0,
             change_sd: 6.0,
             baseline_change_correlation: -0.3,
-        };
-        let bits = |d: &Draws| {
-            [
-                d.baseline,
-                d.observed_baseline,
-                d.change_control,
-                d.effect,
-                d.change,
-                d.msc_from,
-            ]
-            .map(f64::to_bits)
         };
         for kind in [EndpointKind::Continuous, EndpointKind::Sledai2k] {
             for visits in [&[24.0][..], &[12.0, 24.0], &[4.0, 8.0, 12.0, 24.0]] {
