@@ -463,25 +463,26 @@ impl CohortModel {
         // builds linearly from the infusion (fraction `d` of the way) on.
         let delayed = self.product.is_some() && delay_factor < 1.0 && arm.gets_msc();
         let end = if delayed { change_control } else { change };
-        let mut c = 0.0;
-        if !path {
+        if path {
+            let mut c = 0.0;
+            for (k, step) in self.bridge.iter().enumerate() {
+                let z = rng.normal();
+                c += step.weight * (end - c) + step.sd * z;
+                let shown = if delayed && delay_factor > 0.0 {
+                    let d = 1.0 - delay_factor;
+                    c + effect * (self.fractions[k] - d).max(0.0) / delay_factor
+                } else {
+                    c
+                };
+                visit(k, baseline, shown, self.recorder.part_noise(rng));
+            }
+        } else {
             // Nobody reads the intermediate visits: their draws are made
             // (and dropped) so every later draw stays where it was.
             for _ in &self.bridge {
                 rng.normal();
                 self.recorder.part_noise(rng);
             }
-        }
-        for (k, step) in self.bridge.iter().enumerate().filter(|_| path) {
-            let z = rng.normal();
-            c += step.weight * (end - c) + step.sd * z;
-            let shown = if delayed && delay_factor > 0.0 {
-                let d = 1.0 - delay_factor;
-                c + effect * (self.fractions[k] - d).max(0.0) / delay_factor
-            } else {
-                c
-            };
-            visit(k, baseline, shown, self.recorder.part_noise(rng));
         }
         let observed_baseline = self
             .recorder
