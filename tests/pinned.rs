@@ -52,7 +52,7 @@ const PINNED: [(&str, u64); 30] = [
     ("sle_sledai_addon_interim", 0x70227c1742fc969f),
     ("sle_sledai_addon_interim_null", 0x24bc62730ce33556),
     ("sle_sri4_fisher", 0x0a1d481bf8cbc0a8),
-    ("sle_time_to_flare", 0x41537400962227fb),
+    ("sle_time_to_flare", 0x69ddebf2d3370625),
     ("textbook_continuous", 0x10ae2330721751b9),
 ];
 
