@@ -156,10 +156,10 @@ impl SurvivalStats {
             let r = km.rmst(follow_up).mean;
             s.rmst.push(r);
             rmst[arm] = r;
-            for (i, &t) in self.grid.iter().enumerate() {
-                let bin = round_half_away(held(&km, t).0 * (BAND_BINS - 1) as f64) as usize;
+            km.held_along(&self.grid, |i, survival| {
+                let bin = round_half_away(survival * (BAND_BINS - 1) as f64) as usize;
                 s.band[i * BAND_BINS + bin.min(BAND_BINS - 1)] += 1;
-            }
+            });
         }
         if !(rmst.msc.is_nan() || rmst.control.is_nan()) {
             self.rmst_difference.push(rmst.msc - rmst.control);

@@ -16,7 +16,7 @@
 //! score needs no logarithm per flare, and near the maximum the score's
 //! rounding noise is far below its size, where the likelihood's change
 //! (quadratic in the step) is not, so no step is halved for noise alone.
-//! The likelihood is computed once, at the estimate.
+//! The likelihood itself is computed only on request ([`log_likelihood`]).
 //!
 //! The maximum is finite exactly when some control patient flares while MSC
 //! patients are at risk and some MSC patient flares while control patients are
@@ -50,8 +50,6 @@ pub struct Cox {
     pub p: f64,
     /// The 95% Wald interval of the hazard ratio, `exp(log_hr ± 1.96 se)`.
     pub hr_interval: (f64, f64),
-    /// The maximised log partial likelihood.
-    pub log_likelihood: f64,
     /// Newton steps taken.
     pub iterations: u32,
 }
@@ -156,7 +154,6 @@ pub fn cox(
         z,
         p: normal_p_value(z, alternative),
         hr_interval: ((beta - Z_975 * se).exp(), (beta + Z_975 * se).exp()),
-        log_likelihood: log_likelihood(sets, beta),
         iterations,
     })
 }
@@ -186,11 +183,24 @@ fn efron(sets: &[RiskSet], beta: f64) -> Efron {
     Efron { score, information }
 }
 
-/// Efron's log partial likelihood at `beta`.
-fn log_likelihood(sets: &[RiskSet], beta: f64) -> f64 {
+/// Efron's log partial likelihood of MSC against control at log hazard
+/// ratio `beta` (at [`Cox::log_hr`], the maximum R reports as
+/// `loglik[2]`). The fit itself needs no likelihood, so it is computed only
+/// on request.
+///
+/// # Errors
+/// [`AnalysisFailure::TooFewPatients`] for an empty arm and
+/// [`AnalysisFailure::NotFinite`] for a time that is not finite.
+pub fn log_likelihood(
+    msc: &[FollowUp],
+    control: &[FollowUp],
+    beta: f64,
+    scratch: &mut SurvivalScratch,
+) -> Result<f64, AnalysisFailure> {
+    risk_sets(msc, control, scratch)?;
     let r = beta.exp();
     let mut log_likelihood = 0.0;
-    for s in sets {
+    for s in &scratch.risk_sets {
         let d = s.flares();
         log_likelihood += s.msc_flares * beta;
         let mut k = 0.0;
@@ -201,7 +211,7 @@ fn log_likelihood(sets: &[RiskSet], beta: f64) -> f64 {
             k += 1.0;
         }
     }
-    log_likelihood
+    Ok(log_likelihood)
 }
 
 #[cfg(test)]
@@ -277,7 +287,8 @@ mod tests {
             assert!(close(fit.p, p, 1e-8), "set {i}: {fit:?}");
             assert!(close(fit.hr_interval.0, lo, 1e-8), "set {i}: {fit:?}");
             assert!(close(fit.hr_interval.1, hi, 1e-8), "set {i}: {fit:?}");
-            assert!(close(fit.log_likelihood, loglik, 1e-12), "set {i}: {fit:?}");
+            let at_max = log_likelihood(&msc, &control, fit.log_hr, &mut s).unwrap();
+            assert!(close(at_max, loglik, 1e-12), "set {i}: {at_max}");
             let (coef, se) = TIGHT[i];
             assert!(close(fit.log_hr, coef, 1e-11), "set {i}: {fit:?}");
             assert!(close(fit.se, se, 1e-11), "set {i}: {fit:?}");

@@ -150,6 +150,24 @@ impl KaplanMeier<'_> {
         self.last_time
     }
 
+    /// The curve at each time of `grid` (increasing), held at its last step
+    /// beyond the last follow-up time (where [`KaplanMeier::survival_at`]
+    /// is not defined; 1 with no step): one walk along the steps instead of
+    /// a search per time; `each(i, survival)`.
+    pub fn held_along(&self, grid: &[f64], mut each: impl FnMut(usize, f64)) {
+        debug_assert!(grid.is_sorted());
+        let mut after = 0;
+        for (i, &t) in grid.iter().enumerate() {
+            while after < self.steps.len() && self.steps[after].time <= t {
+                after += 1;
+            }
+            each(
+                i,
+                after.checked_sub(1).map_or(1.0, |j| self.steps[j].survival),
+            );
+        }
+    }
+
     /// The step in force at `t`: the last flare time at or before `t`.
     fn step_at(&self, t: f64) -> Option<&Step> {
         let after = self.steps.partition_point(|s| s.time <= t);
@@ -220,6 +238,38 @@ impl KaplanMeier<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`KaplanMeier::held_along`] gives, at every time of an increasing
+    /// grid, the bits of `survival_at` (held at the last step beyond the
+    /// last follow-up time), on random arms with ties, grid times on flare
+    /// times, and grids reaching past the last time.
+    #[test]
+    fn held_along_is_survival_at_held() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(3);
+        let mut scratch = SurvivalScratch::default();
+        for _ in 0..300 {
+            let n = rng.random_range(1..40);
+            let arm: Vec<FollowUp> = (0..n)
+                .map(|_| FollowUp {
+                    time: f64::from(rng.random_range(0..30u8)),
+                    flare: rng.random::<f64>() < 0.6,
+                })
+                .collect();
+            let km = kaplan_meier(&arm, &mut scratch).unwrap();
+            let end = f64::from(rng.random_range(1..40u8));
+            let grid: Vec<f64> = (0..25).map(|i| end * f64::from(i) / 24.0).collect();
+            let mut walked = vec![f64::NAN; grid.len()];
+            km.held_along(&grid, |i, s| walked[i] = s);
+            for (&t, w) in grid.iter().zip(&walked) {
+                let searched = match km.survival_at(t) {
+                    Some(s) => s.survival,
+                    None => km.steps().last().map_or(1.0, |s| s.survival),
+                };
+                assert_eq!(w.to_bits(), searched.to_bits(), "t = {t}, {arm:?}");
+            }
+        }
+    }
 
     fn arm(times: &[f64], flares: &[u8]) -> Vec<FollowUp> {
         times
