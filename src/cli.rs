@@ -28,8 +28,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// Benchmark this machine: the reference workload at 1..N threads (trials
     /// per second, speed-up, parallel efficiency), then every workload kind
-    /// (core, textbook, bounded, JADAS-27, flares, estimands, pooled, survival,
-    /// interim, posterior, randomized withdrawal, manufacturing, safety) at one
+    /// (core, textbook, bounded, JADAS-27, flares, estimands, pooled, survival
+    /// with log-rank, survival with Cox, interim, posterior, randomized
+    /// withdrawal, manufacturing, safety) at one
     /// thread against its random-number floor and per core at N threads;
     /// tables, bench.csv, workloads.csv and scaling.png/svg in OUT/bench/.
     Bench(BenchArgs),

@@ -35,7 +35,7 @@ pub struct Workload {
 
 /// Every kind of work a scenario can ask for, each with one shipped scenario
 /// (also measured by `cargo bench --bench engine`).
-pub const WORKLOADS: [Workload; 13] = [
+pub const WORKLOADS: [Workload; 14] = [
     Workload {
         kind: "core",
         file: "reference_sle_ancova_30.toml",
@@ -83,6 +83,12 @@ pub const WORKLOADS: [Workload; 13] = [
         file: "bench_simtrial_fixed.toml",
         text: include_str!("../../scenarios/bench_simtrial_fixed.toml"),
         n: 250,
+    },
+    Workload {
+        kind: "cox",
+        file: "sle_time_to_flare.toml",
+        text: include_str!("../../scenarios/sle_time_to_flare.toml"),
+        n: 60,
     },
     Workload {
         kind: "interim",
