@@ -193,19 +193,29 @@ fn efron(sets: &[RiskSet], beta: f64) -> Efron {
     let r = beta.exp();
     let (mut score, mut information) = (0.0, 0.0);
     for s in sets {
-        let d = s.flares();
         score += s.msc_flares;
-        let mut k = 0.0;
-        while k < d {
-            let f = k / d;
-            let msc = r * (s.msc_at_risk - f * s.msc_flares);
-            let p = msc / ((s.control_at_risk - f * s.control_flares) + msc);
+        efron_terms(s, r, |msc, denominator| {
+            let p = msc / denominator;
             score -= p;
             information += p * (1.0 - p);
-            k += 1.0;
-        }
+        });
     }
     Efron { score, information }
+}
+
+/// Efron's terms at one flare time at `r = exp(beta)`: for each `k < d`,
+/// the MSC part of the `k`-th denominator and the denominator, handed to
+/// `each(msc, denominator)`. The fit and the likelihood share it.
+#[inline(always)]
+fn efron_terms(s: &RiskSet, r: f64, mut each: impl FnMut(f64, f64)) {
+    let d = s.flares();
+    let mut k = 0.0;
+    while k < d {
+        let f = k / d;
+        let msc = r * (s.msc_at_risk - f * s.msc_flares);
+        each(msc, (s.control_at_risk - f * s.control_flares) + msc);
+        k += 1.0;
+    }
 }
 
 /// Efron's log partial likelihood of MSC against control at log hazard
@@ -226,15 +236,8 @@ pub fn log_likelihood(
     let r = beta.exp();
     let mut log_likelihood = 0.0;
     for s in &scratch.risk_sets {
-        let d = s.flares();
         log_likelihood += s.msc_flares * beta;
-        let mut k = 0.0;
-        while k < d {
-            let f = k / d;
-            let msc = r * (s.msc_at_risk - f * s.msc_flares);
-            log_likelihood -= ((s.control_at_risk - f * s.control_flares) + msc).ln();
-            k += 1.0;
-        }
+        efron_terms(s, r, |_, denominator| log_likelihood -= denominator.ln());
     }
     Ok(log_likelihood)
 }
