@@ -19,7 +19,7 @@ seconds() { # wall seconds of one 10-point curve of $2 under binary $1
   start=$(date +%s.%N)
   "$1" run --quiet --threads "$threads" --replicates 10000 --out "$tmp/out" "$2"
   end=$(date +%s.%N)
-  echo "$end - $start" | bc
+  awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
 }
 if [ -n "$before" ]; then
   echo "| scenario | n per arm (10 points) | before (s) | now (s) | speed-up |"
@@ -50,7 +50,7 @@ PY
   if [ -n "$before" ]; then
     old=$(seconds "$before" "$tmp/$name.toml")
     new=$(seconds "$bin" "$tmp/$name.toml")
-    printf '| `%s` | %s | %.2f | %.2f | %.2f |\n' "$name" "$sizes" "$old" "$new" "$(echo "$old / $new" | bc -l)"
+    printf '| `%s` | %s | %.2f | %.2f | %.2f |\n' "$name" "$sizes" "$old" "$new" "$(awk -v a="$old" -v b="$new" 'BEGIN { print a / b }')"
   else
     printf '| %s | %s | %d | %.2f |\n' "$name" "$sizes" 100000 "$(seconds "$bin" "$tmp/$name.toml")"
   fi
