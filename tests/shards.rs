@@ -148,3 +148,45 @@ fn one_two_and_four_threads_agree() {
     assert_eq!(runs[0], runs[1]);
     assert_eq!(runs[0], runs[2]);
 }
+
+/// A run streams every cell's batches through one window after another (a
+/// window runs on from one cell into the next); each cell must still get
+/// exactly its own run, as if it ran alone: the fixed pass, the prior pass
+/// (`sle_time_to_flare`'s hazard ratio has one) and the complete-batch fold,
+/// with a last batch that is not full, on 1 and 3 threads (3 threads make
+/// windows of 24 batches, which end inside a cell).
+#[test]
+fn cells_streamed_together_each_get_their_own_run() {
+    use trialsim::design::stream::EffectMode;
+    for file in [SCENARIOS[3], SCENARIOS[0]] {
+        let (s, _) = load(file, 2_100);
+        let alone: Vec<String> = (s.design.n_per_arm.iter())
+            .map(|&n| {
+                let cell = engine::Cell::new(&s, n);
+                let pass = |mode| {
+                    let seed = s.simulation.seed;
+                    let reps = s.simulation.replicates;
+                    let never = &engine::NEVER_STOP;
+                    engine::fold_cell(&cell, mode, seed, reps, None, &|_| {}, never).unwrap()
+                };
+                let (summary, fixed) = pass(EffectMode::Fixed);
+                let prior = cell.has_prior().then(|| pass(EffectMode::Prior));
+                format!(
+                    "{} {} {}",
+                    serde_json::to_string(&summary).unwrap(),
+                    serde_json::to_string(&prior.as_ref().map(|p| &p.0)).unwrap(),
+                    serde_json::to_string(&(fixed, prior.map(|p| p.1))).unwrap()
+                )
+            })
+            .collect();
+        assert!(s.design.n_per_arm.len() > 1, "{file}: several cells");
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let together = pool.install(|| fingerprint(&engine::run_scenario(&s, &|_| {})));
+            assert_eq!(together, alone, "{file}, {threads} threads");
+        }
+    }
+}

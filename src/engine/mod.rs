@@ -33,7 +33,7 @@ pub mod threshold;
 pub mod trial;
 
 pub use crate::summary::Resume;
-pub use batch::{BATCH, Folder, NEVER_STOP, fold_cell, for_each_batch};
+pub use batch::{BATCH, Folder, NEVER_STOP, Pass, fold_cell, for_each_batch, for_each_batch_of};
 pub use cell::{Cell, Workspace};
 pub use run::{
     CellPasses, CellRun, Outcome, each_cell, run_cell, run_scenario, run_scenario_from,

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::Cell;
-use super::batch::{NEVER_STOP, fold_cell};
+use super::batch::{BATCH, Folder, NEVER_STOP, Pass, fold_cell, for_each_batch_of};
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
 use crate::summary::{Resume, Summary};
@@ -144,69 +144,94 @@ pub enum Outcome {
 }
 
 /// As [`run_scenario_from`], stopping at the next window of batches once
-/// `stop` is raised (Ctrl-C).
+/// `stop` is raised (Ctrl-C). Every pass of every cell (in file order, each
+/// cell's fixed pass before its prior pass) runs through one stream of
+/// batch windows ([`for_each_batch_of`]), so the threads never wait at a
+/// cell's end; a cell's `seconds` is the run's wall time in proportion to
+/// the thread time its batches took.
 pub fn run_scenario_until(
     scenario: &Scenario,
     resume: &[(Resume, Option<Resume>)],
     progress: &(dyn Fn(u64) + Sync),
     stop: &AtomicBool,
 ) -> Outcome {
+    let started = Instant::now();
     let sim = &scenario.simulation;
-    let from = |i: usize, mode: EffectMode| {
-        resume.get(i).and_then(|(fixed, prior)| match mode {
-            EffectMode::Fixed => Some(fixed.clone()),
-            EffectMode::Prior => prior.clone(),
+    let cells: Vec<Cell> = (scenario.design.n_per_arm.iter())
+        .map(|&n| Cell::new(scenario, n))
+        .collect();
+    // (cell, mode) of each pass, in the order `each_cell` runs them.
+    let plan: Vec<(usize, EffectMode)> = (cells.iter().enumerate())
+        .flat_map(|(i, cell)| {
+            let prior = cell.has_prior().then_some((i, EffectMode::Prior));
+            std::iter::once((i, EffectMode::Fixed)).chain(prior)
         })
-    };
-    let mut reached: Vec<Resume> = Vec::new();
-    let passes = each_cell(scenario, |i, cell, mode| {
-        let folded = fold_cell(
-            cell,
+        .collect();
+    let mut folders: Vec<Folder> = (plan.iter())
+        .map(|&(i, mode)| {
+            let from = resume.get(i).and_then(|(fixed, prior)| match mode {
+                EffectMode::Fixed => Some(fixed.clone()),
+                EffectMode::Prior => prior.clone(),
+            });
+            let from = from.unwrap_or_else(|| Resume {
+                batches: 0,
+                summary: cells[i].new_summary(),
+            });
+            Folder::new(sim.replicates, from)
+        })
+        .collect();
+    let batches = sim.replicates.div_ceil(BATCH);
+    let passes: Vec<Pass> = (plan.iter().zip(&folders))
+        .map(|(&(i, mode), folder)| Pass {
+            cell: &cells[i],
             mode,
-            sim.seed,
-            sim.replicates,
-            from(i, mode),
-            progress,
-            stop,
-        );
-        match folded {
-            Ok((summary, done)) => {
-                reached.push(done.clone());
-                Ok((summary, done))
-            }
-            Err(partial) => {
-                reached.push(*partial);
-                Err(())
-            }
-        }
-    });
-    match passes {
-        Ok(p) => Outcome::Finished(p.into_iter().map(CellRun::from_passes).collect()),
-        Err(()) => {
-            // `reached` holds the passes in order: fixed, then prior if any.
-            let mut reached = reached.into_iter();
-            let saved = scenario
-                .design
-                .n_per_arm
-                .iter()
-                .enumerate()
-                .map(|(i, &n)| {
-                    let cell = Cell::new(scenario, n);
-                    let mut pass = |mode| {
-                        reached
-                            .next()
-                            .or_else(|| from(i, mode))
-                            .unwrap_or_else(|| Resume {
-                                batches: 0,
-                                summary: cell.new_summary(),
-                            })
-                    };
-                    let fixed = pass(EffectMode::Fixed);
-                    let prior = cell.has_prior().then(|| pass(EffectMode::Prior));
-                    (fixed, prior)
-                })
-                .collect();
-            Outcome::Interrupted(saved)
-        }
+            batches: folder.next_batch()..batches,
+        })
+        .collect();
+    let mut busy = vec![0.0; cells.len()];
+    let done = for_each_batch_of(
+        &passes,
+        sim.seed,
+        sim.replicates,
+        progress,
+        stop,
+        |p, b, summary, seconds| {
+            folders[p].push(b, &summary);
+            busy[plan[p].0] += seconds;
+        },
+    );
+    // Each pass's fold, cell by cell: (fixed, prior).
+    let mut folded = folders.into_iter();
+    let mut per_cell = |cell: &Cell| {
+        let fixed = folded.next().expect("planned: a fixed pass per cell");
+        let prior = (cell.has_prior()).then(|| folded.next().expect("planned: its prior pass"));
+        (fixed, prior)
+    };
+    if !done {
+        let saved = (cells.iter())
+            .map(|cell| {
+                let (fixed, prior) = per_cell(cell);
+                (fixed.into_resume(), prior.map(Folder::into_resume))
+            })
+            .collect();
+        return Outcome::Interrupted(saved);
     }
+    let wall = started.elapsed().as_secs_f64();
+    let total: f64 = busy.iter().sum();
+    let runs = (cells.iter().zip(&scenario.design.n_per_arm).zip(&busy))
+        .map(|((cell, &n), &busy)| {
+            let (fixed, prior) = per_cell(cell);
+            CellRun::from_passes(CellPasses {
+                n_per_arm: n,
+                fixed: fixed.finish(),
+                prior: prior.map(Folder::finish),
+                seconds: if total > 0.0 {
+                    wall * busy / total
+                } else {
+                    wall / cells.len() as f64
+                },
+            })
+        })
+        .collect();
+    Outcome::Finished(runs)
 }
