@@ -5,15 +5,17 @@
 //! grouped in fixed batches of [`BATCH`] ([`batch`]); each batch is
 //! summarised by whichever thread runs it, and batch summaries are merged in
 //! batch order. The result is therefore bit-identical for any thread count,
-//! and memory does not grow with the replicate count. Whole runs, shards and
-//! merges share one per-cell loop ([`run::each_cell`]).
+//! and memory does not grow with the replicate count. Whole runs and shards
+//! stream every cell's batches through one loop ([`run::stream_cells`]);
+//! merges fold cell by cell ([`run::each_cell`]).
 //!
 //! * [`cell`]: a sample size prepared (models, analysis, decision) and the
 //!   replicate loop;
 //! * [`trial`]: one trial's patients, from latent course to recorded data;
 //! * [`looks`]: interim looks in calendar time and where a trial stops;
 //! * [`batch`]: batches, their parallel execution and their ordered fold;
-//! * [`run`]: the per-cell loop and whole runs;
+//! * [`run`]: the cells of a run or a shard streamed together, the per-cell
+//!   loop of a merge, and whole runs;
 //! * [`shard`]: shards, merges and the saved state a top-up continues;
 //! * [`precision`]: runs that stop at a Monte Carlo SE (`run --mc-se`);
 //! * [`search`]: the sample-size search of `trialsim design`;
@@ -37,5 +39,5 @@ pub use batch::{BATCH, Folder, NEVER_STOP, Pass, fold_cell, for_each_batch, for_
 pub use cell::{Cell, Workspace};
 pub use run::{
     CellPasses, CellRun, Outcome, each_cell, run_cell, run_scenario, run_scenario_from,
-    run_scenario_until, total_replicates,
+    run_scenario_until, stream_cells, total_replicates,
 };

@@ -1,6 +1,8 @@
-//! The per-cell loop every kind of run shares (a whole run, a shard, a
-//! merge of shards), and whole runs of a scenario.
+//! The cells of a run or a shard streamed together through one loop of
+//! batch windows ([`stream_cells`]), the per-cell loop of a merge
+//! ([`each_cell`]), and whole runs of a scenario.
 
+use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -66,6 +68,18 @@ pub struct CellRun {
     pub seconds: f64,
     /// The folds of complete batches, for topping the run up later.
     pub resume: (Resume, Option<Resume>),
+}
+
+impl<T> CellPasses<T> {
+    /// The same cell with `f` applied to each pass.
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> CellPasses<U> {
+        CellPasses {
+            n_per_arm: self.n_per_arm,
+            fixed: f(self.fixed),
+            prior: self.prior.map(f),
+            seconds: self.seconds,
+        }
+    }
 }
 
 impl CellRun {
@@ -144,48 +158,86 @@ pub enum Outcome {
 }
 
 /// As [`run_scenario_from`], stopping at the next window of batches once
-/// `stop` is raised (Ctrl-C). Every pass of every cell (in file order, each
-/// cell's fixed pass before its prior pass) runs through one stream of
-/// batch windows ([`for_each_batch_of`]), so the threads never wait at a
-/// cell's end; a cell's `seconds` is the run's wall time in proportion to
-/// the thread time its batches took.
+/// `stop` is raised (Ctrl-C). The cells are streamed together
+/// ([`stream_cells`]).
 pub fn run_scenario_until(
     scenario: &Scenario,
     resume: &[(Resume, Option<Resume>)],
     progress: &(dyn Fn(u64) + Sync),
     stop: &AtomicBool,
 ) -> Outcome {
-    let started = Instant::now();
     let sim = &scenario.simulation;
-    let cells: Vec<Cell> = (scenario.design.n_per_arm.iter())
-        .map(|&n| Cell::new(scenario, n))
-        .collect();
-    // (cell, mode) of each pass, in the order `each_cell` runs them.
-    let plan: Vec<(usize, EffectMode)> = (cells.iter().enumerate())
-        .flat_map(|(i, cell)| {
-            let prior = cell.has_prior().then_some((i, EffectMode::Prior));
-            std::iter::once((i, EffectMode::Fixed)).chain(prior)
-        })
-        .collect();
-    let mut folders: Vec<Folder> = (plan.iter())
-        .map(|&(i, mode)| {
+    let batches = sim.replicates.div_ceil(BATCH);
+    let streamed = stream_cells(
+        scenario,
+        |i, cell, mode| {
             let from = resume.get(i).and_then(|(fixed, prior)| match mode {
                 EffectMode::Fixed => Some(fixed.clone()),
                 EffectMode::Prior => prior.clone(),
             });
             let from = from.unwrap_or_else(|| Resume {
                 batches: 0,
-                summary: cells[i].new_summary(),
+                summary: cell.new_summary(),
             });
-            Folder::new(sim.replicates, from)
+            let folder = Folder::new(sim.replicates, from);
+            let first = folder.next_batch();
+            (folder, first..batches)
+        },
+        |folder, b, summary| folder.push(b, &summary),
+        progress,
+        stop,
+    );
+    match streamed {
+        Ok(passes) => Outcome::Finished(
+            (passes.into_iter())
+                .map(|p| CellRun::from_passes(p.map(Folder::finish)))
+                .collect(),
+        ),
+        Err(passes) => Outcome::Interrupted(
+            (passes.into_iter())
+                .map(|p| (p.fixed.into_resume(), p.prior.map(Folder::into_resume)))
+                .collect(),
+        ),
+    }
+}
+
+/// Runs every pass of every cell of `scenario` (file order, a cell's fixed
+/// pass before its prior pass, as [`each_cell`]) through one loop of batch
+/// windows ([`for_each_batch_of`]), so the threads never wait at a cell's
+/// end. `open(index, cell, mode)` makes each pass's state and names the
+/// batches it runs; `push(state, batch, summary)` is given them in order.
+/// A cell's `seconds` is the wall time in proportion to the thread time its
+/// batches took.
+///
+/// # Errors
+/// When `stop` is raised first: every pass's state as far as it got.
+pub fn stream_cells<T>(
+    scenario: &Scenario,
+    mut open: impl FnMut(usize, &Cell, EffectMode) -> (T, Range<u64>),
+    mut push: impl FnMut(&mut T, u64, Summary),
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &AtomicBool,
+) -> Result<Vec<CellPasses<T>>, Vec<CellPasses<T>>> {
+    let started = Instant::now();
+    let sim = &scenario.simulation;
+    let cells: Vec<Cell> = (scenario.design.n_per_arm.iter())
+        .map(|&n| Cell::new(scenario, n))
+        .collect();
+    // (cell, mode) of each pass.
+    let plan: Vec<(usize, EffectMode)> = (cells.iter().enumerate())
+        .flat_map(|(i, cell)| {
+            let prior = cell.has_prior().then_some((i, EffectMode::Prior));
+            std::iter::once((i, EffectMode::Fixed)).chain(prior)
         })
         .collect();
-    let batches = sim.replicates.div_ceil(BATCH);
-    let passes: Vec<Pass> = (plan.iter().zip(&folders))
-        .map(|(&(i, mode), folder)| Pass {
+    let (mut states, ranges): (Vec<T>, Vec<Range<u64>>) = (plan.iter())
+        .map(|&(i, mode)| open(i, &cells[i], mode))
+        .unzip();
+    let passes: Vec<Pass> = (plan.iter().zip(ranges))
+        .map(|(&(i, mode), batches)| Pass {
             cell: &cells[i],
             mode,
-            batches: folder.next_batch()..batches,
+            batches,
         })
         .collect();
     let mut busy = vec![0.0; cells.len()];
@@ -196,42 +248,24 @@ pub fn run_scenario_until(
         progress,
         stop,
         |p, b, summary, seconds| {
-            folders[p].push(b, &summary);
+            push(&mut states[p], b, summary);
             busy[plan[p].0] += seconds;
         },
     );
-    // Each pass's fold, cell by cell: (fixed, prior).
-    let mut folded = folders.into_iter();
-    let mut per_cell = |cell: &Cell| {
-        let fixed = folded.next().expect("planned: a fixed pass per cell");
-        let prior = (cell.has_prior()).then(|| folded.next().expect("planned: its prior pass"));
-        (fixed, prior)
-    };
-    if !done {
-        let saved = (cells.iter())
-            .map(|cell| {
-                let (fixed, prior) = per_cell(cell);
-                (fixed.into_resume(), prior.map(Folder::into_resume))
-            })
-            .collect();
-        return Outcome::Interrupted(saved);
-    }
     let wall = started.elapsed().as_secs_f64();
     let total: f64 = busy.iter().sum();
-    let runs = (cells.iter().zip(&scenario.design.n_per_arm).zip(&busy))
-        .map(|((cell, &n), &busy)| {
-            let (fixed, prior) = per_cell(cell);
-            CellRun::from_passes(CellPasses {
-                n_per_arm: n,
-                fixed: fixed.finish(),
-                prior: prior.map(Folder::finish),
-                seconds: if total > 0.0 {
-                    wall * busy / total
-                } else {
-                    wall / cells.len() as f64
-                },
-            })
+    let mut states = states.into_iter();
+    let grouped = (cells.iter().zip(&scenario.design.n_per_arm).zip(&busy))
+        .map(|((cell, &n), &busy)| CellPasses {
+            n_per_arm: n,
+            fixed: states.next().expect("planned: a fixed pass per cell"),
+            prior: (cell.has_prior()).then(|| states.next().expect("planned: its prior pass")),
+            seconds: if total > 0.0 {
+                wall * busy / total
+            } else {
+                wall / cells.len() as f64
+            },
         })
         .collect();
-    Outcome::Finished(runs)
+    if done { Ok(grouped) } else { Err(grouped) }
 }

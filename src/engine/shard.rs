@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use super::{BATCH, Cell, CellPasses, CellRun, Folder, Resume, each_cell, for_each_batch};
+use super::{BATCH, Cell, CellPasses, CellRun, Folder, Resume, each_cell, stream_cells};
 use crate::design::stream::EffectMode;
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
@@ -91,20 +91,19 @@ pub fn run_shard(
 ) -> Option<Partial> {
     let sim = &scenario.simulation;
     let range = shard_range(sim.replicates.div_ceil(BATCH), k, n);
-    let passes = each_cell(scenario, |_, cell, mode| {
-        let mut out = Vec::with_capacity((range.end - range.start) as usize);
-        let done = for_each_batch(
-            cell,
-            mode,
-            sim.seed,
-            sim.replicates,
-            range.clone(),
-            progress,
-            stop,
-            |index, summary| out.push(Batch { index, summary }),
-        );
-        if done { Ok(out) } else { Err(()) }
-    });
+    // Every cell's batches of the shard, streamed together.
+    let passes = stream_cells(
+        scenario,
+        |_, _, _| {
+            (
+                Vec::with_capacity((range.end - range.start) as usize),
+                range.clone(),
+            )
+        },
+        |out, index, summary| out.push(Batch { index, summary }),
+        progress,
+        stop,
+    );
     let cells = passes.ok()?.into_iter().map(partial_cell).collect();
     let partial = Partial {
         provenance,
