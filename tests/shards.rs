@@ -190,3 +190,69 @@ fn cells_streamed_together_each_get_their_own_run() {
         }
     }
 }
+
+/// A run stopped after `w` windows of batches (Ctrl-C stops at the next
+/// window), then resumed from what it saved and stopped after one window,
+/// again and again, ends with the single run's bits: every pass of every
+/// cell saves its complete batches so far, and passes no window reached
+/// keep what they were resumed from. `sle_time_to_flare` has a prior pass
+/// per cell; 2,048 replicates are 8 whole batches a pass (64 in all), so
+/// windows (8 batches a thread) end inside and between cells.
+#[test]
+fn a_run_stopped_window_after_window_ends_as_one_run() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use trialsim::engine::{Outcome, Resume};
+    type Saved = Vec<(Resume, Option<Resume>)>;
+    let (s, _) = load(SCENARIOS[3], 2_048);
+    let whole_batches = |saved: &Saved| -> u64 {
+        (saved.iter())
+            .map(|(fixed, prior)| fixed.batches + prior.as_ref().map_or(0, |p| p.batches))
+            .sum()
+    };
+    let until = |saved: &Saved, windows: u64| {
+        let stop = AtomicBool::new(windows == 0);
+        let seen = AtomicU64::new(0);
+        let progress = |_| {
+            if seen.fetch_add(1, Ordering::SeqCst) + 1 >= windows {
+                stop.store(true, Ordering::SeqCst);
+            }
+        };
+        engine::run_scenario_until(&s, saved, &progress, &stop)
+    };
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let whole = fingerprint(&engine::run_scenario(&s, &|_| {}));
+            for first in [0, 1, 2, 5] {
+                let mut saved: Saved = Vec::new();
+                let mut windows = first;
+                let mut stops = 0;
+                let runs = loop {
+                    match until(&saved, windows) {
+                        Outcome::Finished(runs) => break runs,
+                        // Through JSON, as `state.json` keeps it.
+                        Outcome::Interrupted(state) => {
+                            // Nothing saved before is lost, and a window of
+                            // whole batches adds to it.
+                            let before = whole_batches(&saved);
+                            assert!(whole_batches(&state) > before || windows == 0);
+                            let text = serde_json::to_string(&state).unwrap();
+                            saved = serde_json::from_str(&text).unwrap();
+                        }
+                    }
+                    windows = 1;
+                    stops += 1;
+                    assert!(stops < 100, "{threads} threads: no progress");
+                };
+                // Two windows (48 batches at most) cannot finish 64.
+                if first <= 2 {
+                    assert!(stops >= 1, "{threads} threads, {first}: it was stopped");
+                }
+                assert_eq!(fingerprint(&runs), whole, "{threads} threads, {first}");
+            }
+        });
+    }
+}

@@ -7,8 +7,8 @@
 //!
 //! A run can be asked to stop (Ctrl-C sets a flag): the loop checks it
 //! before each window, so what has been folded is always whole batches. A
-//! whole run streams all its cells through one loop ([`for_each_batch_of`]):
-//! a window runs on from one cell into the next.
+//! run or a shard streams all its cells through one loop
+//! ([`for_each_batch_of`]): a window runs on from one cell into the next.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,7 +67,7 @@ pub fn for_each_batch(
         mode,
         batches,
     };
-    for_each_batch_of(&[pass], seed, replicates, progress, stop, |_, b, s, _| {
+    for_each_batch_of([|| pass], seed, replicates, progress, stop, |_, b, s, _| {
         sink(b, s)
     })
 }
@@ -83,16 +83,21 @@ pub struct Pass<'a> {
 
 /// [`for_each_batch`] over several passes, one after another: each batch's
 /// summary goes to `sink(pass, batch, summary, seconds)` (the index of its
-/// pass in `passes`, and the seconds its thread spent on it), every pass's
-/// batches in order and the passes in order. A window of batches runs on
-/// from one pass into the next, so the threads never wait at a pass's end
-/// for its last batches (with 16 threads, a cell of 40 batches otherwise
-/// leaves 8 of them idle through its third round). Which thread runs a
-/// batch changes nothing in it, and the order of `sink`'s calls does not
-/// depend on the thread count, so results stay bit-identical.
+/// pass in the order `passes` yields them, and the seconds its thread spent
+/// on it), every pass's batches in order and the passes in order. A window
+/// of batches runs on from one pass into the next, so the threads never
+/// wait at a pass's end for its last batches (with 16 threads, a cell of 40
+/// batches otherwise leaves 8 of them idle through its third round). Which
+/// thread runs a batch changes nothing in it, and the order of `sink`'s
+/// calls does not depend on the thread count, so results stay bit-identical.
+///
+/// Each pass is made (`passes` yields a maker) only when a window reaches
+/// it, and none once `stop` is raised, so a cell that is costly to prepare
+/// (a calibrated threshold) is prepared no earlier than when each cell ran
+/// alone.
 #[must_use]
-pub fn for_each_batch_of(
-    passes: &[Pass],
+pub fn for_each_batch_of<'a, F: FnOnce() -> Pass<'a>>(
+    passes: impl IntoIterator<Item = F>,
     seed: u64,
     replicates: u64,
     progress: &(dyn Fn(u64) + Sync),
@@ -100,18 +105,28 @@ pub fn for_each_batch_of(
     mut sink: impl FnMut(usize, u64, Summary, f64),
 ) -> bool {
     let window = (rayon::current_num_threads() * 8).max(8);
-    // The next batch to run: its pass and its index there.
-    let (mut pass, mut next) = (0, passes.first().map_or(0, |p| p.batches.start));
+    let mut passes = passes.into_iter();
+    let mut opened: Vec<Pass<'a>> = Vec::new();
+    // The next batch to run: its pass (an index into `opened`) and its index there.
+    let (mut pass, mut next) = (0, 0);
     let mut items: Vec<(usize, u64)> = Vec::with_capacity(window);
     loop {
         items.clear();
-        while items.len() < window && pass < passes.len() {
-            if next < passes[pass].batches.end {
+        while items.len() < window {
+            if pass == opened.len() {
+                let Some(make) = passes.next() else { break };
+                if stop.load(Ordering::Relaxed) {
+                    return false;
+                }
+                let p = make();
+                next = p.batches.start;
+                opened.push(p);
+            }
+            if next < opened[pass].batches.end {
                 items.push((pass, next));
                 next += 1;
             } else {
                 pass += 1;
-                next = passes.get(pass).map_or(0, |p| p.batches.start);
             }
         }
         if items.is_empty() {
@@ -120,13 +135,14 @@ pub fn for_each_batch_of(
         if stop.load(Ordering::Relaxed) {
             return false;
         }
+        let opened = &opened;
         let parts: Vec<(Summary, f64)> = items
             .par_iter()
             .map_init(
-                || passes.iter().map(|_| None).collect::<Vec<_>>(),
+                || opened.iter().map(|_| None).collect::<Vec<_>>(),
                 |works: &mut Vec<Option<super::Workspace>>, &(p, b)| {
                     let started = Instant::now();
-                    let Pass { cell, mode, .. } = passes[p];
+                    let Pass { cell, mode, .. } = opened[p];
                     let work = works[p].get_or_insert_with(|| cell.workspace());
                     let summary = cell.batch(mode, seed, b, replicates, work);
                     (summary, started.elapsed().as_secs_f64())

@@ -2,6 +2,7 @@
 //! batch windows ([`stream_cells`]), the per-cell loop of a merge
 //! ([`each_cell`]), and whole runs of a scenario.
 
+use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -204,67 +205,93 @@ pub fn run_scenario_until(
 /// Runs every pass of every cell of `scenario` (file order, a cell's fixed
 /// pass before its prior pass, as [`each_cell`]) through one loop of batch
 /// windows ([`for_each_batch_of`]), so the threads never wait at a cell's
-/// end. `open(index, cell, mode)` makes each pass's state and names the
-/// batches it runs; `push(state, batch, summary)` is given them in order.
-/// A cell's `seconds` is the wall time in proportion to the thread time its
-/// batches took.
+/// end. A cell is prepared when the first window that reaches it is planned
+/// (no earlier than when each cell ran alone: a calibrated threshold is
+/// computed then), or, after a stop, when the run's state is put together.
+/// `open(index, cell, mode)` makes each pass's state and
+/// names the batches it runs; `push(state, batch, summary)` is given them in
+/// order. A cell's `seconds` is the time spent preparing it plus its share,
+/// by the thread time its batches took, of the rest of the wall time.
 ///
 /// # Errors
 /// When `stop` is raised first: every pass's state as far as it got.
 pub fn stream_cells<T>(
     scenario: &Scenario,
-    mut open: impl FnMut(usize, &Cell, EffectMode) -> (T, Range<u64>),
+    open: impl FnMut(usize, &Cell, EffectMode) -> (T, Range<u64>),
     mut push: impl FnMut(&mut T, u64, Summary),
     progress: &(dyn Fn(u64) + Sync),
     stop: &AtomicBool,
 ) -> Result<Vec<CellPasses<T>>, Vec<CellPasses<T>>> {
     let started = Instant::now();
     let sim = &scenario.simulation;
-    let cells: Vec<Cell> = (scenario.design.n_per_arm.iter())
-        .map(|&n| Cell::new(scenario, n))
-        .collect();
-    // (cell, mode) of each pass.
-    let plan: Vec<(usize, EffectMode)> = (cells.iter().enumerate())
-        .flat_map(|(i, cell)| {
-            let prior = cell.has_prior().then_some((i, EffectMode::Prior));
+    let sizes = &scenario.design.n_per_arm;
+    let cells: Vec<OnceCell<Cell>> = sizes.iter().map(|_| OnceCell::new()).collect();
+    let preparing = RefCell::new(vec![0.0; sizes.len()]);
+    let cell = |i: usize| {
+        cells[i].get_or_init(|| {
+            let t = Instant::now();
+            let cell = Cell::new(scenario, sizes[i]);
+            preparing.borrow_mut()[i] = t.elapsed().as_secs_f64();
+            cell
+        })
+    };
+    // Each opened pass's state and cell, in order.
+    let states: RefCell<Vec<(T, usize)>> = RefCell::new(Vec::new());
+    let open = RefCell::new(open);
+    let opening = |i: usize, mode: EffectMode| {
+        let (state, batches) = (open.borrow_mut())(i, cell(i), mode);
+        states.borrow_mut().push((state, i));
+        batches
+    };
+    // Every cell's passes, known without preparing the cell.
+    let prior = super::cell::has_prior(scenario);
+    let plan = || {
+        (0..sizes.len()).flat_map(move |i| {
+            let prior = prior.then_some((i, EffectMode::Prior));
             std::iter::once((i, EffectMode::Fixed)).chain(prior)
         })
-        .collect();
-    let (mut states, ranges): (Vec<T>, Vec<Range<u64>>) = (plan.iter())
-        .map(|&(i, mode)| open(i, &cells[i], mode))
-        .unzip();
-    let passes: Vec<Pass> = (plan.iter().zip(ranges))
-        .map(|(&(i, mode), batches)| Pass {
-            cell: &cells[i],
-            mode,
-            batches,
-        })
-        .collect();
-    let mut busy = vec![0.0; cells.len()];
+    };
+    let mut busy = vec![0.0; sizes.len()];
     let done = for_each_batch_of(
-        &passes,
+        plan().map(|(i, mode)| {
+            let (cell, opening) = (&cell, &opening);
+            move || Pass {
+                cell: cell(i),
+                mode,
+                batches: opening(i, mode),
+            }
+        }),
         sim.seed,
         sim.replicates,
         progress,
         stop,
         |p, b, summary, seconds| {
-            push(&mut states[p], b, summary);
-            busy[plan[p].0] += seconds;
+            let (state, i) = &mut states.borrow_mut()[p];
+            push(state, b, summary);
+            busy[*i] += seconds;
         },
     );
+    // Passes no window reached (after a stop) start as `open` makes them.
+    let reached = states.borrow().len();
+    for (i, mode) in plan().skip(reached) {
+        opening(i, mode);
+    }
     let wall = started.elapsed().as_secs_f64();
+    let preparing = preparing.borrow().clone();
+    let running = (wall - preparing.iter().sum::<f64>()).max(0.0);
     let total: f64 = busy.iter().sum();
-    let mut states = states.into_iter();
-    let grouped = (cells.iter().zip(&scenario.design.n_per_arm).zip(&busy))
-        .map(|((cell, &n), &busy)| CellPasses {
-            n_per_arm: n,
-            fixed: states.next().expect("planned: a fixed pass per cell"),
-            prior: (cell.has_prior()).then(|| states.next().expect("planned: its prior pass")),
-            seconds: if total > 0.0 {
-                wall * busy / total
-            } else {
-                wall / cells.len() as f64
-            },
+    let mut states = states.into_inner().into_iter().map(|(state, _)| state);
+    let grouped = (0..sizes.len())
+        .map(|i| CellPasses {
+            n_per_arm: sizes[i],
+            fixed: states.next().expect("opened: a fixed pass per cell"),
+            prior: prior.then(|| states.next().expect("opened: its prior pass")),
+            seconds: preparing[i]
+                + if total > 0.0 {
+                    running * busy[i] / total
+                } else {
+                    running / sizes.len() as f64
+                },
         })
         .collect();
     if done { Ok(grouped) } else { Err(grouped) }
