@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{BATCH, Cell, CellRun, NEVER_STOP, for_each_batch};
+use super::{BATCH, Cell, CellRun, NEVER_STOP, for_each_batch_of};
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
 use crate::summary::{Resume, Summary};
@@ -98,27 +98,43 @@ pub fn run_to_precision(
             return Precision::Interrupted(resumes(&cells, &passes, done));
         }
         let end = (done + window).min(cap);
-        // The window's batches of every pass, computed in parallel.
-        let computed: Vec<Vec<Summary>> = passes
-            .iter_mut()
-            .map(|pass| {
-                let started = std::time::Instant::now();
-                let mut parts = Vec::with_capacity((end - done) as usize);
-                let finished = for_each_batch(
-                    &cells[pass.cell],
-                    pass.mode,
-                    sim.seed,
-                    end * BATCH,
-                    done..end,
-                    progress,
-                    &NEVER_STOP,
-                    |_, summary| parts.push(summary),
-                );
-                debug_assert!(finished, "never stopped");
-                pass.seconds += started.elapsed().as_secs_f64();
-                parts
-            })
+        // The window's batches of every pass, computed in parallel as one
+        // stream (no thread waits at a pass's end), each pass's in order.
+        let started = std::time::Instant::now();
+        let mut computed: Vec<Vec<Summary>> = passes
+            .iter()
+            .map(|_| Vec::with_capacity((end - done) as usize))
             .collect();
+        let mut busy = vec![0.0; passes.len()];
+        let finished = for_each_batch_of(
+            passes.iter().map(|pass| {
+                let (cell, mode) = (&cells[pass.cell], pass.mode);
+                move || super::batch::Pass {
+                    cell,
+                    mode,
+                    batches: done..end,
+                }
+            }),
+            sim.seed,
+            end * BATCH,
+            progress,
+            &NEVER_STOP,
+            |p, _, summary, seconds| {
+                computed[p].push(summary);
+                busy[p] += seconds;
+            },
+        );
+        debug_assert!(finished, "never stopped");
+        // The window's wall time, shared by the thread time of each pass.
+        let wall = started.elapsed().as_secs_f64();
+        let (total, count): (f64, usize) = (busy.iter().sum(), busy.len());
+        for (pass, thread_time) in passes.iter_mut().zip(&busy) {
+            pass.seconds += if total > 0.0 {
+                wall * thread_time / total
+            } else {
+                wall / count as f64
+            };
+        }
         // Fold batch by batch, every pass together, and stop at the first
         // batch count where every figure is precise enough.
         for b in done..end {
