@@ -256,3 +256,43 @@ fn a_run_stopped_window_after_window_ends_as_one_run() {
         });
     }
 }
+
+/// A top-up to more replicates, stopped after its first window, keeps what
+/// every pass no window reached had saved (their cells are not even
+/// prepared), and topping up from there gives the longer run's bits.
+#[test]
+fn a_stopped_top_up_keeps_the_passes_it_did_not_reach() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use trialsim::engine::Outcome;
+    let (short, _) = load(SCENARIOS[3], 1_024);
+    let (long, _) = load(SCENARIOS[3], 4_096);
+    let first: Vec<_> = (engine::run_scenario(&short, &|_| {}).iter())
+        .map(|r| r.resume.clone())
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let stop = AtomicBool::new(false);
+        let progress = |_| stop.store(true, Ordering::SeqCst);
+        let Outcome::Interrupted(saved) =
+            engine::run_scenario_until(&long, &first, &progress, &stop)
+        else {
+            panic!("stopped after one window of 8 batches, with 96 to run");
+        };
+        // One window of 8 batches takes the first cell's fixed pass from 4
+        // batches to 12 (of 16); every other pass keeps its 4.
+        let batches: Vec<(u64, Option<u64>)> = (saved.iter())
+            .map(|(f, p)| (f.batches, p.as_ref().map(|p| p.batches)))
+            .collect();
+        assert_eq!(batches[0], (12, Some(4)));
+        assert!(
+            batches[1..].iter().all(|&b| b == (4, Some(4))),
+            "{batches:?}"
+        );
+        let topped = engine::run_scenario_from(&long, &saved, &|_| {});
+        let whole = engine::run_scenario(&long, &|_| {});
+        assert_eq!(fingerprint(&topped), fingerprint(&whole));
+    });
+}

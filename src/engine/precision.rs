@@ -72,25 +72,33 @@ pub fn run_to_precision(
 ) -> Precision {
     let sim = &scenario.simulation;
     let cap = (sim.replicates / BATCH).max(1);
-    let cells: Vec<Cell> = scenario
-        .design
-        .n_per_arm
-        .iter()
-        .map(|&n| Cell::new(scenario, n))
+    // Each cell and the time preparing it took (a calibrated threshold),
+    // counted in its fixed pass's seconds.
+    let prepared: Vec<(Cell, f64)> = (scenario.design.n_per_arm.iter())
+        .map(|&n| {
+            let started = std::time::Instant::now();
+            let cell = Cell::new(scenario, n);
+            (cell, started.elapsed().as_secs_f64())
+        })
         .collect();
     let mut passes: Vec<Pass> = Vec::new();
-    for (i, cell) in cells.iter().enumerate() {
+    for (i, (cell, preparing)) in prepared.iter().enumerate() {
         for mode in [EffectMode::Fixed, EffectMode::Prior] {
             if mode == EffectMode::Fixed || cell.has_prior() {
                 passes.push(Pass {
                     cell: i,
                     mode,
                     summary: cell.new_summary(),
-                    seconds: 0.0,
+                    seconds: if mode == EffectMode::Fixed {
+                        *preparing
+                    } else {
+                        0.0
+                    },
                 });
             }
         }
     }
+    let cells: Vec<Cell> = prepared.into_iter().map(|(cell, _)| cell).collect();
     let window = (rayon::current_num_threads() as u64 * 8).max(8);
     let mut done = 0u64;
     while done < cap {

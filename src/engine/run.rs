@@ -71,6 +71,38 @@ pub struct CellRun {
     pub resume: (Resume, Option<Resume>),
 }
 
+impl<T> CellPasses<Option<T>> {
+    /// This cell with every pass present, or as it is if one is missing.
+    fn complete(self) -> Result<CellPasses<T>, CellPasses<Option<T>>> {
+        let CellPasses {
+            n_per_arm,
+            fixed,
+            prior,
+            seconds,
+        } = self;
+        match (fixed, prior) {
+            (Some(fixed), None) => Ok(CellPasses {
+                n_per_arm,
+                fixed,
+                prior: None,
+                seconds,
+            }),
+            (Some(fixed), Some(Some(prior))) => Ok(CellPasses {
+                n_per_arm,
+                fixed,
+                prior: Some(prior),
+                seconds,
+            }),
+            (fixed, prior) => Err(CellPasses {
+                n_per_arm,
+                fixed,
+                prior,
+                seconds,
+            }),
+        }
+    }
+}
+
 impl<T> CellPasses<T> {
     /// The same cell with `f` applied to each pass.
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> CellPasses<U> {
@@ -169,14 +201,16 @@ pub fn run_scenario_until(
 ) -> Outcome {
     let sim = &scenario.simulation;
     let batches = sim.replicates.div_ceil(BATCH);
+    let resumed = |i: usize, mode: EffectMode| {
+        resume.get(i).and_then(|(fixed, prior)| match mode {
+            EffectMode::Fixed => Some(fixed.clone()),
+            EffectMode::Prior => prior.clone(),
+        })
+    };
     let streamed = stream_cells(
         scenario,
         |i, cell, mode| {
-            let from = resume.get(i).and_then(|(fixed, prior)| match mode {
-                EffectMode::Fixed => Some(fixed.clone()),
-                EffectMode::Prior => prior.clone(),
-            });
-            let from = from.unwrap_or_else(|| Resume {
+            let from = resumed(i, mode).unwrap_or_else(|| Resume {
                 batches: 0,
                 summary: cell.new_summary(),
             });
@@ -194,11 +228,26 @@ pub fn run_scenario_until(
                 .map(|p| CellRun::from_passes(p.map(Folder::finish)))
                 .collect(),
         ),
-        Err(passes) => Outcome::Interrupted(
-            (passes.into_iter())
-                .map(|p| (p.fixed.into_resume(), p.prior.map(Folder::into_resume)))
-                .collect(),
-        ),
+        Err(passes) => {
+            // A pass no window reached keeps what it was resumed from, or
+            // starts empty (its cell prepared only for that).
+            let keep = |i: usize, mode, folder: Option<Folder>| match folder {
+                Some(folder) => folder.into_resume(),
+                None => resumed(i, mode).unwrap_or_else(|| Resume {
+                    batches: 0,
+                    summary: Cell::new(scenario, scenario.design.n_per_arm[i]).new_summary(),
+                }),
+            };
+            Outcome::Interrupted(
+                (passes.into_iter().enumerate())
+                    .map(|(i, p)| {
+                        let fixed = keep(i, EffectMode::Fixed, p.fixed);
+                        let prior = p.prior.map(|prior| keep(i, EffectMode::Prior, prior));
+                        (fixed, prior)
+                    })
+                    .collect(),
+            )
+        }
     }
 }
 
@@ -207,21 +256,21 @@ pub fn run_scenario_until(
 /// windows ([`for_each_batch_of`]), so the threads never wait at a cell's
 /// end. A cell is prepared when the first window that reaches it is planned
 /// (no earlier than when each cell ran alone: a calibrated threshold is
-/// computed then), or, after a stop, when the run's state is put together.
-/// `open(index, cell, mode)` makes each pass's state and
+/// computed then). `open(index, cell, mode)` makes each pass's state and
 /// names the batches it runs; `push(state, batch, summary)` is given them in
 /// order. A cell's `seconds` is the time spent preparing it plus its share,
 /// by the thread time its batches took, of the rest of the wall time.
 ///
 /// # Errors
-/// When `stop` is raised first: every pass's state as far as it got.
+/// When `stop` is raised first: every pass's state as far as it got, and
+/// `None` for the passes no window reached (their cells may be unprepared).
 pub fn stream_cells<T>(
     scenario: &Scenario,
     open: impl FnMut(usize, &Cell, EffectMode) -> (T, Range<u64>),
     mut push: impl FnMut(&mut T, u64, Summary),
     progress: &(dyn Fn(u64) + Sync),
     stop: &AtomicBool,
-) -> Result<Vec<CellPasses<T>>, Vec<CellPasses<T>>> {
+) -> Result<Vec<CellPasses<T>>, Vec<CellPasses<Option<T>>>> {
     let started = Instant::now();
     let sim = &scenario.simulation;
     let sizes = &scenario.design.n_per_arm;
@@ -271,28 +320,49 @@ pub fn stream_cells<T>(
             busy[*i] += seconds;
         },
     );
-    // Passes no window reached (after a stop) start as `open` makes them.
-    let reached = states.borrow().len();
-    for (i, mode) in plan().skip(reached) {
-        opening(i, mode);
-    }
     let wall = started.elapsed().as_secs_f64();
     let preparing = preparing.borrow().clone();
     let running = (wall - preparing.iter().sum::<f64>()).max(0.0);
     let total: f64 = busy.iter().sum();
-    let mut states = states.into_inner().into_iter().map(|(state, _)| state);
-    let grouped = (0..sizes.len())
-        .map(|i| CellPasses {
-            n_per_arm: sizes[i],
-            fixed: states.next().expect("opened: a fixed pass per cell"),
-            prior: prior.then(|| states.next().expect("opened: its prior pass")),
+    // Every planned pass's state: `None` for a pass no window reached
+    // (only after a stop), which is left to the caller (a shard discards
+    // them) rather than opened here, since opening one may mean preparing
+    // its cell.
+    let mut states = (states
+        .into_inner()
+        .into_iter()
+        .map(|(state, _)| Some(state)))
+    .chain(std::iter::repeat_with(|| None));
+    let mut grouped = Vec::with_capacity(sizes.len());
+    for (i, &n) in sizes.iter().enumerate() {
+        let fixed = states.next().flatten();
+        let prior = if prior {
+            Some(states.next().flatten())
+        } else {
+            None
+        };
+        grouped.push(CellPasses {
+            n_per_arm: n,
+            fixed,
+            prior,
             seconds: preparing[i]
                 + if total > 0.0 {
                     running * busy[i] / total
                 } else {
                     running / sizes.len() as f64
                 },
-        })
-        .collect();
-    if done { Ok(grouped) } else { Err(grouped) }
+        });
+    }
+    if !done {
+        return Err(grouped);
+    }
+    // A finished run opened every pass.
+    let complete: Vec<_> = grouped.into_iter().map(CellPasses::complete).collect();
+    if complete.iter().all(Result::is_ok) {
+        Ok(complete.into_iter().flatten().collect())
+    } else {
+        Err((complete.into_iter())
+            .map(|c| c.map_or_else(|p| p, |p| p.map(Some)))
+            .collect())
+    }
 }
