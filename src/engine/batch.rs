@@ -72,6 +72,25 @@ pub fn for_each_batch(
     })
 }
 
+/// Batches computed in parallel before the next check of the stop flag: 8
+/// per thread.
+pub fn window() -> usize {
+    (rayon::current_num_threads() * 8).max(8)
+}
+
+/// `wall` seconds shared out in proportion to each entry of `busy` (thread
+/// seconds), or evenly when none was recorded.
+pub fn share_of(wall: f64, busy: &[f64]) -> impl Iterator<Item = f64> + '_ {
+    let total: f64 = busy.iter().sum();
+    busy.iter().map(move |&b| {
+        if total > 0.0 {
+            wall * b / total
+        } else {
+            wall / busy.len() as f64
+        }
+    })
+}
+
 /// One pass of a run for [`for_each_batch_of`]: a cell at an effect mode,
 /// and the batches of it still to run.
 #[derive(Debug, Clone)]
@@ -104,7 +123,7 @@ pub fn for_each_batch_of<'a, F: FnOnce() -> Pass<'a>>(
     stop: &AtomicBool,
     mut sink: impl FnMut(usize, u64, Summary, f64),
 ) -> bool {
-    let window = (rayon::current_num_threads() * 8).max(8);
+    let window = window();
     let mut passes = passes.into_iter();
     let mut opened: Vec<Pass<'a>> = Vec::new();
     // The next batch to run: its pass (an index into `opened`) and its index there.

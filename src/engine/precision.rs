@@ -10,6 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::batch::share_of;
 use super::{BATCH, Cell, CellRun, NEVER_STOP, for_each_batch_of};
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
@@ -99,7 +100,7 @@ pub fn run_to_precision(
         }
     }
     let cells: Vec<Cell> = prepared.into_iter().map(|(cell, _)| cell).collect();
-    let window = (rayon::current_num_threads() as u64 * 8).max(8);
+    let window = super::batch::window() as u64;
     let mut done = 0u64;
     while done < cap {
         if stop.load(Ordering::Relaxed) {
@@ -135,13 +136,8 @@ pub fn run_to_precision(
         debug_assert!(finished, "never stopped");
         // The window's wall time, shared by the thread time of each pass.
         let wall = started.elapsed().as_secs_f64();
-        let (total, count): (f64, usize) = (busy.iter().sum(), busy.len());
-        for (pass, thread_time) in passes.iter_mut().zip(&busy) {
-            pass.seconds += if total > 0.0 {
-                wall * thread_time / total
-            } else {
-                wall / count as f64
-            };
+        for (pass, seconds) in passes.iter_mut().zip(share_of(wall, &busy)) {
+            pass.seconds += seconds;
         }
         // Fold batch by batch, every pass together, and stop at the first
         // batch count where every figure is precise enough.

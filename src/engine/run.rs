@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::Cell;
-use super::batch::{BATCH, Folder, NEVER_STOP, Pass, fold_cell, for_each_batch_of};
+use super::batch::{BATCH, Folder, NEVER_STOP, Pass, fold_cell, for_each_batch_of, share_of};
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
 use crate::summary::{Resume, Summary};
@@ -323,7 +323,7 @@ pub fn stream_cells<T>(
     let wall = started.elapsed().as_secs_f64();
     let preparing = preparing.borrow().clone();
     let running = (wall - preparing.iter().sum::<f64>()).max(0.0);
-    let total: f64 = busy.iter().sum();
+    let mut shares = share_of(running, &busy);
     // Every planned pass's state: `None` for a pass no window reached
     // (only after a stop), which is left to the caller (a shard discards
     // them) rather than opened here, since opening one may mean preparing
@@ -345,12 +345,7 @@ pub fn stream_cells<T>(
             n_per_arm: n,
             fixed,
             prior,
-            seconds: preparing[i]
-                + if total > 0.0 {
-                    running * busy[i] / total
-                } else {
-                    running / sizes.len() as f64
-                },
+            seconds: preparing[i] + shares.next().unwrap_or(0.0),
         });
     }
     if !done {
