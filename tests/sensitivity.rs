@@ -124,6 +124,81 @@ fn a_value_equal_to_the_base_changes_nothing_and_others_equal_plain_runs() {
     }
 }
 
+/// The discordant counts come from one pass that runs every variation on
+/// each batch: they must equal a count made replicate by replicate from
+/// plain cells, over batches that do not all fill (1,000 = 3 x 256 + 232)
+/// and on several threads.
+#[test]
+fn discordant_decisions_are_counted_replicate_by_replicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = with_table(dir.path(), "\"population.control_change_mean\" = [-3.0]");
+    let out = tempfile::tempdir().unwrap();
+    let args = [
+        "--json",
+        "--quiet",
+        "--n",
+        "30",
+        "--replicates",
+        "1000",
+        "--threads",
+        "3",
+    ];
+    let output = sensitivity(&path, &args, out.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let cell_of = |text: &str| {
+        let s = scenario::parse_with(
+            Path::new("varied.toml"),
+            text,
+            &Overrides {
+                replicates: Some(1000),
+                seed: None,
+                n_per_arm: Some(vec![30]),
+            },
+        )
+        .unwrap();
+        (Cell::new(&s, 30), s.simulation.seed)
+    };
+    let text = base_text();
+    let varied: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("control_change_mean = ") {
+                "control_change_mean = -3.0".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(varied, text, "the base file sets control_change_mean");
+    let ((base, seed), (other, _)) = (cell_of(&text), cell_of(&varied));
+    let rejects = |cell: &Cell, r: u64| {
+        let mut summary = cell.new_summary();
+        cell.replicate(seed, r, &mut cell.workspace(), &mut summary);
+        summary.rejections == 1
+    };
+    let (mut only_this, mut only_base) = (0, 0);
+    for r in 0..1000 {
+        match (rejects(&other, r), rejects(&base, r)) {
+            (true, false) => only_this += 1,
+            (false, true) => only_base += 1,
+            _ => {}
+        }
+    }
+    assert!(
+        only_this + only_base > 0,
+        "a change that moves some decisions"
+    );
+    assert_eq!(rows[1]["only_this_rejects"].as_u64(), Some(only_this));
+    assert_eq!(rows[1]["only_base_rejects"].as_u64(), Some(only_base));
+    assert_eq!(rows[0]["only_this_rejects"].as_u64(), Some(0));
+}
+
 #[test]
 fn the_paired_se_of_a_small_change_is_far_below_the_unpaired_one() {
     let dir = tempfile::tempdir().unwrap();

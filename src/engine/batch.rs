@@ -33,10 +33,27 @@ impl Cell {
         replicates: u64,
         work: &mut super::Workspace,
     ) -> Summary {
+        self.batch_each(mode, seed, batch, replicates, work, |_, _| {})
+    }
+
+    /// [`Cell::batch`], telling `each(replicate, rejected)` whether each
+    /// replicate's decision rejected (for paired comparisons of cells).
+    #[inline]
+    pub fn batch_each(
+        &self,
+        mode: EffectMode,
+        seed: u64,
+        batch: u64,
+        replicates: u64,
+        work: &mut super::Workspace,
+        mut each: impl FnMut(u64, bool),
+    ) -> Summary {
         let mut summary = self.new_summary();
         let end = ((batch + 1) * BATCH).min(replicates);
         for r in batch * BATCH..end {
+            let before = summary.rejections;
             self.replicate_with(mode, seed, r, work, &mut summary);
+            each(r, summary.rejections > before);
         }
         summary
     }

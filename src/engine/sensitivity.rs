@@ -9,10 +9,12 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{Cell, run_cell};
+use super::batch::window;
+use super::{BATCH, Cell, Folder};
+use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
-use crate::summary::Summary;
 use crate::summary::flares::FlareColumns;
+use crate::summary::{Resume, Summary};
 
 /// One scenario of a sensitivity analysis: the base, or one key set to one value.
 #[derive(Debug, Clone)]
@@ -59,20 +61,78 @@ pub struct Row {
     pub flare_by_primary_control: Option<f64>,
 }
 
-/// Whether each replicate of `cells` rejects, per cell, as bit sets over a
-/// block of 64 replicates starting at `first`.
-fn decisions(cells: &[Cell], seed: u64, first: u64, count: u64) -> Vec<u64> {
-    let mut works: Vec<_> = cells.iter().map(Cell::workspace).collect();
-    let mut sums: Vec<_> = cells.iter().map(Cell::new_summary).collect();
-    let mut bits = vec![0u64; cells.len()];
-    for i in 0..count {
-        for (((cell, work), sum), b) in cells.iter().zip(&mut works).zip(&mut sums).zip(&mut bits) {
-            let before = sum.rejections;
-            cell.replicate(seed, first + i, work, sum);
-            *b |= u64::from(sum.rejections > before) << i;
+/// Replicates per batch that one word of rejection bits covers.
+const WORDS_PER_BATCH: usize = (BATCH / 64) as usize;
+
+/// Every cell's summary of `replicates` replicates (folded batch by batch,
+/// as [`super::run_cell`] folds them, so each equals a plain run) and, per
+/// cell, the replicates that reject where the first cell (the base) does
+/// not and the other way round. One pass: each batch runs every cell on
+/// the same replicate numbers and compares their decisions there, so no
+/// replicate is simulated twice.
+fn simulate(
+    cells: &[Cell],
+    seed: u64,
+    replicates: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Vec<Summary>, Vec<(u64, u64)>) {
+    let batches = replicates.div_ceil(BATCH);
+    let mut folders: Vec<Folder> = cells
+        .iter()
+        .map(|c| {
+            let empty = Resume {
+                batches: 0,
+                summary: c.new_summary(),
+            };
+            Folder::new(replicates, empty)
+        })
+        .collect();
+    let mut discordant = vec![(0u64, 0u64); cells.len()];
+    let mut first = 0;
+    while first < batches {
+        let last = (first + window() as u64).min(batches);
+        let parts: Vec<Vec<(Summary, [u64; WORDS_PER_BATCH])>> = (first..last)
+            .into_par_iter()
+            .map_init(
+                || cells.iter().map(Cell::workspace).collect::<Vec<_>>(),
+                |works, b| {
+                    cells
+                        .iter()
+                        .zip(works.iter_mut())
+                        .map(|(cell, work)| {
+                            let mut bits = [0u64; WORDS_PER_BATCH];
+                            let summary = cell.batch_each(
+                                EffectMode::Fixed,
+                                seed,
+                                b,
+                                replicates,
+                                work,
+                                |r, rejected| {
+                                    let i = (r - b * BATCH) as usize;
+                                    bits[i / 64] |= u64::from(rejected) << (i % 64);
+                                },
+                            );
+                            (summary, bits)
+                        })
+                        .collect()
+                },
+            )
+            .collect();
+        progress(parts.iter().flatten().map(|(s, _)| s.replicates).sum());
+        for (b, part) in (first..last).zip(parts) {
+            let base = part[0].1;
+            for (i, (summary, bits)) in part.iter().enumerate() {
+                for (&v, &w) in bits.iter().zip(&base) {
+                    discordant[i].0 += u64::from((v & !w).count_ones());
+                    discordant[i].1 += u64::from((w & !v).count_ones());
+                }
+                folders[i].push(b, summary);
+            }
         }
+        first = last;
     }
-    bits
+    let summaries = folders.into_iter().map(|f| f.finish().0).collect();
+    (summaries, discordant)
 }
 
 /// Runs every variation at `n` per arm with `replicates` replicates.
@@ -88,36 +148,7 @@ pub fn run(
         .iter()
         .map(|v| Cell::new(&v.scenario, n))
         .collect();
-    let summaries: Vec<Summary> = cells
-        .iter()
-        .map(|c| run_cell(c, seed, replicates, progress))
-        .collect();
-    // Paired counts against the base (integers, so any order gives the same sums).
-    let blocks = replicates.div_ceil(64);
-    let discordant = (0..blocks)
-        .into_par_iter()
-        .map(|b| {
-            let first = b * 64;
-            let bits = decisions(&cells, seed, first, (replicates - first).min(64));
-            bits.iter()
-                .map(|&v| {
-                    let base = bits[0];
-                    (
-                        (v & !base).count_ones() as u64,
-                        (base & !v).count_ones() as u64,
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .reduce(
-            || vec![(0, 0); cells.len()],
-            |a, b| {
-                a.iter()
-                    .zip(&b)
-                    .map(|(x, y)| (x.0 + y.0, x.1 + y.1))
-                    .collect()
-            },
-        );
+    let (summaries, discordant) = simulate(&cells, seed, replicates, progress);
     let r = replicates as f64;
     let base_power = summaries[0].rejections as f64 / r;
     variations
