@@ -125,9 +125,10 @@ fn a_value_equal_to_the_base_changes_nothing_and_others_equal_plain_runs() {
 }
 
 /// The discordant counts come from one pass that runs every variation on
-/// each batch: they must equal a count made replicate by replicate from
-/// plain cells, over batches that do not all fill (1,000 = 3 x 256 + 232)
-/// and on several threads.
+/// each batch, a window of batches at a time: they must equal a count made
+/// replicate by replicate from plain cells, over several windows and a
+/// batch that does not fill (2,100 = 8 x 256 + 52: on one thread, with
+/// two variations, windows of 4, 4 and 1 batches).
 #[test]
 fn discordant_decisions_are_counted_replicate_by_replicate() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,9 +140,9 @@ fn discordant_decisions_are_counted_replicate_by_replicate() {
         "--n",
         "30",
         "--replicates",
-        "1000",
+        "2100",
         "--threads",
-        "3",
+        "1",
     ];
     let output = sensitivity(&path, &args, out.path());
     assert!(
@@ -155,7 +156,7 @@ fn discordant_decisions_are_counted_replicate_by_replicate() {
             Path::new("varied.toml"),
             text,
             &Overrides {
-                replicates: Some(1000),
+                replicates: Some(2100),
                 seed: None,
                 n_per_arm: Some(vec![30]),
             },
@@ -183,7 +184,7 @@ fn discordant_decisions_are_counted_replicate_by_replicate() {
         summary.rejections == 1
     };
     let (mut only_this, mut only_base) = (0, 0);
-    for r in 0..1000 {
+    for r in 0..2100 {
         match (rejects(&other, r), rejects(&base, r)) {
             (true, false) => only_this += 1,
             (false, true) => only_base += 1,

@@ -88,9 +88,15 @@ fn simulate(
         })
         .collect();
     let mut discordant = vec![(0u64, 0u64); cells.len()];
+    // A window holds a summary per batch and variation: about as many
+    // batch-variations as a run's window of batches, and at least two
+    // batches per thread, so memory does not grow with threads times
+    // variations.
+    let threads = rayon::current_num_threads();
+    let window = (window() / cells.len()).max(2 * threads) as u64;
     let mut first = 0;
     while first < batches {
-        let last = (first + window() as u64).min(batches);
+        let last = (first + window).min(batches);
         let parts: Vec<Vec<(Summary, [u64; WORDS_PER_BATCH])>> = (first..last)
             .into_par_iter()
             .map_init(
