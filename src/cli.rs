@@ -30,7 +30,7 @@ pub enum Command {
     /// per second, speed-up, parallel efficiency), then every workload kind
     /// (core, textbook, bounded, JADAS-27, flares, estimands, pooled, survival
     /// with log-rank, survival with Cox, interim, posterior, randomized
-    /// withdrawal, manufacturing, safety) at one
+    /// withdrawal, manufacturing, safety, dropout) at one
     /// thread against its random-number floor and per core at N threads;
     /// tables, bench.csv, workloads.csv and scaling.png/svg in OUT/bench/.
     Bench(BenchArgs),

@@ -4,7 +4,8 @@
 //! threads, then every workload kind (core, textbook, bounded scales,
 //! JADAS-27 parts, flares, four estimands with imputation, pooled strata,
 //! time to flare, interim looks in calendar time, the posterior rule at five
-//! prior weights) at
+//! prior weights, randomized withdrawal, manufacturing, adverse events,
+//! informative dropout with the estimands imputing what it leaves missing) at
 //! one thread against its floor (the same streams drawing the same count of
 //! normals and words, nothing else) and at the most threads. The fastest of
 //! a few repetitions each.
@@ -35,7 +36,7 @@ pub struct Workload {
 
 /// Every kind of work a scenario can ask for, each with one shipped scenario
 /// (also measured by `cargo bench --bench engine`).
-pub const WORKLOADS: [Workload; 14] = [
+pub const WORKLOADS: [Workload; 15] = [
     Workload {
         kind: "core",
         file: "reference_sle_ancova_30.toml",
@@ -118,6 +119,12 @@ pub const WORKLOADS: [Workload; 14] = [
         kind: "safety",
         file: "sle_msc_safety_monitor.toml",
         text: include_str!("../../scenarios/sle_msc_safety_monitor.toml"),
+        n: 40,
+    },
+    Workload {
+        kind: "dropout",
+        file: "jia_withdrawal_dropout.toml",
+        text: include_str!("../../scenarios/jia_withdrawal_dropout.toml"),
         n: 40,
     },
 ];
@@ -398,6 +405,11 @@ mod tests {
                 // A score endpoint without flares draws no words of its
                 // own: these are the adverse events.
                 assert!(counts.iter().all(|c| c.1 > 0), "{counts:?}");
+            }
+            if w.kind == "dropout" {
+                // The latent courses (normals), and the flare and dropout
+                // exponentials (words).
+                assert!(counts.iter().all(|c| c.0 > 0 && c.1 > 0), "{counts:?}");
             }
             if w.kind == "withdrawal" {
                 // The run-in's latent courses (normals) and the randomised
