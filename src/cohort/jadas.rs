@@ -19,7 +19,7 @@ pub const TOTAL_MAX: f64 = 57.0;
 /// evidence row `jia.jadas27.part_noise`).
 pub const PART_NOISE_SD: [f64; 4] = [1.5, 1.5, 3.0, 1.5];
 
-use crate::stats::rounding::round_half_away;
+use crate::stats::rounding::{round_half_away, round_ties_even_fast};
 
 /// The four parts shared out and scattered, before any is kept in range,
 /// and the total scatter.
@@ -85,15 +85,29 @@ fn tenths(latent: f64, z: [f64; 4]) -> ([f64; 4], f64) {
     recorded(total, unrounded(total, z))
 }
 
+/// `round_half_away(x / 0.1)` for `0 <= x <= 57`, without the division
+/// where `x * 10` is not within 0.4999 of a tie: the quotient and the
+/// product then differ by under 1e-12, so both round to the same integer.
+#[inline(always)]
+fn tenths_of(x: f64) -> f64 {
+    let y = x * 10.0;
+    let r = round_ties_even_fast(y);
+    if (y - r).abs() < 0.4999 {
+        r
+    } else {
+        round_half_away(x / 0.1)
+    }
+}
+
 /// [`tenths`] from the bounded total and its parts kept in range.
 #[inline(always)]
 fn recorded(total: f64, p: [f64; 4]) -> ([f64; 4], f64) {
-    let t0 = round_half_away(p[0] / 0.1);
-    let t1 = round_half_away(p[1] / 0.1);
+    let t0 = tenths_of(p[0]);
+    let t1 = tenths_of(p[1]);
     let joints = round_half_away(p[2]);
     let t2 = joints * 10.0;
     // The ESR part absorbs the rounding: the total to 0.1 minus the others.
-    let t3 = (round_half_away(total / 0.1) - t0 - t1 - t2).clamp(0.0, 100.0);
+    let t3 = (tenths_of(total) - t0 - t1 - t2).clamp(0.0, 100.0);
     ([t0, t1, t2, t3], t0 + t1 + t2 + t3)
 }
 
@@ -112,7 +126,7 @@ pub fn total(latent: f64, z: &[f64; 4]) -> f64 {
     let total = latent.clamp(0.0, TOTAL_MAX);
     let (p, scatter) = scattered(total, *z);
     let tenths = if sum_is_the_total(&p, scatter) {
-        round_half_away(total / 0.1)
+        tenths_of(total)
     } else {
         recorded(total, kept_in_range(p)).1
     };
@@ -169,6 +183,43 @@ mod tests {
         p[2] = p[2].round();
         p[3] = round_to(round_to(total, 0.1) - p[0] - p[1] - p[2], 0.1).clamp(0.0, PART_MAX[3]);
         (p, round_to(p.iter().sum(), 0.1))
+    }
+
+    /// The division-free tenths are the divided ones, bit for bit: at and
+    /// around every tie of the range (each half-tenth and its neighbours a
+    /// few ulps away, from both sides) and at random points.
+    #[test]
+    fn tenths_without_division_are_the_divided_tenths() {
+        let check = |x: f64| {
+            assert_eq!(
+                tenths_of(x).to_bits(),
+                round_half_away(x / 0.1).to_bits(),
+                "{x:e}"
+            );
+        };
+        for k in 0..=570 {
+            for tie in [
+                (f64::from(k) + 0.5) * 0.1,
+                (f64::from(k) + 0.5) / 10.0,
+                f64::from(k) * 0.1,
+            ] {
+                let mut up = tie;
+                let mut down = tie;
+                for _ in 0..8 {
+                    check(up);
+                    check(down);
+                    up = up.next_up();
+                    down = down.next_down();
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn tenths_without_division_hold_anywhere_in_range(x in 0.0f64..=57.0) {
+            prop_assert_eq!(tenths_of(x).to_bits(), round_half_away(x / 0.1).to_bits());
+        }
     }
 
     /// Regression (found in review): scatter so large that the parts' sum
