@@ -85,18 +85,21 @@ fn tenths(latent: f64, z: [f64; 4]) -> ([f64; 4], f64) {
     recorded(total, unrounded(total, z))
 }
 
-/// `round_half_away(x / 0.1)` for `0 <= x <= 57`, without the division
-/// where `x * 10` is not within 0.4999 of a tie: the quotient and the
-/// product then differ by under 1e-12, so both round to the same integer.
+/// `round_half_away(x / 0.1)`, without the division where `x * 10` lies
+/// within 0.4999 of an integer (at least 0.0001 from a half-integer): for
+/// `0 <= x <= 57` the quotient and the product differ by under 1e-12, so
+/// both round to that integer. Near a half-integer, and for NaN, infinite
+/// or large `x` (above 1e8, which the callers never pass), it divides.
 #[inline(always)]
 fn tenths_of(x: f64) -> f64 {
     let y = x * 10.0;
-    let r = round_ties_even_fast(y);
-    if (y - r).abs() < 0.4999 {
-        r
-    } else {
-        round_half_away(x / 0.1)
+    if y.abs() < 1e9 {
+        let r = round_ties_even_fast(y);
+        if (y - r).abs() < 0.4999 {
+            return r;
+        }
     }
+    round_half_away(x / 0.1)
 }
 
 /// [`tenths`] from the bounded total and its parts kept in range.
@@ -219,6 +222,30 @@ mod tests {
         #[test]
         fn tenths_without_division_hold_anywhere_in_range(x in 0.0f64..=57.0) {
             prop_assert_eq!(tenths_of(x).to_bits(), round_half_away(x / 0.1).to_bits());
+        }
+    }
+
+    /// Regression (found in review): NaN, infinities and huge values go to
+    /// the division, as before, rather than to the fast rounding (whose
+    /// debug assertion they would trip).
+    #[test]
+    fn tenths_of_values_no_caller_passes_are_the_divided_ones() {
+        for x in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            1e13,
+            -1e13,
+            3.3e10,
+            f64::MAX,
+            5e-324,
+        ] {
+            let (a, b) = (tenths_of(x), round_half_away(x / 0.1));
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{x:e}: {a} {b}"
+            );
         }
     }
 

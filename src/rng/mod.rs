@@ -126,8 +126,11 @@ impl std::fmt::Debug for Stream {
 impl Stream {
     /// The stream of replicate `replicate` under key `seed`, in the cell
     /// identified by `cell` (arm sizes and mode, each below 2^28 and 2).
+    /// Bit 31 of either size word may be set: it marks a replicate's own
+    /// side stream (`design::stream`: adverse events, calendar time); bits
+    /// 28-30 of the control word carry the mode and the sub-stream.
     pub fn new(seed: u64, cell: [u32; 2], mode: u32, replicate: u32) -> Stream {
-        debug_assert!(cell[1] as usize <= MAX_ARM && mode < 2);
+        debug_assert!((cell[1] & !(1 << 31)) as usize <= MAX_ARM && mode < 2);
         let high = [replicate, cell[0], cell[1] | mode << 28];
         Stream {
             key: [seed as u32, (seed >> 32) as u32],
