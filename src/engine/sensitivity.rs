@@ -61,7 +61,7 @@ pub struct Row {
     pub flare_by_primary_control: Option<f64>,
 }
 
-/// Replicates per batch that one word of rejection bits covers.
+/// 64-bit words of rejection bits per batch (a bit per replicate).
 const WORDS_PER_BATCH: usize = (BATCH / 64) as usize;
 
 /// Every cell's summary of `replicates` replicates (folded batch by batch,
@@ -88,10 +88,11 @@ fn simulate(
         })
         .collect();
     let mut discordant = vec![(0u64, 0u64); cells.len()];
-    // A window holds a summary per batch and variation: about as many
-    // batch-variations as a run's window of batches, and at least two
-    // batches per thread, so memory does not grow with threads times
-    // variations.
+    // A window holds a summary per batch and variation: as many as a run's
+    // window holds batches (8 per thread) while there are at most four
+    // variations, and 2 per thread and variation beyond that (at least two
+    // batches per thread keep every thread busy), not 8 per thread and
+    // variation.
     let threads = rayon::current_num_threads();
     let window = (window() / cells.len()).max(2 * threads) as u64;
     let mut first = 0;
