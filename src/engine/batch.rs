@@ -258,10 +258,7 @@ pub fn fold_cell(
     stop: &AtomicBool,
 ) -> Result<(Summary, Resume), Box<Resume>> {
     let batches = replicates.div_ceil(BATCH);
-    let resume = resume.unwrap_or_else(|| Resume {
-        batches: 0,
-        summary: cell.new_summary(),
-    });
+    let resume = resume.unwrap_or_else(|| cell.empty_resume());
     let mut folder = Folder::new(replicates, resume);
     let from = folder.next_batch();
     let done = for_each_batch(

@@ -223,6 +223,15 @@ impl Cell {
         Summary::new(&self.shape())
     }
 
+    /// The fold of no batches: where a fresh run, shard or merge of this
+    /// cell starts.
+    pub fn empty_resume(&self) -> summary::Resume {
+        summary::Resume {
+            batches: 0,
+            summary: self.new_summary(),
+        }
+    }
+
     /// Simulates and analyses replicate `replicate` at the assumed effect,
     /// folding it into `summary`.
     #[inline]

@@ -210,10 +210,7 @@ pub fn run_scenario_until(
     let streamed = stream_cells(
         scenario,
         |i, cell, mode| {
-            let from = resumed(i, mode).unwrap_or_else(|| Resume {
-                batches: 0,
-                summary: cell.new_summary(),
-            });
+            let from = resumed(i, mode).unwrap_or_else(|| cell.empty_resume());
             let folder = Folder::new(sim.replicates, from);
             let first = folder.next_batch();
             (folder, first..batches)
@@ -233,9 +230,8 @@ pub fn run_scenario_until(
             // starts empty (its cell prepared only for that).
             let keep = |i: usize, mode, folder: Option<Folder>| match folder {
                 Some(folder) => folder.into_resume(),
-                None => resumed(i, mode).unwrap_or_else(|| Resume {
-                    batches: 0,
-                    summary: Cell::new(scenario, scenario.design.n_per_arm[i]).new_summary(),
+                None => resumed(i, mode).unwrap_or_else(|| {
+                    Cell::new(scenario, scenario.design.n_per_arm[i]).empty_resume()
                 }),
             };
             Outcome::Interrupted(

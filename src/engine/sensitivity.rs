@@ -13,8 +13,8 @@ use super::batch::window;
 use super::{BATCH, Cell, Folder};
 use crate::design::stream::EffectMode;
 use crate::scenario::Scenario;
+use crate::summary::Summary;
 use crate::summary::flares::FlareColumns;
-use crate::summary::{Resume, Summary};
 
 /// One scenario of a sensitivity analysis: the base, or one key set to one value.
 #[derive(Debug, Clone)]
@@ -79,13 +79,7 @@ fn simulate(
     let batches = replicates.div_ceil(BATCH);
     let mut folders: Vec<Folder> = cells
         .iter()
-        .map(|c| {
-            let empty = Resume {
-                batches: 0,
-                summary: c.new_summary(),
-            };
-            Folder::new(replicates, empty)
-        })
+        .map(|c| Folder::new(replicates, c.empty_resume()))
         .collect();
     let mut discordant = vec![(0u64, 0u64); cells.len()];
     // A window holds a summary per batch and variation: as many as a run's

@@ -260,13 +260,7 @@ fn fold_shards(
     replicates: u64,
 ) -> Result<(crate::summary::Summary, Resume)> {
     let batches = replicates.div_ceil(BATCH);
-    let mut folder = Folder::new(
-        replicates,
-        Resume {
-            batches: 0,
-            summary: cell.new_summary(),
-        },
-    );
+    let mut folder = Folder::new(replicates, cell.empty_resume());
     let empty = cell.new_summary();
     // Shards in shard order: their batches then come in batch order.
     let mut ordered: Vec<&(PathBuf, Partial)> = partials.iter().collect();
