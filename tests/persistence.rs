@@ -211,6 +211,17 @@ fn merge_refuses_a_partial_whose_scenario_text_was_edited() {
     assert_merge_refuses(&[&a, &b], "not the scenario it was computed from");
 }
 
+/// Partials whose replicates were drawn by an earlier build (before the
+/// intermediate visits had a sub-stream of their own) are not merged with
+/// this build's.
+#[test]
+fn merge_refuses_a_partial_drawn_another_way() {
+    let (dir, file) = setup();
+    let [a, b] = two_shards(&file, dir.path());
+    forge_partial(&a, |p| p.provenance.draws = 1);
+    assert_merge_refuses(&[&a, &b], "drawn by an earlier build");
+}
+
 #[test]
 fn merge_refuses_a_partial_with_a_rewritten_seed() {
     let (dir, file) = setup();
@@ -339,6 +350,22 @@ fn top_up_refuses_a_state_whose_scenario_text_was_edited() {
             .replace("change_sd = 6", "change_sd = 7");
     });
     assert_top_up_refuses(&file, dir.path(), "not the scenario it was computed from");
+}
+
+/// A state saved before its provenance said how the replicates were drawn
+/// (the field absent, as every earlier build wrote it) is not topped up by
+/// this build, whose draws differ.
+#[test]
+fn top_up_refuses_a_state_saved_before_the_draws_changed() {
+    let (dir, file) = setup();
+    let state = saved_run(&file, dir.path(), "1000");
+    let text = fs::read_to_string(&state).unwrap();
+    let old = text.replacen(",\"draws\":2", "", 1);
+    assert_ne!(old, text, "the state records its draws");
+    let s: RunState = serde_json::from_str(&old).unwrap();
+    assert_eq!(s.provenance.draws, 1);
+    write_json(&state, &s.sealed());
+    assert_top_up_refuses(&file, dir.path(), "drawn by an earlier build");
 }
 
 #[test]

@@ -74,8 +74,9 @@ pub struct CohortModel {
     sizes: Arms<usize>,
     /// Whether a patient without intercurrent events has every intermediate
     /// visit recorded (`trialsim replay` shows them); runs read only the
-    /// baseline and the primary visit, so they skip recording the others
-    /// (the draws are the same either way).
+    /// baseline and the primary visit, so they neither draw nor record the
+    /// others (their draws come from a sub-stream of their own, so every
+    /// other draw is the same either way).
     record_visits: bool,
 }
 
@@ -146,11 +147,13 @@ impl Recorder {
         }
     }
 
-    /// Part-level scatter for one recorded value (none unless JADAS-27).
+    /// Part-level scatter for one recorded value (none unless JADAS-27),
+    /// from `normal`.
     #[inline(always)]
-    fn part_noise(&self, rng: &mut Stream) -> [f64; 4] {
+    fn part_noise(&self, mut normal: impl FnMut() -> f64) -> [f64; 4] {
         if self.parts {
-            std::array::from_fn(|_| rng.normal())
+            // In order: an array expression evaluates left to right.
+            [normal(), normal(), normal(), normal()]
         } else {
             [0.0; 4]
         }
@@ -325,13 +328,6 @@ impl CohortModel {
         self.sizes.map(|&n| ArmData::with_capacity(n, k))
     }
 
-    /// Random numbers drawn per patient: baseline, change, one per interim
-    /// visit, and four per recorded value on JADAS-27.
-    pub fn normals_per_patient(&self) -> usize {
-        let values = 2 + self.bridge.len();
-        2 + self.bridge.len() + if self.recorder.parts { 4 * values } else { 0 }
-    }
-
     /// Standard-normal baseline deviate, truncated below when enrolment selects.
     #[inline(always)]
     fn baseline_deviate(&self, rng: &mut Stream) -> f64 {
@@ -410,9 +406,12 @@ impl CohortModel {
     }
 
     /// The draws every patient makes, in this order: baseline, change, the
-    /// responder draw, then per intermediate visit a bridge step and
-    /// (JADAS-27) the part scatter, handed to `visit(k, baseline, change so
-    /// far, scatter)`, then the baseline's and the primary visit's scatter.
+    /// responder draw, then the baseline's and the primary visit's scatter.
+    /// With `path`, also per intermediate visit a bridge step and
+    /// (JADAS-27) the part scatter, from the visits' own sub-stream
+    /// ([`Stream::visit_normal`]), handed to `visit(k, baseline, change so
+    /// far, scatter)`; without it none are drawn, and the other draws are
+    /// the same either way.
     #[inline(always)]
     fn draw(
         &self,
@@ -463,10 +462,12 @@ impl CohortModel {
         // builds linearly from the infusion (fraction `d` of the way) on.
         let delayed = self.product.is_some() && delay_factor < 1.0 && arm.gets_msc();
         let end = if delayed { change_control } else { change };
+        // The intermediate visits draw from their own sub-stream, and only
+        // when something reads them: no other draw moves either way.
         if path {
             let mut c = 0.0;
             for (k, step) in self.bridge.iter().enumerate() {
-                let z = rng.normal();
+                let z = rng.visit_normal();
                 c += step.weight * (end - c) + step.sd * z;
                 let shown = if delayed && delay_factor > 0.0 {
                     let d = 1.0 - delay_factor;
@@ -474,26 +475,20 @@ impl CohortModel {
                 } else {
                     c
                 };
-                visit(k, baseline, shown, self.recorder.part_noise(rng));
-            }
-        } else {
-            // Nobody reads the intermediate visits: their draws are made
-            // (and dropped) so every later draw stays where it was.
-            for _ in &self.bridge {
-                rng.normal();
-                self.recorder.part_noise(rng);
+                let scatter = self.recorder.part_noise(|| rng.visit_normal());
+                visit(k, baseline, shown, scatter);
             }
         }
         let observed_baseline = self
             .recorder
-            .record(baseline, &self.recorder.part_noise(rng));
+            .record(baseline, &self.recorder.part_noise(|| rng.normal()));
         Draws {
             baseline,
             observed_baseline,
             change_control,
             effect,
             change,
-            primary_noise: self.recorder.part_noise(rng),
+            primary_noise: self.recorder.part_noise(|| rng.normal()),
             infused,
             msc_from,
         }
@@ -520,9 +515,9 @@ impl CohortModel {
         (baseline, change_control, change)
     }
 
-    /// Whether a patient draws only a baseline, a change and the dropped
-    /// intermediate visits: no enrolment selection, responder share,
-    /// product, JADAS-27 parts or recorded visits.
+    /// Whether a patient draws only a baseline and a change: no enrolment
+    /// selection, responder share, product, JADAS-27 parts or recorded
+    /// visits.
     #[inline(always)]
     fn plain(&self) -> bool {
         self.enrolment_share.is_none()
@@ -539,9 +534,6 @@ impl CohortModel {
     fn plain_draw(&self, effect: f64, arm: Arm, rng: &mut Stream) -> Draws {
         let z_baseline = rng.normal();
         let z_change = rng.normal();
-        for _ in &self.bridge {
-            rng.normal();
-        }
         let (baseline, change_control, change) =
             self.latent_values((z_baseline, z_change), effect, arm);
         Draws {
@@ -670,12 +662,20 @@ mod tests {
         (v.into_iter().map(f64::to_bits).collect(), d.infused)
     }
 
-    /// Skipping the intermediate visits' path changes no draw: for models
-    /// that are not plain (JADAS-27 parts, enrolment selection, a responder
-    /// share, a product that fails and comes late with a spread), `draw`
-    /// without the path gives the bits and the draw counts `draw` with it
-    /// gives. (Review: without this test, dropping the skipped visits' part
-    /// scatter passed the whole suite.)
+    /// The main sub-streams' position: the normals and words drawn, the
+    /// intermediate visits' normals left out.
+    fn main_position(s: &Stream) -> (u64, u64) {
+        (s.normals_drawn() - s.visit_normals_drawn(), s.words_drawn())
+    }
+
+    /// Skipping the intermediate visits' path changes no other draw: for
+    /// models that are not plain (JADAS-27 parts, enrolment selection, a
+    /// responder share, a product that fails and comes late with a spread),
+    /// `draw` without the path gives the bits `draw` with it gives and
+    /// leaves the normals and words at the same place (the next of each is
+    /// the same), drawing nothing from the visits' sub-stream, where the
+    /// path draws a step and (JADAS-27) four scatter normals per
+    /// intermediate visit.
     #[test]
     fn skipping_the_visits_path_changes_no_draw() {
         let population = Population {
@@ -719,8 +719,12 @@ mod tests {
                     let skipped = m.draw(-2.5, arm, &mut b, (false, |_, _, _, _| {}));
                     let walked = m.draw(-2.5, arm, &mut c, (true, |_, _, _, _| {}));
                     assert_eq!(bits(&skipped), bits(&walked), "replicate {r}");
-                    assert_eq!(b.normals_drawn(), c.normals_drawn());
-                    assert_eq!(b.words_drawn(), c.words_drawn());
+                    assert_eq!(main_position(&b), main_position(&c));
+                    assert_eq!(b.normal().to_bits(), c.normal().to_bits());
+                    assert_eq!(b.word(), c.word());
+                    let per_visit = if m.recorder.parts { 5 } else { 1 };
+                    assert_eq!(b.visit_normals_drawn(), 0);
+                    assert_eq!(c.visit_normals_drawn(), 2 * per_visit);
                 }
             }
         }
@@ -756,9 +760,9 @@ mod tests {
                         assert_eq!(bits(&plain), bits(&walked));
                         assert_eq!(plain.infused, walked.infused);
                         for s in [&b, &c] {
-                            assert_eq!(a.normals_drawn(), s.normals_drawn());
-                            assert_eq!(a.words_drawn(), s.words_drawn());
+                            assert_eq!(main_position(&a), main_position(s));
                         }
+                        assert_eq!(a.normals_drawn(), b.normals_drawn());
                     }
                 }
                 let mut replayed = m.clone();

@@ -3,12 +3,18 @@
 //! sub-stream in the counter, so every (seed, cell, mode, replicate) has its
 //! own disjoint stream by construction, on any thread or shard.
 //!
-//! A [`Stream`] has three sub-streams, each read in order:
+//! A [`Stream`] has four sub-streams, each read in order:
 //! * normals ([`Stream::normal`]), made 64 at a time by the ziggurat's
 //!   vectorised fast path ([`ziggurat`]);
 //! * words, for everything else (uniforms, exponentials, chi-squares), through
 //!   the [`rand::Rng`] trait, 32 words at a time;
-//! * the ziggurat's slow path (1% of normals), word by word.
+//! * the ziggurat's slow path (1% of normals), word by word;
+//! * the intermediate visits' normals ([`Stream::visit_normal`]), made like
+//!   the normals, with their own slow path in the upper half of the same
+//!   sub-stream's counter. Only a run that reads the intermediate visits
+//!   draws them, and since nothing else comes from this sub-stream, drawing
+//!   them or not moves no other draw (a replay that shows every visit sees
+//!   the trial the run analysed).
 //!
 //! Results depend only on these streams, not on the CPU's vector units: the
 //! AVX-512 and portable Philox give the same bits, and the ziggurat's tables
@@ -25,30 +31,48 @@ pub mod philox;
 pub mod ziggurat;
 mod ziggurat_tables;
 
-/// Which of a replicate's sub-streams a block belongs to (counter bits 29-30 of word 3).
+/// Which of a replicate's sub-streams a block belongs to (counter bits 29-30
+/// of word 3). All four values are taken: a fifth would set bit 31, which
+/// marks a replicate's side streams (`design::stream`).
 #[derive(Clone, Copy)]
 #[repr(u32)]
 enum Sub {
     Normals = 0,
     Words = 1,
     Slow = 2,
+    Visits = 3,
 }
+
+/// The Philox call at which the visits' slow-path words start in their
+/// sub-stream: counter word 0 from 2^31 on. Their normals use the calls
+/// below it, room for 2^32 normals in one replicate, where a valid scenario
+/// draws at most 5 per intermediate visit (31 of them) of each child of at
+/// most 10,000 control and 100,000 MSC children (allocation up to 10):
+/// about 1.7 x 10^7 (a randomized withdrawal's run-in has one visit).
+const VISITS_SLOW_FROM: u32 = (1 << 31) / philox::LANES as u32;
 
 /// Largest arm size a counter can carry (validation allows far fewer).
 pub const MAX_ARM: usize = (1 << 28) - 1;
 
 /// One sub-stream's position: its counter words 1-3 (sub-stream bits
-/// included) and the Philox calls made so far.
+/// included), the Philox call it started at and the next call.
 struct Counter {
     high: [u32; 3],
+    start: u32,
     calls: u32,
 }
 
 impl Counter {
     fn new(high: [u32; 3], sub: Sub) -> Counter {
+        Counter::from_call(high, sub, 0)
+    }
+
+    /// A counter whose first call is `calls`.
+    fn from_call(high: [u32; 3], sub: Sub, calls: u32) -> Counter {
         Counter {
             high: [high[0], high[1], high[2] | (sub as u32) << 29],
-            calls: 0,
+            start: calls,
+            calls,
         }
     }
 
@@ -61,7 +85,7 @@ impl Counter {
 
     /// Words made so far.
     fn made(&self) -> u64 {
-        u64::from(self.calls) * philox::WORDS as u64
+        u64::from(self.calls.wrapping_sub(self.start)) * philox::WORDS as u64
     }
 }
 
@@ -73,9 +97,9 @@ struct Words {
 }
 
 impl Words {
-    fn new(high: [u32; 3], sub: Sub) -> Words {
+    fn new(counter: Counter) -> Words {
         Words {
-            counter: Counter::new(high, sub),
+            counter,
             buf: [0; philox::WORDS],
             at: philox::WORDS,
         }
@@ -103,20 +127,75 @@ impl Words {
     }
 }
 
+/// A sub-stream of standard normals, made 64 at a time, with the
+/// sub-stream its slow path reads.
+struct Normals {
+    buf: [f64; 64],
+    at: usize,
+    counter: Counter,
+    slow: Words,
+}
+
+impl Normals {
+    fn new(counter: Counter, slow: Counter) -> Normals {
+        Normals {
+            buf: [0.0; 64],
+            at: 64,
+            counter,
+            slow: Words::new(slow),
+        }
+    }
+
+    #[inline(always)]
+    fn next(&mut self, key: [u32; 2]) -> f64 {
+        if self.at == 64 {
+            self.refill(key);
+        }
+        let z = self.buf[self.at];
+        self.at += 1;
+        z
+    }
+
+    #[inline(never)]
+    fn refill(&mut self, key: [u32; 2]) {
+        // The visits' normals stay below their slow path's words.
+        debug_assert!(
+            self.slow.counter.start != VISITS_SLOW_FROM || self.counter.calls < VISITS_SLOW_FROM
+        );
+        let mut words = [0u64; philox::WORDS];
+        self.counter.fill(key, &mut words);
+        let slow_words = &mut self.slow;
+        let mut slow = ziggurat::fast(&words, &mut self.buf);
+        while slow != 0 {
+            let j = slow.trailing_zeros() as usize;
+            self.buf[j] = ziggurat::slow(words[j], &mut || slow_words.next(key));
+            slow &= slow - 1;
+        }
+        self.at = 0;
+    }
+
+    /// Normals handed out so far.
+    fn drawn(&self) -> u64 {
+        self.counter.made() - (64 - self.at) as u64
+    }
+}
+
 /// One replicate's random numbers.
 pub struct Stream {
     key: [u32; 2],
-    normals: [f64; 64],
-    normal_at: usize,
-    normal_counter: Counter,
+    /// Counter words 1-3 without the sub-stream bits.
+    high: [u32; 3],
+    normals: Normals,
     words: Words,
-    slow: Words,
+    /// Made at the first intermediate visit's normal (a run that reads no
+    /// intermediate visit never clears its buffers).
+    visits: Option<Normals>,
 }
 
 impl std::fmt::Debug for Stream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stream")
-            .field("high", &self.normal_counter.high)
+            .field("high", &self.normals.counter.high)
             .field("normals", &self.normals_drawn())
             .field("words", &self.words_drawn())
             .finish_non_exhaustive()
@@ -134,37 +213,36 @@ impl Stream {
         let high = [replicate, cell[0], cell[1] | mode << 28];
         Stream {
             key: [seed as u32, (seed >> 32) as u32],
-            normals: [0.0; 64],
-            normal_at: 64,
-            normal_counter: Counter::new(high, Sub::Normals),
-            words: Words::new(high, Sub::Words),
-            slow: Words::new(high, Sub::Slow),
+            normals: Normals::new(
+                Counter::new(high, Sub::Normals),
+                Counter::new(high, Sub::Slow),
+            ),
+            words: Words::new(Counter::new(high, Sub::Words)),
+            high,
+            visits: None,
         }
     }
 
     /// The next standard normal.
     #[inline(always)]
     pub fn normal(&mut self) -> f64 {
-        if self.normal_at == 64 {
-            self.refill_normals();
-        }
-        let z = self.normals[self.normal_at];
-        self.normal_at += 1;
-        z
+        self.normals.next(self.key)
     }
 
-    #[inline(never)]
-    fn refill_normals(&mut self) {
-        let mut words = [0u64; philox::WORDS];
-        self.normal_counter.fill(self.key, &mut words);
-        let (key, slow_words) = (self.key, &mut self.slow);
-        let mut slow = ziggurat::fast(&words, &mut self.normals);
-        while slow != 0 {
-            let j = slow.trailing_zeros() as usize;
-            self.normals[j] = ziggurat::slow(words[j], &mut || slow_words.next(key));
-            slow &= slow - 1;
-        }
-        self.normal_at = 0;
+    /// The next standard normal of the intermediate visits' sub-stream
+    /// (the Brownian bridge's steps and their part scatter), which no other
+    /// draw shares.
+    #[inline(always)]
+    pub fn visit_normal(&mut self) -> f64 {
+        let high = self.high;
+        self.visits
+            .get_or_insert_with(|| {
+                Normals::new(
+                    Counter::new(high, Sub::Visits),
+                    Counter::from_call(high, Sub::Visits, VISITS_SLOW_FROM),
+                )
+            })
+            .next(self.key)
     }
 
     /// The next 64-bit word of the word sub-stream.
@@ -179,10 +257,15 @@ impl Stream {
         ziggurat::open01(self.word())
     }
 
-    /// Normals handed out so far (the slow path's extra words are part of
-    /// their cost, not counted).
+    /// Normals handed out so far, the intermediate visits' included (the
+    /// slow path's extra words are part of their cost, not counted).
     pub fn normals_drawn(&self) -> u64 {
-        self.normal_counter.made() - (64 - self.normal_at) as u64
+        self.normals.drawn() + self.visit_normals_drawn()
+    }
+
+    /// Normals handed out so far from the intermediate visits' sub-stream.
+    pub fn visit_normals_drawn(&self) -> u64 {
+        self.visits.as_ref().map_or(0, Normals::drawn)
     }
 
     /// Words handed out so far (uniforms, exponentials, chi-squares...).
@@ -228,5 +311,55 @@ mod tests {
             format!("{normals:?} {words:?}"),
             "[1.0715364956519322, 0.7138791495204628, 1.453624483557781, 0.5404535612475071] [4830677085980834552, 4322558352764673987]"
         );
+    }
+
+    /// Value stability of the intermediate visits' sub-stream.
+    #[test]
+    fn visit_draws_are_pinned() {
+        let mut s = Stream::new(1, [30, 30], 0, 0);
+        let normals: Vec<f64> = (0..4).map(|_| s.visit_normal()).collect();
+        assert_eq!(
+            format!("{normals:?}"),
+            "[0.01924473602029435, 0.48361828305143567, 0.1714921801437987, -1.4827579480762516]"
+        );
+    }
+
+    /// The visits' slow-path words start at counter word 0 = 2^31, above
+    /// every call their normals can make.
+    #[test]
+    fn visits_slow_path_starts_halfway() {
+        assert_eq!(VISITS_SLOW_FROM as u64 * philox::LANES as u64, 1 << 31);
+        let mut s = Stream::new(1, [30, 30], 0, 0);
+        s.visit_normal();
+        let visits = s.visits.as_ref().unwrap();
+        assert_eq!(visits.slow.counter.start, VISITS_SLOW_FROM);
+        assert_eq!(visits.counter.start, 0);
+    }
+
+    /// Drawing the intermediate visits' normals (their slow path included)
+    /// moves no other draw: a stream that interleaves them gives the same
+    /// normals and words as one that never draws them, and counts them.
+    #[test]
+    fn visit_normals_move_no_other_draw() {
+        for r in 0..4 {
+            let (mut with, mut without) =
+                (Stream::new(7, [12, 9], 1, r), Stream::new(7, [12, 9], 1, r));
+            // About 13,000 visit normals, some 130 of them through the slow path.
+            for i in 0..20_000 {
+                if i % 3 == 0 {
+                    for _ in 0..(i % 5) {
+                        with.visit_normal();
+                    }
+                }
+                assert_eq!(with.normal().to_bits(), without.normal().to_bits());
+                if i % 7 == 0 {
+                    assert_eq!(with.word(), without.word());
+                }
+            }
+            assert!(with.visits.as_ref().unwrap().slow.drawn() > 0);
+            assert_eq!(with.visit_normals_drawn() + 20_000, with.normals_drawn());
+            assert_eq!(without.visit_normals_drawn(), 0);
+            assert_eq!(without.normals_drawn(), 20_000);
+        }
     }
 }

@@ -23,24 +23,45 @@ pub struct Provenance {
     /// keys are equal, and the stored text must still validate to it.
     pub key: String,
     pub trialsim_version: String,
+    /// Which way of drawing the random numbers made the replicates
+    /// ([`DRAWS`]); files written before the field existed read as 1.
+    #[serde(default = "first_draws")]
+    pub draws: u32,
+}
+
+/// The way this build draws a replicate's random numbers, raised whenever
+/// the draws change within one version, so that a top-up or merge never
+/// combines replicates drawn two ways: 2 since the intermediate visits'
+/// normals moved to a sub-stream of their own (drawn only when read).
+pub const DRAWS: u32 = 2;
+
+fn first_draws() -> u32 {
+    1
 }
 
 impl Provenance {
     /// Refuses a file written by another trialsim version, whose summaries
-    /// may count other things.
+    /// may count other things, or whose replicates were drawn another way.
     ///
     /// # Errors
-    /// [`crate::Error::Input`] naming `path` and both versions.
+    /// [`crate::Error::Input`] naming `path` and both versions (or both
+    /// ways of drawing).
     pub fn check_version(&self, path: &Path) -> Result<()> {
         let ours = env!("CARGO_PKG_VERSION");
-        if self.trialsim_version == ours {
-            Ok(())
-        } else {
+        if self.trialsim_version != ours {
             Err(crate::Error::input(format!(
                 "{}: written by trialsim {}, and this is trialsim {ours}, whose summaries differ; rerun without --top-up (or rerun the shards)",
                 path.display(),
                 self.trialsim_version
             )))
+        } else if self.draws != DRAWS {
+            Err(crate::Error::input(format!(
+                "{}: its replicates were drawn by an earlier build of trialsim {ours} (draws {}), and this build draws them another way (draws {DRAWS}: the intermediate visits have a random sub-stream of their own), so the two cannot be combined; rerun without --top-up (or rerun the shards)",
+                path.display(),
+                self.draws
+            )))
+        } else {
+            Ok(())
         }
     }
 
@@ -54,6 +75,7 @@ impl Provenance {
             replicates: scenario.simulation.replicates,
             key: key(scenario),
             trialsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            draws: DRAWS,
         }
     }
 
