@@ -5,12 +5,15 @@
 # (scenarios/textbook_continuous.toml at n = 50, --threads 1). Fastest of 3
 # each; prints both times, throughputs and the ratio.
 #   scripts/compare_numpy.sh [BINARY] [TRIALS]
+# PYTHON names the interpreter that has numpy and scipy (default python3;
+# Debian's python3-numpy and python3-scipy install them for /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/release/trialsim}
 trials=${2:-800000}
+py=${PYTHON:-python3}
 [ -x "$bin" ] || cargo build --release --quiet
-python3 -c 'import numpy, scipy' 2>/dev/null || { echo "needs numpy and scipy: pip install numpy scipy" >&2; exit 1; }
+"$py" -c 'import numpy, scipy' 2>/dev/null || { echo "needs numpy and scipy for $py: pip install numpy scipy, or PYTHON=/usr/bin/python3 after apt-get install python3-numpy python3-scipy" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed -E 's/^n_per_arm *=.*/n_per_arm = 50/' scenarios/textbook_continuous.toml > "$tmp/textbook50.toml"
@@ -23,10 +26,10 @@ best() { # best wall seconds of 3 runs of "$@"
   done
   echo "$b"
 }
-np=$(best python3 benches/compare_numpy.py "$trials")
+np=$(best "$py" benches/compare_numpy.py "$trials")
 np_power=$(grep -o 'power [0-9.]*' "$tmp/last")
 ts=$(best "$bin" run --quiet --threads 1 --replicates "$trials" --out "$tmp/out" "$tmp/textbook50.toml")
-ts_power=$(python3 -c "import json;print('power %.4f' % json.load(open('$tmp/out/textbook_continuous/summary.json'))['cells'][0]['power'])" 2>/dev/null || echo "")
+ts_power=$(python3 -c "import json;print('power %.4f' % json.load(open('$tmp/out/textbook_continuous/summary.json'))['results'][0]['power'])" 2>/dev/null || echo "")
 printf '| program | %s trials, one core, whole process | trials/s | |\n|---|---|---|---|\n' "$trials"
 printf '| numpy/scipy | %.2f s | %.0f | %s |\n' "$np" "$(echo "$trials / $np" | bc -l)" "$np_power"
 printf '| trialsim | %.2f s | %.0f | %s |\n' "$ts" "$(echo "$trials / $ts" | bc -l)" "$ts_power"
