@@ -32,7 +32,7 @@ pub mod ziggurat;
 mod ziggurat_tables;
 
 /// Which of a replicate's sub-streams a block belongs to (counter bits 29-30
-/// of word 3). All four values are taken: a fifth would set bit 31, which
+/// of word 3, [`SUB_BITS`]). All four values are taken: a fifth would set bit 31, which
 /// marks a replicate's side streams (`design::stream`).
 #[derive(Clone, Copy)]
 #[repr(u32)]
@@ -42,6 +42,9 @@ enum Sub {
     Slow = 2,
     Visits = 3,
 }
+
+/// The bits of counter word 3 that carry the sub-stream.
+const SUB_BITS: u32 = 0b11 << 29;
 
 /// The Philox call at which the visits' slow-path words start in their
 /// sub-stream: counter word 0 from 2^31 on. Their normals use the calls
@@ -69,6 +72,7 @@ impl Counter {
 
     /// A counter whose first call is `calls`.
     fn from_call(high: [u32; 3], sub: Sub, calls: u32) -> Counter {
+        debug_assert_eq!(high[2] & SUB_BITS, 0);
         Counter {
             high: [high[0], high[1], high[2] | (sub as u32) << 29],
             start: calls,
@@ -81,6 +85,12 @@ impl Counter {
         let first = self.calls.wrapping_mul(philox::LANES as u32);
         philox::blocks(first, self.high, key, out);
         self.calls = self.calls.wrapping_add(1);
+    }
+
+    /// Counter words 1-3 without the sub-stream bits: the replicate's,
+    /// shared by all its sub-streams.
+    fn replicate_high(&self) -> [u32; 3] {
+        [self.high[0], self.high[1], self.high[2] & !SUB_BITS]
     }
 
     /// Words made so far.
@@ -179,8 +189,6 @@ impl Normals {
 /// One replicate's random numbers.
 pub struct Stream {
     key: [u32; 2],
-    /// Counter words 1-3 without the sub-stream bits.
-    high: [u32; 3],
     normals: Normals,
     words: Words,
     /// Made at the first intermediate visit's normal (a run that reads no
@@ -214,7 +222,6 @@ impl Stream {
                 Counter::new(high, Sub::Slow),
             ),
             words: Words::new(Counter::new(high, Sub::Words)),
-            high,
             visits: None,
         }
     }
@@ -230,7 +237,7 @@ impl Stream {
     /// draw shares.
     #[inline(always)]
     pub fn visit_normal(&mut self) -> f64 {
-        let high = self.high;
+        let high = self.normals.counter.replicate_high();
         let visits = self.visits.get_or_insert_with(|| {
             Normals::new(
                 Counter::new(high, Sub::Visits),
