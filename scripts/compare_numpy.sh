@@ -29,7 +29,7 @@ best() { # best wall seconds of 3 runs of "$@"
 np=$(best "$py" benches/compare_numpy.py "$trials")
 np_power=$(grep -o 'power [0-9.]*' "$tmp/last")
 ts=$(best "$bin" run --quiet --threads 1 --replicates "$trials" --out "$tmp/out" "$tmp/textbook50.toml")
-ts_power=$(python3 -c "import json;print('power %.4f' % json.load(open('$tmp/out/textbook_continuous/summary.json'))['results'][0]['power'])" 2>/dev/null || echo "")
+ts_power=$("$py" -c "import json;print('power %.4f' % json.load(open('$tmp/out/textbook_continuous/summary.json'))['results'][0]['power'])" 2>/dev/null || echo "")
 printf '| program | %s trials, one core, whole process | trials/s | |\n|---|---|---|---|\n' "$trials"
 printf '| numpy/scipy | %.2f s | %.0f | %s |\n' "$np" "$(echo "$trials / $np" | bc -l)" "$np_power"
 printf '| trialsim | %.2f s | %.0f | %s |\n' "$ts" "$(echo "$trials / $ts" | bc -l)" "$ts_power"
